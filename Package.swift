@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+// plan-check: finds where spatial plans contradict each other (多规合一) and turns regional
+// pre-assessments (区域评估) into answers that construction projects can reuse.
+import PackageDescription
+
+let package = Package(
+    name: "plan-check",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "plan-check", targets: ["PlanCheckCLI"]),
+        .library(name: "PlanCheckKit", targets: ["PlanCheckKit"]),
+    ],
+    dependencies: [
+        // The command line: subcommands, typed options, help text and usage errors (exit 64).
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        // C libraries from Debian (libgeos-dev, libproj-dev, libsqlite3-dev). Each is imported by
+        // exactly one Swift module below; no C type crosses that module's public API.
+        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Plain Swift values shared by every layer: positions, geometries, features, layers,
+        // attribute values, WKB, area units. No C.
+        .target(name: "PlanModel"),
+        // Geometry operations over GEOS (the only importer of CGEOS).
+        .target(name: "PlanGeometry", dependencies: ["PlanModel", "CGEOS"]),
+        // Coordinate reference systems, reprojection and ellipsoidal area over PROJ
+        // (the only importer of CPROJ).
+        .target(name: "PlanCRS", dependencies: ["PlanModel", "CPROJ"]),
+        // SQLite connections and the OGC GeoPackage format (the only importer of CSQLite).
+        .target(name: "PlanStore", dependencies: ["PlanModel", "CSQLite"]),
+        // Reading layer files (GeoJSON, GeoPackage) into the one layer model.
+        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore"]),
+        // The engine: layer checking and repair, inspection reports, exit statuses.
+        .target(name: "PlanCheckKit", dependencies: ["PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers"]),
+        // The `plan-check` command: parses arguments, calls the engine, maps errors to exit codes.
+        .executableTarget(
+            name: "PlanCheckCLI",
+            dependencies: ["PlanCheckKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
+        .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
+        .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
+        .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel"]),
+        .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
+        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers"]),
+        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import PlanCheckKit
+print("plan-check")

@@ -1,0 +1,1 @@
+// PlanCheckKit: see Package.swift for this module's one job.

@@ -1,0 +1,1 @@
+// PlanLayers: see Package.swift for this module's one job.
