@@ -71,6 +71,8 @@ public struct Layer: Sendable {
 /// What is wrong with one feature, as a planner would say it.
 public enum ProblemKind: String, Sendable, Hashable, Codable, CaseIterable {
     case nullGeometry = "null_geometry"
+    /// The geometry could not be read (unknown type, coordinates that are not numbers, bad WKB).
+    case malformedGeometry = "malformed_geometry"
     case emptyGeometry = "empty_geometry"
     case wrongGeometryType = "wrong_geometry_type"
     case ringTooFewPoints = "ring_too_few_points"
