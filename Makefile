@@ -1,0 +1,55 @@
+# plan-check: the two commands a new machine needs are `make sample` and `make test`.
+# Both install the Debian packages plan-check builds on when they are missing (as root; otherwise
+# they print the exact apt-get command to run).
+
+SWIFT        ?= swift
+APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config
+RELEASE_BIN  := .build/release/plan-check
+SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
+
+.PHONY: all deps build release sample test asan bench-read clean
+
+all: release
+
+## deps: install the system libraries (GEOS, PROJ, SQLite) when they are missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "plan-check needs these Debian packages. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product plan-check
+
+## sample: build a release binary and run plan-check on the sample district.
+sample: release
+	$(RELEASE_BIN) --version
+	$(RELEASE_BIN) inspect $(SAMPLES)
+
+## test: the whole test suite (Swift Testing on real GEOS, PROJ, SQLite and files).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## asan: the test suite under AddressSanitizer (own build folder; slower).
+asan: deps
+	$(SWIFT) test --sanitize=address --scratch-path .build-asan
+
+## bench-read: GeoJSON reading speed against GDAL (pyogrio); see Tools/bench-geojson/.
+bench-read: deps
+	Tools/bench-geojson/run.sh
+
+clean:
+	rm -rf .build .build-asan

@@ -1,1 +1,0 @@
-// PlanCheckKit: see Package.swift for this module's one job.
