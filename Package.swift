@@ -47,7 +47,8 @@ let package = Package(
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers"]),
-        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckKit"]),
+        // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
+        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

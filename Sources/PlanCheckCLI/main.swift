@@ -1,2 +1,0 @@
-import PlanCheckKit
-print("plan-check")

@@ -1,0 +1,212 @@
+import Foundation
+import PlanCRS
+import PlanLayers
+import PlanModel
+
+/// What `plan-check inspect` reports about one layer. Areas are totals over the features kept
+/// after the invalid-feature policy: planar in the layer's CRS (m²; null for a geographic CRS,
+/// whose planar "area" would be in square degrees) and ellipsoidal on the CRS's own ellipsoid (m²).
+public struct LayerInspection: Sendable, Codable {
+    public var path: String
+    public var layer: String
+    public var format: String
+    public var crs: CRSSummary
+    public var featureCount: Int
+    /// "polygons" for a plan layer; "other" for points or lines (no area, no polygon checks).
+    public var kind: String
+    public var declaredGeometryType: String?
+    /// Geometry type → feature count, as read ("null" for null geometries).
+    public var geometryTypes: [String: Int]
+    /// [minX, minY, maxX, maxY] in the layer's CRS; null when no feature has a geometry.
+    public var extent: [Double]?
+    public var fields: [FieldSummary]
+    /// True when positions had Z or M values, which plan-check does not keep.
+    public var droppedZOrM: Bool
+    public var invalidPolicy: String
+    public var problems: [ProblemSummary]
+    public var repaired: [RepairSummary]
+    public var rejected: [RejectionSummary]
+    public var featuresKept: Int
+    public var area: AreaTotals?
+}
+
+public struct CRSSummary: Sendable, Codable {
+    /// What the file declares, as written (null when it declares nothing).
+    public var declared: String?
+    /// The authority code PROJ resolves it to, e.g. "EPSG:4529"; null for a definition-only CRS.
+    public var identifier: String?
+    public var name: String
+    public var geographic: Bool
+    public var unit: String
+    public var ellipsoid: String?
+    /// True when the file declares no CRS and RFC 7946 (WGS 84 lon/lat) is assumed.
+    public var assumedRFC7946: Bool
+}
+
+public struct FieldSummary: Sendable, Codable {
+    public var name: String
+    public var type: String
+}
+
+/// A feature identifier in JSON as the source had it: a number or a string.
+public struct FeatureIDJSON: Sendable, Codable, Hashable {
+    public var id: FeatureID
+
+    public init(_ id: FeatureID) { self.id = id }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch id {
+        case .int(let i): try container.encode(i)
+        case .string(let s): try container.encode(s)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let i = try? container.decode(Int64.self) { id = .int(i) } else { id = .string(try container.decode(String.self)) }
+    }
+}
+
+public struct ProblemSummary: Sendable, Codable {
+    public var featureId: FeatureIDJSON
+    public var kind: String
+    public var reason: String
+    /// [x, y] in the layer's CRS, when known.
+    public var location: [Double]?
+
+    init(_ p: FeatureProblem) {
+        featureId = FeatureIDJSON(p.featureID)
+        kind = p.kind.rawValue
+        reason = p.reason
+        location = p.location.map { [$0.x, $0.y] }
+    }
+}
+
+public struct RepairSummary: Sendable, Codable {
+    public var featureId: FeatureIDJSON
+    public var reasons: [String]
+    public var actions: [String]
+    /// Planar area before and after, layer CRS units² (m² when projected).
+    public var areaBefore: Double
+    public var areaAfter: Double
+    public var areaChange: Double
+}
+
+public struct RejectionSummary: Sendable, Codable {
+    public var featureId: FeatureIDJSON
+    public var reasons: [String]
+}
+
+/// Area totals in m², ha and 亩 (mu).
+public struct AreaTotals: Sendable, Codable {
+    public var planarM2: Double?
+    public var planarHa: Double?
+    public var planarMu: Double?
+    public var ellipsoidalM2: Double
+    public var ellipsoidalHa: Double
+    public var ellipsoidalMu: Double
+
+    init(planar: Double?, ellipsoidal: Double) {
+        planarM2 = planar
+        planarHa = planar.map(AreaUnit.hectares)
+        planarMu = planar.map(AreaUnit.mu)
+        ellipsoidalM2 = ellipsoidal
+        ellipsoidalHa = AreaUnit.hectares(ellipsoidal)
+        ellipsoidalMu = AreaUnit.mu(ellipsoidal)
+    }
+}
+
+/// The whole `inspect` report: one entry per layer, with the library versions that made it.
+public struct InspectReport: Sendable, Codable {
+    public var planCheckVersion: String
+    public var geosVersion: String
+    public var projVersion: String
+    public var sqliteVersion: String
+    public var layers: [LayerInspection]
+
+    /// The JSON text of the report: snake_case keys, sorted, pretty-printed.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// Reads layers, checks them and reports what is in them (`plan-check inspect`).
+public struct Inspector: Sendable {
+    public var policy: InvalidFeaturePolicy
+    public var jobs: Int
+
+    public init(policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount) {
+        self.policy = policy
+        self.jobs = max(1, jobs)
+    }
+
+    /// Inspects every layer of every file (or, for a GeoPackage, the layers named in `layerNames`
+    /// when it is not empty).
+    public func inspect(paths: [String], layerNames: [String] = []) async throws -> InspectReport {
+        var layers: [LayerInspection] = []
+        for path in paths {
+            let isGeoPackage = try LayerReader.format(of: path) == .geoPackage
+            for layer in try LayerReader.readLayers(path: path, names: isGeoPackage ? layerNames : []) {
+                layers.append(try await inspect(layer))
+            }
+        }
+        return InspectReport(
+            planCheckVersion: PlanCheckVersion.current, geosVersion: LibraryVersions.geos,
+            projVersion: LibraryVersions.proj, sqliteVersion: LibraryVersions.sqlite, layers: layers)
+    }
+
+    /// Inspects one layer already read.
+    public func inspect(_ layer: Layer) async throws -> LayerInspection {
+        do {
+            return try await inspectUnwrapped(layer)
+        } catch let error as InvalidFeatureError {
+            throw error
+        } catch {
+            throw LayerFailure(path: layer.path, layer: layer.name, underlying: error)
+        }
+    }
+
+    private func inspectUnwrapped(_ layer: Layer) async throws -> LayerInspection {
+        let crs = try CRSContext().crs(for: layer.crs)
+        let checked = try await LayerChecker(policy: policy, jobs: jobs).check(layer)
+        var extent = Envelope.empty
+        for feature in layer.features {
+            if let box = feature.geometry?.envelope { extent.expand(toInclude: box) }
+        }
+        var area: AreaTotals?
+        if checked.kind == .polygons {
+            let ellipsoidal = try await parallelChunks(checked.features, jobs: jobs) { chunk in
+                let calculator = try CRSContext().areaCalculator(for: crs)
+                return [try chunk.reduce(0.0) { $0 + (try calculator.area(of: $1.geometry)) }]
+            }.reduce(0, +)
+            let planar = crs.isGeographic ? nil : checked.features.reduce(0.0) { $0 + $1.planarArea } * (crs.squareMetresPerSquareUnit ?? 1)
+            area = AreaTotals(planar: planar, ellipsoidal: ellipsoidal)
+        }
+        return LayerInspection(
+            path: layer.path, layer: layer.name, format: layer.format.rawValue,
+            crs: CRSSummary(
+                declared: layer.crs?.description, identifier: crs.identifier, name: crs.name,
+                geographic: crs.isGeographic, unit: crs.unit.name, ellipsoid: crs.ellipsoid?.name,
+                assumedRFC7946: layer.crs == nil),
+            featureCount: layer.features.count, kind: checked.kind.rawValue,
+            declaredGeometryType: layer.declaredGeometryType, geometryTypes: checked.geometryTypes,
+            extent: extent.isEmpty ? nil : [extent.minX, extent.minY, extent.maxX, extent.maxY],
+            fields: layer.fields.map { FieldSummary(name: $0.name, type: $0.type) },
+            droppedZOrM: layer.droppedHigherDimensions, invalidPolicy: policy.rawValue,
+            problems: checked.problems.map(ProblemSummary.init),
+            repaired: checked.repairs.map {
+                RepairSummary(
+                    featureId: FeatureIDJSON($0.featureID), reasons: $0.problems.map(\.reason), actions: $0.actions,
+                    areaBefore: $0.areaBefore, areaAfter: $0.areaAfter, areaChange: $0.areaAfter - $0.areaBefore)
+            },
+            rejected: checked.rejections.map {
+                RejectionSummary(featureId: FeatureIDJSON($0.featureID), reasons: $0.problems.map(\.reason))
+            },
+            featuresKept: checked.features.count, area: area)
+    }
+}

@@ -1,0 +1,10 @@
+import PlanCRS
+import PlanGeometry
+import PlanStore
+
+/// Versions of the C libraries this build runs on, for reports and `--version`.
+public enum LibraryVersions {
+    public static var geos: String { geosVersion }
+    public static var proj: String { projVersion }
+    public static var sqlite: String { sqliteVersion }
+}

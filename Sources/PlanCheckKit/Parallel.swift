@@ -1,0 +1,30 @@
+/// Runs `body` on consecutive chunks of `items` in up to `jobs` tasks at once and returns the
+/// results in input order, whatever the job count. Each call of `body` gets one chunk, so it can
+/// make its own GEOS and PROJ contexts (nothing native crosses tasks).
+func parallelChunks<Item: Sendable, Result: Sendable>(
+    _ items: [Item], jobs: Int, chunkSize: Int = 256,
+    _ body: @escaping @Sendable (ArraySlice<Item>) throws -> [Result]
+) async throws -> [Result] {
+    guard !items.isEmpty else { return [] }
+    let chunkStarts = Array(stride(from: 0, to: items.count, by: chunkSize))
+    if jobs <= 1 || chunkStarts.count == 1 {
+        return try body(items[...])
+    }
+    var pieces = [[Result]?](repeating: nil, count: chunkStarts.count)
+    try await withThrowingTaskGroup(of: (Int, [Result]).self) { group in
+        var next = 0
+        func launch() {
+            let index = next
+            let start = chunkStarts[index]
+            let chunk = items[start..<min(start + chunkSize, items.count)]
+            group.addTask { (index, try body(chunk)) }
+            next += 1
+        }
+        while next < min(jobs, chunkStarts.count) { launch() }
+        while let (index, result) = try await group.next() {
+            pieces[index] = result
+            if next < chunkStarts.count { launch() }
+        }
+    }
+    return pieces.flatMap { $0! }
+}

@@ -1,1 +1,0 @@
-// PlanLayers: see Package.swift for this module's one job.
