@@ -250,8 +250,11 @@ public enum WKB {
                 geometry = .polygon(try readRings(header: header))
             case .multiPoint:
                 let members = try readMembers(of: header, expecting: .point, minimumBytesEach: 21, depth: depth, dropped: &dropped)
-                // An empty point inside a MultiPoint has no Position to stand for it; it is skipped.
-                geometry = .multiPoint(members.compactMap { if case .point(let p) = $0 { p } else { nil } })
+                // An empty point inside a MultiPoint stays as a NaN position rather than being
+                // dropped silently: the layer check then reports it as a non-finite coordinate.
+                geometry = .multiPoint(members.compactMap {
+                    if case .point(let p) = $0 { p ?? Position(x: .nan, y: .nan) } else { nil }
+                })
             case .multiLineString:
                 let members = try readMembers(of: header, expecting: .lineString, minimumBytesEach: 9, depth: depth, dropped: &dropped)
                 geometry = .multiLineString(members.compactMap { if case .lineString(let l) = $0 { l } else { nil } })

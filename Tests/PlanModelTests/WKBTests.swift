@@ -164,3 +164,16 @@ func wkbDropsZAndMButKeepsXY(typeCode: UInt32, dimensions: Int) throws {
     #expect(e.offset == 45)
     #expect(e.description.hasPrefix("WKB at byte 45"))
 }
+
+@Test func wkbEmptyPointInsideAMultiPointIsKeptAsNaN() throws {
+    let bytes = [1] + u32(4, big: false) + u32(2, big: false)
+        + WKB.encode(.point(Position(1, 2))) + WKB.encode(.point(nil))
+    let decoded = try WKB.decode(bytes)
+    guard case .multiPoint(let points) = decoded else {
+        Issue.record("expected a MultiPoint, got \(decoded.typeName)")
+        return
+    }
+    #expect(points.count == 2)
+    #expect(points[0] == Position(1, 2))
+    #expect(points[1].x.isNaN && points[1].y.isNaN)
+}

@@ -112,3 +112,28 @@ import PlanStore
     #expect(Database.quote(identifier: "parcels") == "\"parcels\"")
     #expect(Database.quote(identifier: "a\"b") == "\"a\"\"b\"")
 }
+
+@Test func bindingOutOfRangeIsAnError() throws {
+    let dir = try TemporaryDirectory()
+    let db = try Database(path: dir.path("t.sqlite"), mode: .create)
+    let statement = try db.prepare("SELECT ?")
+    let error = try #require(throws: StoreError.self) { try statement.bind(1 as Int64, at: 2) }
+    #expect(error.primaryResultCode == 25)  // SQLITE_RANGE
+    #expect(error.sql == "SELECT ?")
+    // An empty statement is refused rather than returning a nil handle.
+    #expect(throws: StoreError.self) { try db.prepare("  -- nothing") }
+}
+
+@Test func anotherConnectionsWriteLockTimesOut() throws {
+    let dir = try TemporaryDirectory()
+    let path = dir.path("t.sqlite")
+    let writer = try Database(path: path, mode: .create)
+    try writer.execute("CREATE TABLE t (v INTEGER)")
+    try writer.beginTransaction(.immediate)
+    let other = try Database(path: path, mode: .readWrite, busyTimeout: 50)
+    let error = try #require(throws: StoreError.self) { try other.beginTransaction(.immediate) }
+    #expect(error.primaryResultCode == 5)  // SQLITE_BUSY
+    try writer.commit()
+    try other.beginTransaction(.immediate)
+    try other.rollback()
+}
