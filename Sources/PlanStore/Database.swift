@@ -67,7 +67,7 @@ public final class Database {
             let code = db.map { sqlite3_extended_errcode($0) } ?? rc
             sqlite3_close_v2(db)
             if mode != .create, !Database.fileExists(path) {
-                throw StoreError(kind: .fileNotFound, resultCode: code, message: "no such file: \(path)", path: path)
+                throw StoreError(kind: .fileNotFound, resultCode: code, message: "no such file (opened \(mode == .readOnly ? "read-only" : "read-write"))", path: path)
             }
             throw StoreError(kind: .sqlite, resultCode: code, message: message, path: path)
         }

@@ -53,7 +53,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
                 parts.append("SQLite error: \(message)")
             }
         case .fileNotFound:
-            parts.append("file not found: \(message)")
+            parts.append(message)
         case .notAGeoPackage:
             parts.append("not a GeoPackage: \(message)")
         case .layerNotFound(let name, let available):
@@ -63,7 +63,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
             parts.append("malformed GeoPackage: \(message)")
         }
         if kind != .sqlite, let resultCode {
-            parts.append("SQLite code \(resultCode): \(message)")
+            parts.append("SQLite code \(resultCode) (\(String(cString: sqlite3_errstr(resultCode))))")
         }
         if let sql { parts.append("SQL: \(sql.split(whereSeparator: \.isNewline).joined(separator: " "))") }
         if let path { parts.append("file: \(path)") }

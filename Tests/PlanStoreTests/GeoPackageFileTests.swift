@@ -253,3 +253,13 @@ private func summary(_ layer: Layer) -> [String] {
     #expect(results.count == 8)
     for r in results { #expect(r == expected + roads) }
 }
+
+@Test func errorLinesReadWell() throws {
+    // One line each, naming the file.
+    let missing = try #require(throws: StoreError.self) { try GeoPackageFile(path: "/nonexistent/x.gpkg") }
+    #expect(missing.description.hasPrefix("no such file (opened read-only)"))
+    #expect(missing.description.hasSuffix("file: /nonexistent/x.gpkg"))
+    let layer = try #require(throws: StoreError.self) { try GeoPackageFile(path: Fixture.parcels).readLayer(named: "x") }
+    #expect(layer.description.hasPrefix("no feature layer 'x'; the file has: 'parcels', 'roads'"))
+    for e in [missing, layer] { #expect(!e.description.contains("\n")) }
+}
