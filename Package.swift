@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
-        .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel"]),
+        .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel"], exclude: ["Fixtures"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
