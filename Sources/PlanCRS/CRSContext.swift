@@ -195,10 +195,11 @@ public final class CRSContext {
 
     /// Builds the plain description of a PROJ CRS object.
     func describe(_ object: NativeObject, operation: String) throws -> CRSDescription {
-        let kind = Self.kind(of: object.type)
-        var identifier = object.authorityIdentifier
+        let horizontal = horizontalCRS(object)
+        let kind = Self.kind(of: horizontal.type)
+        var identifier = object.authorityIdentifier ?? horizontal.authorityIdentifier
         var definition: String?
-        if let id = identifier ?? identify(object), let database = databaseCRS(id),
+        if let id = identifier ?? identify(horizontal), let database = databaseCRS(id),
            equivalentIgnoringAxisOrder(object, database) {
             identifier = id
             definition = id
@@ -208,7 +209,7 @@ public final class CRSContext {
         }
         return CRSDescription(
             identifier: identifier, name: object.name, kind: kind,
-            unit: try unit(of: object, operation: operation),
+            unit: try unit(of: horizontal, operation: operation),
             ellipsoid: ellipsoid(of: object), definition: definition!)
     }
 
@@ -258,8 +259,7 @@ public final class CRSContext {
     }
 
     /// The unit of the first horizontal axis (`proj_crs_get_coordinate_system`, `proj_cs_get_axis_info`).
-    private func unit(of object: NativeObject, operation: String) throws -> CRSUnit {
-        let horizontal = horizontalCRS(object)
+    private func unit(of horizontal: NativeObject, operation: String) throws -> CRSUnit {
         let cs = try native.object("proj_crs_get_coordinate_system", operation: operation) { ctx in
             proj_crs_get_coordinate_system(ctx, horizontal.pointer)
         }
@@ -305,8 +305,6 @@ public final class CRSContext {
         case PJ_TYPE_GEOGRAPHIC_3D_CRS: .geographic3D
         case PJ_TYPE_GEOCENTRIC_CRS: .geocentric
         case PJ_TYPE_PROJECTED_CRS: .projected
-        case PJ_TYPE_COMPOUND_CRS: .compound
-        case PJ_TYPE_BOUND_CRS: .bound
         case PJ_TYPE_ENGINEERING_CRS: .engineering
         case PJ_TYPE_VERTICAL_CRS: .vertical
         default: .other

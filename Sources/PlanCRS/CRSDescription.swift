@@ -4,12 +4,15 @@
 /// (`EPSG:4529`, `urn:ogc:def:crs:EPSG::4529`, its WKT, ...) give equal descriptions.
 /// To use it again in any context, PROJ recreates it from `definition`.
 public struct CRSDescription: Sendable, Hashable, CustomStringConvertible {
-    /// The authority code the CRS carries, canonically spelt, e.g. "EPSG:4529" or "OGC:CRS84";
-    /// nil when the CRS has no identifier (a custom WKT that PROJ could not match to one).
+    /// The authority code the CRS carries, canonically spelt, e.g. "EPSG:4529" or "OGC:CRS84",
+    /// or the one PROJ matches with full confidence (`proj_identify`) when a WKT carries none;
+    /// nil when there is none. A WKT1 with TOWGS84 keeps the code of its horizontal CRS here while
+    /// `definition` keeps the TOWGS84 parameters.
     public var identifier: String?
     /// The CRS's name, e.g. "CGCS2000 / 3-degree Gauss-Kruger zone 41".
     public var name: String
-    /// What kind of CRS this is (geographic, projected, ...).
+    /// What kind of CRS the horizontal part is (geographic, projected, ...): a compound CRS reports
+    /// its horizontal component, a bound CRS (WKT1 with TOWGS84) its source CRS.
     public var kind: CRSKind
     /// The unit of the horizontal axes: metre for projected CRSs, degree for geographic ones.
     public var unit: CRSUnit
@@ -52,8 +55,6 @@ public enum CRSKind: String, Sendable, Hashable {
     case geographic3D = "geographic 3D"
     case geocentric
     case projected
-    case compound
-    case bound
     case engineering
     case vertical
     case other
@@ -77,15 +78,16 @@ public struct CRSUnit: Sendable, Hashable, CustomStringConvertible {
     public var description: String { name }
 }
 
-/// An ellipsoid (e.g. GRS 1980 for CGCS2000), in metres.
+/// An ellipsoid, in metres. CGCS2000's (EPSG:1024, named "CGCS2000") has a = 6 378 137 m and
+/// 1/f = 298.257222101, the GRS 1980 figures.
 public struct Ellipsoid: Sendable, Hashable, CustomStringConvertible {
-    /// The ellipsoid's name, e.g. "GRS 1980".
+    /// The ellipsoid's name as the CRS's datum gives it, e.g. "CGCS2000", "WGS 84", "IAG 1975".
     public var name: String
     /// Semi-major axis a, in metres (6 378 137 for GRS 1980).
     public var semiMajorAxis: Double
     /// Semi-minor axis b, in metres.
     public var semiMinorAxis: Double
-    /// Inverse flattening 1/f (298.257222101 for GRS 1980); 0 for a sphere.
+    /// Inverse flattening 1/f (298.257222101 for CGCS2000); 0 for a sphere.
     public var inverseFlattening: Double
 
     public init(name: String, semiMajorAxis: Double, semiMinorAxis: Double, inverseFlattening: Double) {

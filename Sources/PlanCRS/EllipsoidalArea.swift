@@ -6,7 +6,8 @@ import PlanModel
 /// Positions are transformed to the CRS's own geographic CRS (`proj_crs_get_geodetic_crs`,
 /// normalised to longitude/latitude) and measured as geodesic polygons on that CRS's ellipsoid
 /// (`geod_init` with a and f from `proj_ellipsoid_get_parameters`; `geod_polygonarea`). For a
-/// CGCS2000 Gauss-Krüger zone that is the GRS 1980 ellipsoid. Edges are geodesics between the
+/// CGCS2000 Gauss-Krüger zone that is the CGCS2000 ellipsoid (the GRS 1980 figures); for a
+/// Xian 1980 zone, IAG 1975; for Beijing 1954, Krassowsky 1940. Edges are geodesics between the
 /// given vertices; densify long edges first if they stand for other curves.
 ///
 /// Made by `CRSContext.areaCalculator(for:)` and cached there; it belongs to that context.

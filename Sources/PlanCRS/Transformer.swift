@@ -12,6 +12,14 @@ public final class Transformer {
     public let source: CRSDescription
     /// The CRS the output positions are in.
     public let target: CRSDescription
+    /// True when PROJ knows no datum transformation between the two CRSs and uses a "ballpark"
+    /// one that ignores the datum shift (e.g. Xian 1980 → CGCS2000: errors of tens of metres);
+    /// nil when PROJ cannot say (it chose among several candidate operations).
+    /// From `proj_coordoperation_has_ballpark_transformation`.
+    public let usesBallparkTransformation: Bool?
+    /// The operation's accuracy in metres as the PROJ database states it (0 for pure
+    /// conversions such as a projection); nil when unknown. From `proj_coordoperation_get_accuracy`.
+    public let accuracy: Double?
     private let operation: NativeObject
 
     /// `proj_create_crs_to_crs_from_pj`, then `proj_normalize_for_visualization`.
@@ -26,6 +34,15 @@ public final class Transformer {
         operation = try context.object("proj_normalize_for_visualization", operation: what) { ctx in
             proj_normalize_for_visualization(ctx, raw.pointer)
         }
+        context.clearMessages()
+        switch proj_coordoperation_has_ballpark_transformation(context.pointer, operation.pointer) {
+        case 1: usesBallparkTransformation = true
+        case 0 where context.messages.isEmpty: usesBallparkTransformation = false
+        default: usesBallparkTransformation = nil
+        }
+        let stated = proj_coordoperation_get_accuracy(context.pointer, operation.pointer)
+        accuracy = stated >= 0 ? stated : nil
+        context.clearMessages()
     }
 
     /// PROJ's description of the operation it will use (`proj_get_name`), e.g.
@@ -43,6 +60,11 @@ public final class Transformer {
     /// - Throws: `CRSError` `.nonFiniteResult` naming the first position (index and coordinates)
     ///   that did not transform to finite numbers (PROJ returns HUGE_VAL there), with PROJ's message.
     public func transform(_ positions: [Position]) throws -> [Position] {
+        try transform(positions, part: nil)
+    }
+
+    /// The bulk transform; `part` names the ring or line in a geometry for error messages.
+    private func transform(_ positions: [Position], part: @autoclosure () -> String?) throws -> [Position] {
         guard !positions.isEmpty else { return positions }
         operation.context.clearMessages()
         proj_errno_reset(operation.pointer)
@@ -69,7 +91,7 @@ public final class Transformer {
                 : "the input position is not finite"
             throw CRSError(
                 kind: .nonFiniteResult,
-                operation: "transform position \(bad) (x: \(p.x), y: \(p.y)) from \(source) to \(target)",
+                operation: "transform position \(bad)\(part().map { " of " + $0 } ?? "") (x: \(p.x), y: \(p.y)) from \(source) to \(target)",
                 message: message, function: "proj_trans_generic")
         }
         return result
@@ -79,14 +101,36 @@ public final class Transformer {
     /// `proj_trans_generic` call per ring or line. The structure (and unclosed rings) stay as given.
     /// - Throws: `CRSError` `.nonFiniteResult` naming the position that failed.
     public func transform(_ geometry: GeometryValue) throws -> GeometryValue {
+        try transform(geometry, path: "")
+    }
+
+    /// Recursion over the geometry; `path` names the member of a collection ("member 2 ").
+    private func transform(_ geometry: GeometryValue, path: String) throws -> GeometryValue {
         switch geometry {
-        case .point(let p): return .point(try p.map(transform))
-        case .lineString(let line): return .lineString(try transform(line))
-        case .polygon(let rings): return .polygon(try rings.map(transform))
-        case .multiPoint(let points): return .multiPoint(try transform(points))
-        case .multiLineString(let lines): return .multiLineString(try lines.map(transform))
-        case .multiPolygon(let polygons): return .multiPolygon(try polygons.map { try $0.map(transform) })
-        case .geometryCollection(let members): return .geometryCollection(try members.map(transform))
+        case .point(let p):
+            return .point(try p.map { try transform([$0], part: path + "point")[0] })
+        case .lineString(let line):
+            return .lineString(try transform(line, part: path + "line"))
+        case .polygon(let rings):
+            return .polygon(try rings.enumerated().map { r, ring in
+                try transform(ring, part: path + "ring \(r)")
+            })
+        case .multiPoint(let points):
+            return .multiPoint(try transform(points, part: path + "multipoint"))
+        case .multiLineString(let lines):
+            return .multiLineString(try lines.enumerated().map { l, line in
+                try transform(line, part: path + "line \(l)")
+            })
+        case .multiPolygon(let polygons):
+            return .multiPolygon(try polygons.enumerated().map { k, rings in
+                try rings.enumerated().map { r, ring in
+                    try transform(ring, part: path + "polygon \(k) ring \(r)")
+                }
+            })
+        case .geometryCollection(let members):
+            return .geometryCollection(try members.enumerated().map { m, member in
+                try transform(member, path: path + "member \(m) ")
+            })
         }
     }
 }

@@ -75,6 +75,18 @@ struct CRSParsingTests {
         #expect(try context.geographicCRS(of: try context.crs(Fixture.zone41)) == cgcs)
     }
 
+    @Test("A WKT1 with TOWGS84 is a projected CRS that keeps its TOWGS84 in the definition")
+    func boundCRS() throws {
+        let context = try CRSContext()
+        let xian = try context.crs(Fixture.xian1980WithTOWGS84)
+        #expect(xian.kind == .projected)
+        #expect(xian.identifier == "EPSG:2385")
+        #expect(xian.definition.contains("BOUNDCRS"))
+        #expect(xian.ellipsoid?.name == "IAG 1975")
+        #expect(xian.ellipsoid?.semiMajorAxis == 6_378_140)
+        #expect(try context.geographicCRS(of: xian).identifier == "EPSG:4610")
+    }
+
     @Test("A description is recreated from its definition in another context")
     func definitionRoundTrip() throws {
         let first = try CRSContext()

@@ -82,6 +82,30 @@ struct TransformTests {
         #expect(box.minX > 41_400_000 && box.maxY < 4_400_000)
     }
 
+    @Test("Ballpark transformations (no known datum shift) are flagged")
+    func ballpark() throws {
+        let context = try CRSContext()
+        let cgcs = try context.crs(Fixture.cgcs2000)
+        let projection = try context.transformer(from: cgcs, to: try context.crs(Fixture.zone41))
+        #expect(projection.usesBallparkTransformation == false)
+        #expect(projection.accuracy == 0)
+        let xianToCGCS = try context.transformer(from: try context.crs("EPSG:4610"), to: cgcs)
+        #expect(xianToCGCS.usesBallparkTransformation == true)
+        #expect(xianToCGCS.operationName.contains("Ballpark"))
+    }
+
+    @Test("A failing position inside a geometry is named with its part")
+    func nonFiniteInGeometry() throws {
+        let context = try CRSContext()
+        let t = try context.transformer(from: try context.crs(Fixture.cgcs2000), to: try context.crs(Fixture.zone41))
+        let bad = GeometryValue.multiPolygon([
+            [Fixture.square(lon: 122.8, lat: 39.5, h: 0.01)],
+            [Fixture.square(lon: 122.8, lat: 39.5, h: 0.01), [Position(122, 39), Position(122, 91), Position(123, 39)]],
+        ])
+        let error = try #require(throws: CRSError.self) { try t.transform(bad) }
+        #expect(error.operation.contains("position 1 of polygon 1 ring 1"))
+    }
+
     @Test("A position PROJ cannot transform is named in the error")
     func nonFinite() throws {
         let context = try CRSContext()
