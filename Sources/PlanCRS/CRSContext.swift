@@ -69,7 +69,7 @@ public final class CRSContext {
     /// RFC 7946: `OGC:CRS84` (WGS 84, longitude/latitude).
     ///
     /// For a GeoPackage `gpkg_spatial_ref_sys` row, `organization:organizationCode` is used when
-    /// PROJ knows it, otherwise the WKT `definition`.
+    /// PROJ knows it (`proj_create` on "ORG:CODE"), otherwise the WKT `definition` (`proj_create`).
     /// - Throws: `CRSError` `.undefinedCRS` for GeoPackage srs_id 0 (undefined geographic) and
     ///   -1 (undefined Cartesian), or a row with neither a known code nor a definition;
     ///   otherwise as `crs(_:)`.
@@ -157,7 +157,9 @@ public final class CRSContext {
         try transformer(from: source, to: target).transform(geometry)
     }
 
-    /// The area calculator for geometries in `crs`, made on first use and cached in this context.
+    /// The area calculator for geometries in `crs`, made on first use and cached in this context
+    /// (`proj_crs_get_geodetic_crs`, `proj_create_crs_to_crs_from_pj`, `geod_init`). Use it, or
+    /// `ellipsoidalArea(of:in:)`, for many areas: the transformer and geodesic are made once.
     public func areaCalculator(for crs: CRSDescription) throws -> EllipsoidalAreaCalculator {
         if let cached = areaCalculators[crs.definition] { return cached }
         let made = try EllipsoidalAreaCalculator(crs: crs, context: self)

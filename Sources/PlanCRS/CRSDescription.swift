@@ -22,6 +22,7 @@ public struct CRSDescription: Sendable, Hashable, CustomStringConvertible {
     /// equivalent (axis order aside), otherwise WKT2:2019.
     public var definition: String
 
+    /// Memberwise; descriptions normally come from `CRSContext.crs(_:)`, which fills them from PROJ.
     public init(identifier: String?, name: String, kind: CRSKind, unit: CRSUnit, ellipsoid: Ellipsoid?, definition: String) {
         self.identifier = identifier
         self.name = name
@@ -69,6 +70,7 @@ public struct CRSUnit: Sendable, Hashable, CustomStringConvertible {
     /// True for length units (metre, foot), false for angles (degree, grad).
     public var isLinear: Bool
 
+    /// Memberwise; units normally come from `proj_cs_get_axis_info` through `CRSContext`.
     public init(name: String, toSI: Double, isLinear: Bool) {
         self.name = name
         self.toSI = toSI
@@ -90,6 +92,7 @@ public struct Ellipsoid: Sendable, Hashable, CustomStringConvertible {
     /// Inverse flattening 1/f (298.257222101 for CGCS2000); 0 for a sphere.
     public var inverseFlattening: Double
 
+    /// Memberwise; ellipsoids normally come from `proj_ellipsoid_get_parameters` through `CRSContext`.
     public init(name: String, semiMajorAxis: Double, semiMinorAxis: Double, inverseFlattening: Double) {
         self.name = name
         self.semiMajorAxis = semiMajorAxis

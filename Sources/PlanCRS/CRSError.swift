@@ -22,6 +22,7 @@ public struct CRSError: Error, Sendable, Hashable, CustomStringConvertible {
         case library = "library"
     }
 
+    /// Whether this is bad input, an undefined CRS, a position out of range or a library failure.
     public var kind: Kind
     /// What plan-check was doing, in words a planner understands, e.g. "parse CRS 'EPSG:999999'".
     public var operation: String
@@ -30,6 +31,7 @@ public struct CRSError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The PROJ C function that failed, e.g. "proj_create", when the failure came from PROJ.
     public var function: String?
 
+    /// Makes an error; the CRS layer makes these, other layers may wrap or rethrow them.
     public init(kind: Kind, operation: String, message: String, function: String? = nil) {
         self.kind = kind
         self.operation = operation
