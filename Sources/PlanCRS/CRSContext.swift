@@ -1,4 +1,4 @@
-import CPROJ
+internal import CPROJ
 import PlanModel
 
 /// A PROJ context (`PJ_CONTEXT`) with its database connection, its captured error messages and

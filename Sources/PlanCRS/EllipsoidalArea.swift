@@ -1,4 +1,4 @@
-import CPROJ
+internal import CPROJ
 import PlanModel
 
 /// Computes ellipsoidal areas (椭球面积) of geometries given in one CRS, reusing one transformer.

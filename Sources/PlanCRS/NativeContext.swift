@@ -1,4 +1,4 @@
-import CPROJ
+internal import CPROJ
 
 /// Owns one `PJ_CONTEXT` and the messages PROJ logs on it.
 ///

@@ -1,4 +1,4 @@
-import CPROJ
+internal import CPROJ
 import PlanModel
 
 /// Transforms positions from one CRS to another (a PROJ coordinate operation, `PJ*`).
