@@ -44,10 +44,25 @@ extension Geometry {
     /// This geometry's parts dissolved into one (e.g. overlapping polygons of a collection
     /// merged). Wraps `GEOSUnaryUnion_r`, or `GEOSUnaryUnionPrec_r` when `gridSize` (CRS units)
     /// is given.
+    ///
+    /// GEOS 3.11.1's `GEOSUnaryUnionPrec_r` returns a lone polygon (a Polygon, or a MultiPolygon
+    /// with one part) without snapping it to the grid, because its cascaded polygon union skips
+    /// single inputs. So that every result of a grid-size overlay is on the grid, those inputs
+    /// are unioned with an empty polygon through `GEOSUnionPrec_r` instead, which snaps.
     public func unaryUnion(gridSize: Double? = nil) throws -> Geometry {
         let h: OpaquePointer
         if let gridSize {
-            h = try context.pointer("GEOSUnaryUnionPrec_r") { GEOSUnaryUnionPrec_r($0, handle, gridSize) }
+            let type = try typeID()
+            let lonePolygon = try type == Int32(GEOS_POLYGON.rawValue)
+                || (type == Int32(GEOS_MULTIPOLYGON.rawValue) && numGeometries() <= 1)
+            if lonePolygon {
+                let empty = Geometry(
+                    owning: try context.pointer("GEOSGeom_createEmptyPolygon_r") { GEOSGeom_createEmptyPolygon_r($0) },
+                    context: context)
+                h = try context.pointer("GEOSUnionPrec_r") { GEOSUnionPrec_r($0, handle, empty.handle, gridSize) }
+            } else {
+                h = try context.pointer("GEOSUnaryUnionPrec_r") { GEOSUnaryUnionPrec_r($0, handle, gridSize) }
+            }
         } else {
             h = try context.pointer("GEOSUnaryUnion_r") { GEOSUnaryUnion_r($0, handle) }
         }
