@@ -61,18 +61,11 @@ public final class GeometryContext {
     }
 
     /// Calls a GEOS function that returns a pointer and signals failure with NULL.
+    /// (Where NULL is a legitimate answer, e.g. the location `GEOSisValidDetail_r` leaves NULL
+    /// for a valid geometry, the caller reads the out-parameter itself and does not come here.)
     func pointer<T>(_ operation: String, _ body: (GEOSContextHandle_t) -> T?) throws -> T {
         lastErrorMessage = nil
         guard let result = body(handle) else { throw failure(operation) }
-        return result
-    }
-
-    /// Calls a GEOS function for which NULL is a legitimate answer: nil is returned unless GEOS
-    /// also reported an error during the call.
-    func optionalPointer<T>(_ operation: String, _ body: (GEOSContextHandle_t) -> T?) throws -> T? {
-        lastErrorMessage = nil
-        let result = body(handle)
-        if result == nil, lastErrorMessage != nil { throw failure(operation) }
         return result
     }
 

@@ -26,6 +26,7 @@ public enum GeometryError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// What is wrong with an input geometry, and where in it.
 public struct GeometryInputProblem: Sendable, Hashable, CustomStringConvertible {
+    /// The kind of problem; its raw value is the one-line text a planner reads.
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         /// A polygon ring whose last position differs from its first.
         case ringNotClosed = "ring is not closed"
@@ -45,6 +46,7 @@ public struct GeometryInputProblem: Sendable, Hashable, CustomStringConvertible 
         case tooLarge = "too many positions or parts"
     }
 
+    /// What is wrong.
     public var kind: Kind
     /// Where in the geometry, e.g. "polygon 2, ring 0" (0-based), or "" for the whole geometry.
     public var path: String
@@ -70,6 +72,7 @@ public struct GeometryInputProblem: Sendable, Hashable, CustomStringConvertible 
         }
     }
 
+    /// "polygon 1, ring 1: ring is not closed (first (0, 0), last (1, 1))".
     public var description: String {
         var s = path.isEmpty ? kind.rawValue : "\(path): \(kind.rawValue)"
         if !detail.isEmpty { s += " (\(detail))" }

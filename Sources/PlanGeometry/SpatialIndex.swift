@@ -15,6 +15,7 @@ import PlanModel
 ///
 /// Not `Sendable`: build one per task.
 public final class SpatialIndex {
+    /// The context the tree and its rectangles live in; queries must use geometries from it.
     public let context: GeometryContext
     private let tree: OpaquePointer
     /// Geometries whose envelopes are in the tree (owned here or by the caller's `Geometry`).

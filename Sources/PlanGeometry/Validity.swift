@@ -43,14 +43,17 @@ public struct RepairSummary: Sendable, Hashable {
     /// Planar area before and after, in CRS units² (GEOS measures an invalid polygon's rings
     /// as given, so a bow-tie can measure 0 before repair).
     public var areaBefore: Double
+    /// Planar area of the repaired polygonal geometry, in CRS units².
     public var areaAfter: Double
-    /// GEOS type names before and after, e.g. "Polygon" → "MultiPolygon".
+    /// GEOS type name before repair, e.g. "Polygon".
     public var typeBefore: String
+    /// GEOS type name after repair: "Polygon" or "MultiPolygon".
     public var typeAfter: String
     /// Points and lines that the repair produced (collapsed parts) or the input had, and that
     /// were dropped because a plan layer keeps polygons only. Each point or line counts once.
     public var droppedLowerDimensionParts: Int
 
+    /// True when the repaired geometry has a different type from the input.
     public var typeChanged: Bool { typeBefore != typeAfter }
     /// True when anything changed that a planner should be told about.
     public var changed: Bool { !wasValid || typeChanged || droppedLowerDimensionParts > 0 }
@@ -124,7 +127,7 @@ extension Geometry {
         var polygons: [OpaquePointer] = []  // borrowed from self
         var dropped = 0
         var fromSeveralMembers = false
-        func walk(_ g: OpaquePointer, depth: Int) throws {
+        func walk(_ g: OpaquePointer) throws {
             let type = try context.status("GEOSGeomTypeId_r", failureValue: -1) { GEOSGeomTypeId_r($0, g) }
             switch type {
             case Int32(GEOS_POLYGON.rawValue):
@@ -132,16 +135,16 @@ extension Geometry {
             case Int32(GEOS_MULTIPOLYGON.rawValue), Int32(GEOS_GEOMETRYCOLLECTION.rawValue),
                  Int32(GEOS_MULTIPOINT.rawValue), Int32(GEOS_MULTILINESTRING.rawValue):
                 let n = try context.status("GEOSGetNumGeometries_r", failureValue: -1) { GEOSGetNumGeometries_r($0, g) }
-                if type == Int32(GEOS_GEOMETRYCOLLECTION.rawValue), depth >= 0, n > 1 { fromSeveralMembers = true }
+                if type == Int32(GEOS_GEOMETRYCOLLECTION.rawValue), n > 1 { fromSeveralMembers = true }
                 for i in 0..<n {
                     let m = try context.pointer("GEOSGetGeometryN_r") { GEOSGetGeometryN_r($0, g, i) }
-                    try walk(m, depth: depth + 1)
+                    try walk(m)
                 }
             default:  // Point, LineString, LinearRing
                 if !(try context.predicate("GEOSisEmpty_r") { GEOSisEmpty_r($0, g) }) { dropped += 1 }
             }
         }
-        try walk(handle, depth: 0)
+        try walk(handle)
 
         if polygons.count == 1 && !preferMulti {
             return (try Geometry(owning: context.pointer("GEOSGeom_clone_r") { GEOSGeom_clone_r($0, polygons[0]) },
