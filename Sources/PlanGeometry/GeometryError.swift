@@ -15,6 +15,7 @@ public enum GeometryError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A GEOS result that `GeometryValue` cannot represent (e.g. a MultiPoint with an empty member).
     case unrepresentable(String)
 
+    /// One line: "GEOS failed in GEOSIntersection_r: TopologyException: ..." or the input problem.
     public var description: String {
         switch self {
         case .library(let operation, let message): "GEOS failed in \(operation): \(message)"
@@ -55,6 +56,7 @@ public struct GeometryInputProblem: Sendable, Hashable, CustomStringConvertible 
     /// Extra detail, e.g. "first (0, 0), last (1, 1)".
     public var detail: String
 
+    /// A problem of `kind` at `path`, optionally with a location and detail.
     public init(kind: Kind, path: String = "", location: Position? = nil, detail: String = "") {
         self.kind = kind
         self.path = path

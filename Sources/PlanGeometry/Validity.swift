@@ -3,6 +3,7 @@ import PlanModel
 
 /// Whether a geometry is valid in the OGC sense, and if not, why and where.
 public struct Validity: Sendable, Hashable {
+    /// True when GEOS finds the geometry valid.
     public var isValid: Bool
     /// GEOS's reason, e.g. "Self-intersection" or "Ring Self-intersection";
     /// "Valid Geometry" when valid.
@@ -10,6 +11,7 @@ public struct Validity: Sendable, Hashable {
     /// Where the problem is, in the geometry's CRS, when GEOS gives a location.
     public var location: Position?
 
+    /// A validity result as given.
     public init(isValid: Bool, reason: String, location: Position?) {
         self.isValid = isValid
         self.reason = reason
