@@ -151,7 +151,7 @@ struct JSONScanner {
             pos += n
             return
         }
-        throw .syntax(offset: pos, message: "expected a value, found \(describe(at: pos))")
+        throw .syntax(offset: pos, message: "expected '\(word)'")
     }
 
     /// Skips one value of any type, checking its syntax.
