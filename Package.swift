@@ -40,6 +40,9 @@ let package = Package(
             name: "PlanCheckCLI",
             dependencies: ["PlanCheckKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Benchmark: reads one GeoJSON file with GeoJSONReader, prints seconds and peak memory
+        // (Tools/bench-geojson/run.sh compares it with GDAL through pyogrio).
+        .executableTarget(name: "plan-check-bench-read", dependencies: ["PlanLayers"], path: "Tools/bench-geojson/Sources"),
 
         .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
