@@ -45,7 +45,7 @@ test: deps
 
 ## asan: the test suite under AddressSanitizer (own build folder; slower).
 asan: deps
-	$(SWIFT) test --sanitize=address --scratch-path .build-asan
+	$(SWIFT) test --sanitize=address --disable-xctest --scratch-path .build-asan
 
 ## bench-read: GeoJSON reading speed against GDAL (pyogrio); see Tools/bench-geojson/.
 bench-read: deps

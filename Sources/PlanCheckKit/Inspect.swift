@@ -180,11 +180,16 @@ public struct Inspector: Sendable {
         }
         var area: AreaTotals?
         if checked.kind == .polygons {
-            let ellipsoidal = try await parallelChunks(checked.features, jobs: jobs) { chunk in
+            // Sums per fixed-size chunk, added in order: the same total whatever the job count.
+            let chunkSums: [Double] = try await parallelChunks(checked.features, jobs: jobs) { chunk in
                 let calculator = try CRSContext().areaCalculator(for: crs)
-                return [try chunk.reduce(0.0) { $0 + (try calculator.area(of: $1.geometry)) }]
-            }.reduce(0, +)
-            let planar = crs.isGeographic ? nil : checked.features.reduce(0.0) { $0 + $1.planarArea } * (crs.squareMetresPerSquareUnit ?? 1)
+                var sum = 0.0
+                for feature in chunk { sum += try calculator.area(of: feature.geometry) }
+                return [sum]
+            }
+            let ellipsoidal = chunkSums.reduce(0.0, +)
+            let planarUnits = checked.features.reduce(0.0) { $0 + $1.planarArea }
+            let planar: Double? = crs.isGeographic ? nil : planarUnits * (crs.squareMetresPerSquareUnit ?? 1)
             area = AreaTotals(planar: planar, ellipsoidal: ellipsoidal)
         }
         return LayerInspection(

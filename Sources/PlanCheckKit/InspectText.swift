@@ -33,7 +33,8 @@ extension LayerInspection {
         if let declared = declaredGeometryType { featureLine += "; declared \(declared)" }
         lines.append(row("features", featureLine))
         if let e = extent {
-            lines.append(row("extent", "\(fmt(e[0])) \(fmt(e[1])) — \(fmt(e[2])) \(fmt(e[3])) (\(crs.unit))"))
+            let d = crs.geographic ? 8 : 3
+            lines.append(row("extent", "\(fixed(e[0], d)) \(fixed(e[1], d)) — \(fixed(e[2], d)) \(fixed(e[3], d)) (\(crs.unit))"))
         } else {
             lines.append(row("extent", "none (no geometry)"))
         }
@@ -42,13 +43,13 @@ extension LayerInspection {
         lines.append(row("problems", problems.isEmpty ? "none" : "\(problems.count)"))
         for p in problems.prefix(maxListed) {
             var text = "feature \(p.featureId.id): \(p.kind): \(p.reason)"
-            if let at = p.location { text += " at (\(fmt(at[0])), \(fmt(at[1])))" }
+            if let at = p.location { text += " at (\(formatCoordinate(at[0])), \(formatCoordinate(at[1])))" }
             lines.append(row("", text))
         }
         if problems.count > maxListed { lines.append(row("", "… \(problems.count - maxListed) more (see --json)")) }
         lines.append(row("repaired", "\(repaired.count)"))
         for r in repaired.prefix(maxListed) {
-            lines.append(row("", "feature \(r.featureId.id): \(r.actions.joined(separator: "; ")); area \(fmt(r.areaBefore)) → \(fmt(r.areaAfter)) (\(signed(r.areaChange)))"))
+            lines.append(row("", "feature \(r.featureId.id): \(r.actions.joined(separator: "; ")); planar area \(grouped(r.areaBefore, 3)) → \(grouped(r.areaAfter, 3)) (\(signed(r.areaChange)))"))
         }
         if repaired.count > maxListed { lines.append(row("", "… \(repaired.count - maxListed) more (see --json)")) }
         lines.append(row("rejected", "\(rejected.count) (policy --invalid \(invalidPolicy))"))
@@ -59,11 +60,11 @@ extension LayerInspection {
         lines.append(row("kept", "\(featuresKept) of \(featureCount)"))
         if let a = area {
             if let planar = a.planarM2, let ha = a.planarHa, let mu = a.planarMu {
-                lines.append(row("area", "planar      \(fmt(planar, 2)) m² = \(fmt(ha, 4)) ha = \(fmt(mu, 2)) 亩"))
+                lines.append(row("area", "planar      \(grouped(planar, 2)) m² = \(grouped(ha, 4)) ha = \(grouped(mu, 2)) 亩"))
             } else {
                 lines.append(row("area", "planar      n/a (geographic CRS)"))
             }
-            lines.append(row(a.planarM2 == nil ? "area" : "", "ellipsoidal \(fmt(a.ellipsoidalM2, 2)) m² = \(fmt(a.ellipsoidalHa, 4)) ha = \(fmt(a.ellipsoidalMu, 2)) 亩"))
+            lines.append(row(a.planarM2 == nil ? "area" : "", "ellipsoidal \(grouped(a.ellipsoidalM2, 2)) m² = \(grouped(a.ellipsoidalHa, 4)) ha = \(grouped(a.ellipsoidalMu, 2)) 亩"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -72,12 +73,26 @@ extension LayerInspection {
         "  " + label.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + text
     }
 
-    private func fmt(_ value: Double, _ decimals: Int? = nil) -> String {
-        if let decimals { return String(format: "%.\(decimals)f", value) }
-        return formatCoordinate(value)
+    private func fixed(_ value: Double, _ decimals: Int) -> String {
+        String(format: "%.\(decimals)f", value)
+    }
+
+    /// Fixed decimals with the integer digits grouped by thousands: 11,880,276.66.
+    private func grouped(_ value: Double, _ decimals: Int) -> String {
+        let text = fixed(abs(value), decimals)
+        let parts = text.split(separator: ".", maxSplits: 1)
+        var digits = Array(parts[0])
+        var out = ""
+        while digits.count > 3 {
+            out = "," + String(digits.suffix(3)) + out
+            digits.removeLast(3)
+        }
+        out = String(digits) + out
+        if parts.count > 1 { out += "." + parts[1] }
+        return (value < 0 ? "-" : "") + out
     }
 
     private func signed(_ value: Double) -> String {
-        (value >= 0 ? "+" : "") + String(format: "%.3f", value)
+        (value >= 0 ? "+" : "") + grouped(value, 3)
     }
 }

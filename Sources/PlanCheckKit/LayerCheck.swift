@@ -248,14 +248,17 @@ struct FeatureCheck {
             featureID: id, kind: .invalidPolygon, reason: validity.reason, location: validity.location))
         let repair = try native.makeValid()
         outcome.actions.append("GEOS make-valid (structure), polygonal parts kept")
-        let repaired = repair.geometry
+        let repaired = try repair.geometry.value()
+        if repair.summary.droppedLowerDimensionParts > 0 {
+            outcome.actions.append("dropped \(repair.summary.droppedLowerDimensionParts) point/line part(s) left by the repair")
+        }
         if repaired.isEmpty {
             outcome.problems.append(FeatureProblem(
                 featureID: id, kind: .invalidPolygon, reason: "nothing polygonal is left after repair"))
             return outcome
         }
         outcome.repaired = repaired
-        outcome.areaAfter = repair.areaAfter
+        outcome.areaAfter = repair.summary.areaAfter
         return outcome
     }
 }
@@ -277,12 +280,8 @@ func shoelaceArea(of rings: PolygonRings) -> Double {
     return rings.dropFirst().reduce(abs(signed(exterior))) { $0 - abs(signed($1)) }
 }
 
-/// A coordinate for messages: millimetres for metres, 1e-9 for degrees (9 decimals is enough
-/// for both and never misleads).
+/// A coordinate for messages: the shortest text that reads back as the same number
+/// (e.g. 41483337.573), so a planner can paste it into QGIS.
 func formatCoordinate(_ value: Double) -> String {
-    let text = String(format: "%.9f", value)
-    var trimmed = Substring(text)
-    while trimmed.last == "0" { trimmed.removeLast() }
-    if trimmed.last == "." { trimmed.removeLast() }
-    return String(trimmed)
+    value.description
 }

@@ -1,6 +1,7 @@
 /// Runs `body` on consecutive chunks of `items` in up to `jobs` tasks at once and returns the
-/// results in input order, whatever the job count. Each call of `body` gets one chunk, so it can
-/// make its own GEOS and PROJ contexts (nothing native crosses tasks).
+/// results in input order. The chunks are the same whatever the job count, so results (sums
+/// included) are identical for any `jobs`. Each call of `body` gets one chunk, so it can make its
+/// own GEOS and PROJ contexts (nothing native crosses tasks).
 func parallelChunks<Item: Sendable, Result: Sendable>(
     _ items: [Item], jobs: Int, chunkSize: Int = 256,
     _ body: @escaping @Sendable (ArraySlice<Item>) throws -> [Result]
@@ -8,7 +9,7 @@ func parallelChunks<Item: Sendable, Result: Sendable>(
     guard !items.isEmpty else { return [] }
     let chunkStarts = Array(stride(from: 0, to: items.count, by: chunkSize))
     if jobs <= 1 || chunkStarts.count == 1 {
-        return try body(items[...])
+        return try chunkStarts.flatMap { try body(items[$0..<min($0 + chunkSize, items.count)]) }
     }
     var pieces = [[Result]?](repeating: nil, count: chunkStarts.count)
     try await withThrowingTaskGroup(of: (Int, [Result]).self) { group in
