@@ -62,6 +62,15 @@ struct LayerReadingTests {
         #expect(error.description == "test.geojson:3:1: feature id 7 is used twice (first at 2:1); feature ids must be unique")
     }
 
+    @Test func duplicateAfterIdsStopIncreasingIsFound() throws {
+        func feature(_ id: String) -> String { #"{"type":"Feature","id":\#(id),"geometry":null,"properties":null}"# }
+        let unique = #"{"type":"FeatureCollection","features":[\#(["5", "9", "3", "\"9\"", "10", "4"].map(feature).joined(separator: ","))]}"#
+        #expect(try readGeoJSON(unique).features.map(\.id) == [.int(5), .int(9), .int(3), .string("9"), .int(10), .int(4)])
+        let repeated = "{\"type\":\"FeatureCollection\",\"features\":[\n" + ["5", "9", "3", "9"].map(feature).joined(separator: ",\n") + "]}"
+        let error = try #require(readError(repeated))
+        #expect(error == .duplicateFeatureID(path: "test.geojson", id: .int(9), line: 5, column: 1, firstLine: 3, firstColumn: 1))
+    }
+
     @Test func explicitIdCollidingWithAnImplicitIndexIsAnError() throws {
         // The first feature has no id, so it is 1; the second says it is 1 too.
         let text = #"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":null},{"type":"Feature","id":1,"geometry":null,"properties":null}]}"#
