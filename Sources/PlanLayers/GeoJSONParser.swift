@@ -65,6 +65,8 @@ struct GeoJSONParser {
 
     /// Reads the whole input: a FeatureCollection, a single Feature, or a bare geometry.
     mutating func parseDocument() throws(JSONFailure) {
+        // A UTF-8 byte order mark, as Windows tools (ArcGIS, Notepad) often write.
+        if s.count >= 3 && s.base[0] == 0xEF && s.base[1] == 0xBB && s.base[2] == 0xBF { s.pos = 3 }
         s.skipWhitespace()
         guard !s.atEnd else {
             throw .syntax(offset: s.pos, message: "expected a JSON value, found end of file")

@@ -22,6 +22,12 @@ struct LayerReadingTests {
         #expect(try readGeoJSON(#"{"type":"FeatureCollection","features":[]}"#, path: "a/b.c.json").name == "b.c")
     }
 
+    @Test func leadingByteOrderMarkIsSkipped() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"名":"村"}}]}"#.utf8)
+        let layer = try GeoJSONReader.read(bytes: bytes, path: "bom.geojson")
+        #expect(layer.features.first?.attributes == [Attribute("名", .string("村"))])
+    }
+
     @Test func singleFeature() throws {
         let layer = try readGeoJSON(#"{"geometry":{"type":"Point","coordinates":[1,2]},"type":"Feature","id":"F-1","properties":{"a":"b"}}"#)
         #expect(layer.features.count == 1)
