@@ -178,7 +178,7 @@ struct GeoJSONParser {
                 guard s.current == UInt8(ascii: "\""), s.string(try s.scanString(), is: "Feature") else {
                     s.pos = offset
                     try s.skipValue()
-                    throw .notGeoJSON(offset: offset, reason: "feature \(index) has type \(s.describe(at: offset)) \(typeText(at: offset)), expected \"Feature\"")
+                    throw .notGeoJSON(offset: offset, reason: "feature \(index) has type \(typeText(at: offset)), expected \"Feature\"")
                 }
             } else if s.string(key, is: "id") {
                 id = try parseID()
