@@ -40,7 +40,13 @@ struct GeoJSONParser {
     private var fieldTypeNames: [[String]] = []
     private var fieldTypeMask: [UInt16] = []
 
-    /// Offset of the feature that first used each id.
+    /// Where each feature starts (for the duplicate-id message).
+    private var featureOffsets: [Int] = []
+    /// While every id so far is an integer larger than the one before (the usual case), ids are
+    /// unique without hashing; `idOffsets` is built only once that stops being true.
+    private var idsIncreasing = true
+    private var lastIntegerID = Int64.min
+    /// Offset of the feature that first used each id (only once `idsIncreasing` is false).
     private var idOffsets: [FeatureID: Int] = [:]
     /// The reader fails with this once the current feature is done (needs the locator).
     var duplicate: (id: FeatureID, offset: Int, firstOffset: Int)?
@@ -59,6 +65,8 @@ struct GeoJSONParser {
 
     /// Reads the whole input: a FeatureCollection, a single Feature, or a bare geometry.
     mutating func parseDocument() throws(JSONFailure) {
+        // A UTF-8 byte order mark, as Windows tools (ArcGIS, Notepad) often write.
+        if s.count >= 3 && s.base[0] == 0xEF && s.base[1] == 0xBB && s.base[2] == 0xBF { s.pos = 3 }
         s.skipWhitespace()
         guard !s.atEnd else {
             throw .syntax(offset: s.pos, message: "expected a JSON value, found end of file")
@@ -170,7 +178,7 @@ struct GeoJSONParser {
                 guard s.current == UInt8(ascii: "\""), s.string(try s.scanString(), is: "Feature") else {
                     s.pos = offset
                     try s.skipValue()
-                    throw .notGeoJSON(offset: offset, reason: "feature \(index) has type \(s.describe(at: offset)) \(typeText(at: offset)), expected \"Feature\"")
+                    throw .notGeoJSON(offset: offset, reason: "feature \(index) has type \(typeText(at: offset)), expected \"Feature\"")
                 }
             } else if s.string(key, is: "id") {
                 id = try parseID()
@@ -191,10 +199,20 @@ struct GeoJSONParser {
     }
 
     private mutating func addFeature(id: FeatureID, offset: Int, geometry: GeometryValue?, attributes: [Attribute]) throws(JSONFailure) {
-        if let first = idOffsets.updateValue(offset, forKey: id) {
-            duplicate = (id, offset, first)
-            throw .notGeoJSON(offset: offset, reason: "duplicate id")
+        if idsIncreasing, case .int(let n) = id, n > lastIntegerID {
+            lastIntegerID = n
+        } else {
+            if idsIncreasing {
+                idsIncreasing = false
+                idOffsets.reserveCapacity(features.count * 2)
+                for (feature, start) in zip(features, featureOffsets) { idOffsets[feature.id] = start }
+            }
+            if let first = idOffsets.updateValue(offset, forKey: id) {
+                duplicate = (id, offset, first)
+                throw .notGeoJSON(offset: offset, reason: "duplicate id")
+            }
         }
+        featureOffsets.append(offset)
         for i in pendingProblems.indices {
             let (line, column) = locator.location(of: pendingProblems[i].offset)
             problems.append(FeatureProblem(featureID: id, kind: .malformedGeometry,
@@ -575,10 +593,15 @@ struct GeoJSONParser {
     @inline(__always) private mutating func coordinate(_ kind: GeometryKind, _ positionStart: Int) throws(JSONFailure) -> Double {
         let c = s.current
         guard c == UInt8(ascii: "-") || c &- 0x30 < 10 else {
-            if c == UInt8(ascii: "]") { throw tooFewNumbers(kind, positionStart) }
-            throw .geometry(offset: s.pos, reason: "\(kind.name) coordinates: expected a number, found \(s.describe(at: s.pos))")
+            throw notANumber(kind, positionStart)
         }
         return s.double(try s.scanNumber())
+    }
+
+    /// Kept out of line so that `coordinate` stays small enough to inline.
+    @inline(never) private func notANumber(_ kind: GeometryKind, _ positionStart: Int) -> JSONFailure {
+        if s.current == UInt8(ascii: "]") { return tooFewNumbers(kind, positionStart) }
+        return .geometry(offset: s.pos, reason: "\(kind.name) coordinates: expected a number, found \(s.describe(at: s.pos))")
     }
 
     private func tooFewNumbers(_ kind: GeometryKind, _ offset: Int) -> JSONFailure {

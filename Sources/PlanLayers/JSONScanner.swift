@@ -349,7 +349,7 @@ struct JSONScanner {
         var exponent = 0
         var truncated = false
         guard i < n, p[i] &- 0x30 < 10 else {
-            throw .syntax(offset: i, message: "expected a digit in number, found \(describe(at: i))")
+            throw numberError(at: i, "expected a digit in number, found \(describe(at: i))")
         }
         if p[i] == UInt8(ascii: "0") {
             i += 1
@@ -372,7 +372,7 @@ struct JSONScanner {
             integerSyntax = false
             i += 1
             guard i < n, p[i] &- 0x30 < 10 else {
-                throw .syntax(offset: i, message: "expected a digit after '.' in number")
+                throw numberError(at: i, "expected a digit after '.' in number")
             }
             while i < n {
                 let d = p[i] &- 0x30
@@ -398,7 +398,7 @@ struct JSONScanner {
                 i += 1
             }
             guard i < n, p[i] &- 0x30 < 10 else {
-                throw .syntax(offset: i, message: "expected a digit in number's exponent")
+                throw numberError(at: i, "expected a digit in number's exponent")
             }
             var e = 0
             while i < n {
@@ -412,6 +412,10 @@ struct JSONScanner {
         pos = i
         return NumberToken(mantissa: m, exponent: exponent, negative: negative, truncated: truncated,
                            integerSyntax: integerSyntax, start: start, end: i)
+    }
+
+    @inline(never) private func numberError(at offset: Int, _ message: @autoclosure () -> String) -> JSONFailure {
+        .syntax(offset: offset, message: message())
     }
 
     /// The Double nearest to the number, identical to `strtod` on its text.

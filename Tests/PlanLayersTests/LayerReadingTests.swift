@@ -22,6 +22,12 @@ struct LayerReadingTests {
         #expect(try readGeoJSON(#"{"type":"FeatureCollection","features":[]}"#, path: "a/b.c.json").name == "b.c")
     }
 
+    @Test func leadingByteOrderMarkIsSkipped() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"名":"村"}}]}"#.utf8)
+        let layer = try GeoJSONReader.read(bytes: bytes, path: "bom.geojson")
+        #expect(layer.features.first?.attributes == [Attribute("名", .string("村"))])
+    }
+
     @Test func singleFeature() throws {
         let layer = try readGeoJSON(#"{"geometry":{"type":"Point","coordinates":[1,2]},"type":"Feature","id":"F-1","properties":{"a":"b"}}"#)
         #expect(layer.features.count == 1)
@@ -60,6 +66,15 @@ struct LayerReadingTests {
         let error = try #require(readError(text))
         #expect(error == .duplicateFeatureID(path: "test.geojson", id: .int(7), line: 3, column: 1, firstLine: 2, firstColumn: 1))
         #expect(error.description == "test.geojson:3:1: feature id 7 is used twice (first at 2:1); feature ids must be unique")
+    }
+
+    @Test func duplicateAfterIdsStopIncreasingIsFound() throws {
+        func feature(_ id: String) -> String { #"{"type":"Feature","id":\#(id),"geometry":null,"properties":null}"# }
+        let unique = #"{"type":"FeatureCollection","features":[\#(["5", "9", "3", "\"9\"", "10", "4"].map(feature).joined(separator: ","))]}"#
+        #expect(try readGeoJSON(unique).features.map(\.id) == [.int(5), .int(9), .int(3), .string("9"), .int(10), .int(4)])
+        let repeated = "{\"type\":\"FeatureCollection\",\"features\":[\n" + ["5", "9", "3", "9"].map(feature).joined(separator: ",\n") + "]}"
+        let error = try #require(readError(repeated))
+        #expect(error == .duplicateFeatureID(path: "test.geojson", id: .int(9), line: 5, column: 1, firstLine: 3, firstColumn: 1))
     }
 
     @Test func explicitIdCollidingWithAnImplicitIndexIsAnError() throws {

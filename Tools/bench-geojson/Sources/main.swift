@@ -41,9 +41,17 @@ let start = now()
 do {
     let layer = try GeoJSONReader.read(path: arguments[1])
     let seconds = now() - start
+    // Counts and coordinate sums, to compare with GDAL's reading of the same file.
     var positions = 0
-    for feature in layer.features { positions += feature.geometry?.positionCount ?? 0 }
-    print("seconds=\(seconds) features=\(layer.features.count) positions=\(positions) fields=\(layer.fields.count) problems=\(layer.readProblems.count) peak_rss_kb=\(peakResidentKilobytes())")
+    var sumX = 0.0, sumY = 0.0
+    for feature in layer.features {
+        feature.geometry?.forEachPosition { p in
+            positions += 1
+            sumX += p.x
+            sumY += p.y
+        }
+    }
+    print("seconds=\(seconds) features=\(layer.features.count) positions=\(positions) fields=\(layer.fields.count) problems=\(layer.readProblems.count) peak_rss_kb=\(peakResidentKilobytes()) sum_x=\(sumX) sum_y=\(sumY) crs=\(layer.crs.map(String.init(describing:)) ?? "none")")
 } catch {
     printError("\(error)")
     exit(1)

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Compares GeoJSONReader with GDAL (pyogrio) on the same synthetic parcel layer.
+#
+#   Tools/bench-geojson/run.sh [COUNT]     (default 100000 parcels)
+#
+# Generates the layer once (cached in Tools/out/), builds the release benchmark, sets up
+# Tools/.venv with pyogrio (its wheel bundles GDAL) and geopandas, then runs each reader three
+# times and prints the best time (the read call only, measured in-process) and the peak resident
+# memory of the whole process (/usr/bin/time -v "Maximum resident set size").
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+count="${1:-100000}"
+out="$root/Tools/out"
+data="$out/parcels-$count.geojson"
+venv="$root/Tools/.venv"
+runs=3
+
+mkdir -p "$out"
+if [ ! -s "$data" ]; then
+    echo "generating $count parcels -> $data" >&2
+    python3 "$root/Tools/gen_parcels.py" --count "$count" --out "$data.tmp"
+    mv "$data.tmp" "$data"
+fi
+
+if [ ! -x /usr/bin/time ]; then
+    apt-get install -y time >/dev/null
+fi
+
+echo "building release benchmark" >&2
+(cd "$root" && swift build -c release --product plan-check-bench-read >&2)
+bench="$(cd "$root" && swift build -c release --show-bin-path)/plan-check-bench-read"
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "creating $venv with pyogrio and geopandas" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q pyogrio geopandas
+fi
+py="$venv/bin/python"
+
+# run NAME COMMAND...: best-of-$runs seconds (from the program's "seconds=" line) and the peak RSS
+# of that same run, in MB.
+run() {
+    local name="$1"; shift
+    local best="" best_rss=""
+    for _ in $(seq "$runs"); do
+        local log; log="$(mktemp)"
+        /usr/bin/time -v "$@" >"$log.out" 2>"$log"
+        local secs rss
+        secs="$(grep -o 'seconds=[0-9.e-]*' "$log.out" | cut -d= -f2)"
+        rss="$(grep 'Maximum resident set size' "$log" | awk '{print $NF}')"
+        if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then
+            best="$secs"; best_rss="$rss"
+        fi
+        rm -f "$log" "$log.out"
+    done
+    printf '%s\t%s\t%s\n' "$name" "$best" "$((best_rss / 1024))"
+}
+
+results="$(mktemp)"
+run "plan-check GeoJSONReader" "$bench" "$data" >>"$results"
+run "pyogrio.read_dataframe" "$py" "$here/pyogrio_read.py" dataframe "$data" >>"$results"
+run "pyogrio.raw.read" "$py" "$here/pyogrio_read.py" raw "$data" >>"$results"
+
+size_mb="$(( $(stat -c %s "$data") / 1000000 ))"
+echo
+echo "File: $(basename "$data"), $size_mb MB, $count features; best of $runs runs; $(nproc) cores"
+echo "Versions: $(swift --version 2>/dev/null | head -1)"
+echo "          $("$py" -c 'import pyogrio, geopandas, shapely, sys; print(f"pyogrio {pyogrio.__version__}, GDAL {pyogrio.__gdal_version_string__}, geopandas {geopandas.__version__}, shapely {shapely.__version__}, Python {sys.version.split()[0]}")')"
+echo
+base="$(head -1 "$results" | cut -f2)"
+printf '| %-26s | %9s | %13s | %26s |\n' "reader" "seconds" "peak RSS (MB)" "time vs plan-check"
+printf '|%s|%s|%s|%s|\n' "----------------------------" "----------:" "--------------:" "---------------------------:"
+while IFS=$'\t' read -r name secs rss; do
+    ratio="$(awk "BEGIN{printf \"%.2fx\", $secs / $base}")"
+    printf '| %-26s | %9.3f | %13s | %26s |\n' "$name" "$secs" "$rss" "$ratio"
+done <"$results"
+rm -f "$results"
