@@ -43,9 +43,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## asan: the test suite under AddressSanitizer (own build folder; slower).
+## asan: the test suite under AddressSanitizer and LeakSanitizer (own build folder; slower).
 asan: deps
-	$(SWIFT) test --sanitize=address --disable-xctest --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tools/asan/lsan-suppressions.txt \
+	  $(SWIFT) test --sanitize=address --disable-xctest --scratch-path .build-asan
 
 ## bench-read: GeoJSON reading speed against GDAL (pyogrio); see Tools/bench-geojson/.
 bench-read: deps

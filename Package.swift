@@ -13,6 +13,11 @@ let package = Package(
     dependencies: [
         // The command line: subcommands, typed options, help text and usage errors (exit 64).
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        // Rule sets are YAML; Yams (libyaml) gives nodes with line and column, so every rule-set
+        // diagnostic can point at its line.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // SHA-256 of inputs and rule sets for provenance (BoringSSL's implementation on Linux).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C libraries from Debian (libgeos-dev, libproj-dev, libsqlite3-dev). Each is imported by
@@ -33,8 +38,17 @@ let package = Package(
         .target(name: "PlanStore", dependencies: ["PlanModel", "CSQLite"]),
         // Reading layer files (GeoJSON, GeoPackage) into the one layer model.
         .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore"]),
-        // The engine: layer checking and repair, inspection reports, exit statuses.
-        .target(name: "PlanCheckKit", dependencies: ["PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers"]),
+        // Rule sets (YAML, version 1): layers, class maps, conflict rules, with line-numbered
+        // diagnostics.
+        .target(name: "PlanRules", dependencies: ["PlanModel", .product(name: "Yams", package: "Yams")]),
+        // The engine: layer checking and repair, inspection reports, overlay, exit statuses.
+        .target(
+            name: "PlanCheckKit",
+            dependencies: [
+                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers", "PlanRules",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The `plan-check` command: parses arguments, calls the engine, maps errors to exit codes.
         .executableTarget(
             name: "PlanCheckCLI",
@@ -49,6 +63,7 @@ let package = Package(
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel"], exclude: ["Fixtures"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
+        .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
         .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
         .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit"]),

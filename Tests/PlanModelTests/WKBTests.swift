@@ -4,7 +4,7 @@ import PlanModel
 private let square: PositionList = [Position(0, 0), Position(10, 0), Position(10, 10), Position(0, 10), Position(0, 0)]
 private let hole: PositionList = [Position(2, 2), Position(2, 4), Position(4, 4), Position(2, 2)]
 
-private let everyType: [GeometryValue] = [
+private var everyType: [GeometryValue] { [
     .point(Position(1.5, -2.25)),
     .point(nil),
     .lineString([Position(0, 0), Position(1, 1), Position(2, 0)]),
@@ -18,7 +18,7 @@ private let everyType: [GeometryValue] = [
     .geometryCollection([.point(Position(1, 1)), .lineString([Position(0, 0), Position(3, 3)]),
                          .geometryCollection([.polygon([square])])]),
     .geometryCollection([]),
-]
+] }
 
 @Test(arguments: [WKBByteOrder.littleEndian, .bigEndian])
 func wkbRoundTripsEveryGeometryType(byteOrder: WKBByteOrder) throws {

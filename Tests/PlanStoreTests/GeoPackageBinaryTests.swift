@@ -2,7 +2,7 @@ import Testing
 import PlanModel
 import PlanStore
 
-private let polygon = GeometryValue.polygon([[Position(1, 2), Position(5, 2), Position(5, 7), Position(1, 2)]])
+private var polygon: GeometryValue { GeometryValue.polygon([[Position(1, 2), Position(5, 2), Position(5, 7), Position(1, 2)]]) }
 
 private func header(flags: UInt8, srsID: Int32, bigEndian: Bool, envelope: [Double] = []) -> [UInt8] {
     var bytes: [UInt8] = [0x47, 0x50, 0, flags]

@@ -5,16 +5,16 @@ import PlanStore
 
 // Expected values: see Fixtures/README.md (ogrinfo output and the GeoJSON sources in Fixtures/src).
 
-private let squareR2: GeometryValue = .polygon([[
+private var squareR2: GeometryValue { .polygon([[
     Position(41500000, 4400000), Position(41500100, 4400000), Position(41500100, 4400100),
     Position(41500000, 4400100), Position(41500000, 4400000),
-]])
-private let parkWithLake: GeometryValue = .polygon([
+]]) }
+private var parkWithLake: GeometryValue { .polygon([
     [Position(41500200, 4400000), Position(41500300, 4400000), Position(41500300, 4400100),
      Position(41500200, 4400100), Position(41500200, 4400000)],
     [Position(41500230, 4400030), Position(41500230, 4400060), Position(41500260, 4400060),
      Position(41500260, 4400030), Position(41500230, 4400030)],
-])
+]) }
 
 @Test func listsFeatureLayersInTheOrderTheyWereAdded() throws {
     let file = try GeoPackageFile(path: Fixture.parcels)

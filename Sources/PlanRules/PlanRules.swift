@@ -1,0 +1,1 @@
+// PlanRules: see Package.swift for this module's one job.

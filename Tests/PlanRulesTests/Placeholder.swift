@@ -1,0 +1,4 @@
+import Testing
+import PlanRules
+
+@Test func placeholderModuleLoads() { #expect(Bool(true)) }
