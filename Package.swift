@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "plan-check",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "plan-check", targets: ["PlanCheckCLI"]),
         .library(name: "PlanCheckKit", targets: ["PlanCheckKit"]),

@@ -77,21 +77,6 @@ extension LayerInspection {
         String(format: "%.\(decimals)f", value)
     }
 
-    /// Fixed decimals with the integer digits grouped by thousands: 11,880,276.66.
-    private func grouped(_ value: Double, _ decimals: Int) -> String {
-        let text = fixed(abs(value), decimals)
-        let parts = text.split(separator: ".", maxSplits: 1)
-        var digits = Array(parts[0])
-        var out = ""
-        while digits.count > 3 {
-            out = "," + String(digits.suffix(3)) + out
-            digits.removeLast(3)
-        }
-        out = String(digits) + out
-        if parts.count > 1 { out += "." + parts[1] }
-        return (value < 0 ? "-" : "") + out
-    }
-
     private func signed(_ value: Double) -> String {
         (value >= 0 ? "+" : "") + grouped(value, 3)
     }

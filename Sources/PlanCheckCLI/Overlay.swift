@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import PlanCheckKit
+import PlanRules
+
+extension Severity: ExpressibleByArgument {}
+
+/// `plan-check overlay`: discrepancy patches between plan layers, by the rules of a rule set.
+struct Overlay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find discrepancy patches (差异图斑) between plan layers by the rules of a rule set.",
+        discussion: """
+            Reads the layers of the rule set (or --layer NAME=PATH), checks them (--invalid), \
+            reprojects them to the working CRS (the first layer's, or --crs), and evaluates every \
+            rule. Patches go to --out as GeoJSON; statistics to stdout and, as JSON, to --summary. \
+            Exit 1 when --fail-on is given and a patch of that severity or above exists.
+            """
+    )
+
+    @Option(help: "The rule set (YAML, version 1).", completion: .file(extensions: ["yaml", "yml"]))
+    var rules: String
+
+    @Option(name: .customLong("layer"), help: ArgumentHelp("A layer file for a layer of the rule set (repeatable).", valueName: "NAME=PATH"))
+    var layers: [String] = []
+
+    @Option(help: "Write the patches to this GeoJSON file (written whole or not at all).")
+    var out: String?
+
+    @Option(help: "Write the statistics as JSON to this file.")
+    var summary: String?
+
+    @Option(help: "Working CRS (e.g. EPSG:4529); default: the first layer's.")
+    var crs: String?
+
+    @Option(help: "Tasks to run at once (default: one per core). The output is the same for any value.")
+    var jobs: Int?
+
+    @Flag(help: "Write RFC 7946 GeoJSON (WGS 84 longitude/latitude, no crs member).")
+    var rfc7946 = false
+
+    @Option(help: "Exit 1 when a patch of this severity or above exists: minor, major or critical.")
+    var failOn: Severity?
+
+    @Option(help: "What to do with invalid features: repair, reject or fail.")
+    var invalid: InvalidFeaturePolicy = .repair
+
+    @Flag(help: "No progress line and no table on stdout.")
+    var quiet = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        for entry in layers where !entry.contains("=") || entry.hasPrefix("=") || entry.hasSuffix("=") {
+            throw ValidationError("--layer takes NAME=PATH (got '\(entry)')")
+        }
+        if rfc7946 && out == nil { throw ValidationError("--rfc7946 needs --out") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            var paths: [String: String] = [:]
+            for entry in layers {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                paths[String(parts[0])] = String(parts[1])
+            }
+            let request = OverlayRequest(
+                rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount)
+            let progress = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
+            let result = try await OverlayRunner(request).run(progress: progress.map { line in { line.show($0) } })
+            progress?.finish()
+            var extra: [String: Double] = [:]
+            if let out {
+                let started = Date()
+                try PatchWriter(path: out, rfc7946: rfc7946).write(result)
+                extra["write"] = Date().timeIntervalSince(started)
+            }
+            var report = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946, extraTimings: extra)
+            report.findingsAtOrAbove = failOn?.rawValue
+            if let summary { try SummaryFile.write(try report.json() + "\n", to: summary) }
+            if !quiet { print(report.text(), terminator: "") }
+            for warning in result.warnings where quiet { StandardError.write("plan-check: warning: \(warning)\n") }
+            if let failOn, result.patches.contains(where: { result.outcomes[$0.ruleIndex].rule.severity >= failOn }) {
+                return .findings
+            }
+            return .success
+        }
+    }
+}
+
+/// A one-line progress display on a terminal's stderr: rule, features done, rate, ETA.
+final class ProgressLine: Sendable {
+    func show(_ p: OverlayProgress) {
+        let rate = p.elapsedSeconds > 0 ? Double(p.done) / p.elapsedSeconds : 0
+        let eta = rate > 0 ? Double(p.total - p.done) / rate : 0
+        let text = String(format: "\rrule %@: %d/%d features, %.0f/s, ETA %.0f s   ", p.ruleID, p.done, p.total, rate, eta)
+        StandardError.write(text)
+    }
+
+    func finish() {
+        StandardError.write("\r\u{1B}[K")
+    }
+}

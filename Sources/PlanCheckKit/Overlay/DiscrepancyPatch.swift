@@ -1,0 +1,47 @@
+import PlanModel
+import PlanRules
+
+/// One discrepancy patch (差异图斑): land where two plans disagree under one rule, with its
+/// lineage (which features of which layers made it) and its areas.
+public struct DiscrepancyPatch: Sendable {
+    /// Stable id: `RULE:A_FID` for `outside`, `RULE:A_FID:B_FID` for `intersects`. The same
+    /// inputs give the same ids in the same order.
+    public var id: String
+    public var ruleIndex: Int
+    /// Index of the `a` feature in its checked layer (file order).
+    public var aIndex: Int
+    /// Index of the `b` feature in its checked layer; nil for `outside`.
+    public var bIndex: Int?
+    /// Polygon or MultiPolygon of the parts kept (each at least the sliver threshold), in the
+    /// working CRS.
+    public var geometry: GeometryValue
+    /// Area in the working CRS (m²): planar for a projected CRS; ellipsoidal for a geographic one.
+    public var area: Double
+    /// Ellipsoidal area (m²) on the working CRS's ellipsoid.
+    public var ellipsoidalArea: Double
+}
+
+/// What one rule found: its patches and what it dropped or could not use.
+public struct RuleOutcome: Sendable {
+    public var rule: ConflictRule
+    public var patches: [DiscrepancyPatch]
+    /// Polygon parts under the sliver threshold that were dropped, and their total area (m²,
+    /// measured as `DiscrepancyPatch.area` is).
+    public var sliversDropped: Int
+    public var sliverArea: Double
+    /// Overlays whose result had no area at all (features that only touch along an edge or at a
+    /// point), and point/line pieces dropped from results that also had area.
+    public var lowerDimensionLeftovers: Int
+    /// Pairs (or `a` features) whose result was the whole `a` or whole `b` by a prepared-geometry
+    /// test, so no overlay was computed.
+    public var fastPathHits: Int
+    /// Overlays computed by GEOS.
+    public var overlaysComputed: Int
+    /// Area of the union of all patches (overlaps between patches counted once), m².
+    public var dissolvedArea: Double
+    public var dissolvedEllipsoidalArea: Double
+    public var seconds: Double
+
+    public var totalArea: Double { patches.reduce(0) { $0 + $1.area } }
+    public var totalEllipsoidalArea: Double { patches.reduce(0) { $0 + $1.ellipsoidalArea } }
+}

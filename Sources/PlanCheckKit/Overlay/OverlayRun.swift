@@ -1,0 +1,177 @@
+import Foundation
+import PlanCRS
+import PlanGeometry
+import PlanLayers
+import PlanModel
+import PlanRules
+
+/// What a planner asks of `plan-check overlay`.
+public struct OverlayRequest: Sendable {
+    public var rulesPath: String
+    /// `--layer NAME=PATH`: paths that replace (or supply) the rule set's layer paths.
+    public var layerPaths: [String: String]
+    /// `--crs`: the working CRS; nil means the first layer's.
+    public var workingCRS: String?
+    public var policy: InvalidFeaturePolicy
+    public var jobs: Int
+
+    public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
+                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount) {
+        self.rulesPath = rulesPath
+        self.layerPaths = layerPaths
+        self.workingCRS = workingCRS
+        self.policy = policy
+        self.jobs = max(1, jobs)
+    }
+}
+
+/// A usage problem with the overlay's inputs (exit 64): a `--layer` for a layer the rule set does
+/// not have, a layer with no path.
+public struct OverlayUsageError: PlanCheckFailure {
+    public var message: String
+    public var exitStatus: ExitStatus { .usage }
+    public var description: String { message }
+}
+
+/// A layer as the overlay uses it: read, checked, reprojected to the working CRS, classified.
+public struct OverlayLayer: Sendable {
+    public var definition: LayerDefinition
+    public var path: String
+    public var sha256: String
+    public var sourceCRS: CRSDescription
+    /// The check in the layer's own CRS (problems, repairs, rejections).
+    public var checked: CheckedLayer
+    /// Kept features' geometries in the working CRS, same order as `checked.features`.
+    public var geometries: [GeometryValue]
+    /// The raw class code of each kept feature (the class field's value as text), or nil.
+    public var codes: [String?]
+    /// The classes of each kept feature.
+    public var classes: [[String]]
+    public var classification: ClassificationReport
+}
+
+/// Everything an overlay run produced.
+public struct OverlayResult: Sendable {
+    public var ruleSet: RuleSet
+    public var rulesSHA256: String
+    public var workingCRS: CRSDescription
+    public var layers: [OverlayLayer]
+    public var outcomes: [RuleOutcome]
+    /// Rule-set and classification warnings, one line each with the rule file's line.
+    public var warnings: [String]
+    /// Seconds per stage: "read", "check", "reproject", "overlay".
+    public var timings: [(stage: String, seconds: Double)]
+
+    public func layer(named name: String) -> OverlayLayer? { layers.first { $0.definition.name == name } }
+
+    /// The patches of every rule, in rule order.
+    public var patches: [DiscrepancyPatch] { outcomes.flatMap(\.patches) }
+}
+
+/// Runs `plan-check overlay`: reads the rule set and the layers, checks, reprojects and
+/// classifies them, and evaluates every rule.
+public struct OverlayRunner: Sendable {
+    public var request: OverlayRequest
+
+    public init(_ request: OverlayRequest) { self.request = request }
+
+    public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil) async throws -> OverlayResult {
+        let ruleSet = try RuleSetLoader.load(path: request.rulesPath)
+        for name in request.layerPaths.keys.sorted() where ruleSet.layer(named: name) == nil {
+            throw OverlayUsageError(message: "--layer \(name)=…: the rule set \(request.rulesPath) has no layer '\(name)' (it has: \(ruleSet.layers.map(\.name).joined(separator: ", ")))")
+        }
+        var timings: [(String, Double)] = []
+        var clock = Date()
+        func lap(_ stage: String) {
+            timings.append((stage, Date().timeIntervalSince(clock)))
+            clock = Date()
+        }
+
+        // Read every layer the rules use (and those they do not, so their problems are reported).
+        var read: [(LayerDefinition, String, Layer, String)] = []
+        for definition in ruleSet.layers {
+            guard let path = request.layerPaths[definition.name] ?? definition.resolvedPath else {
+                throw OverlayUsageError(message: "layer '\(definition.name)' has no path in \(request.rulesPath): give --layer \(definition.name)=PATH")
+            }
+            let layer = try LayerReader.read(path: path, layerName: definition.layerName)
+            read.append((definition, path, layer, try FileHash.sha256(ofFile: path)))
+        }
+        lap("read")
+
+        var checkedLayers: [CheckedLayer] = []
+        for (_, _, layer, _) in read {
+            checkedLayers.append(try await LayerChecker(policy: request.policy, jobs: request.jobs).check(layer))
+        }
+        lap("check")
+
+        let crsContext = try CRSContext()
+        let sourceCRSs = try read.map { entry in
+            do { return try crsContext.crs(for: entry.2.crs) } catch {
+                throw LayerFailure(path: entry.1, layer: entry.2.name, underlying: error)
+            }
+        }
+        let working = try request.workingCRS.map { try crsContext.crs($0) } ?? sourceCRSs[0]
+        var layers: [OverlayLayer] = []
+        var warnings = ruleSet.warnings.map(\.description)
+        for (n, (definition, path, _, sha)) in read.enumerated() {
+            let checked = checkedLayers[n]
+            let source = sourceCRSs[n]
+            let geometries = try await reproject(checked.features.map(\.geometry), from: source, to: working, path: path, layer: definition.name)
+            let classifier = LayerClassifier(definition: definition)
+            let features = checked.features.map { Feature(id: $0.id, geometry: nil, attributes: $0.attributes) }
+            let report = classifier.classify(features)
+            warnings += report.diagnostics(path: ruleSet.sourcePath).map(\.description)
+            layers.append(OverlayLayer(
+                definition: definition, path: path, sha256: sha, sourceCRS: source, checked: checked,
+                geometries: geometries,
+                codes: features.map { f in definition.classField.flatMap { f[attribute: $0]?.textValue } },
+                classes: features.map(classifier.classes(of:)), classification: report))
+        }
+        lap("reproject")
+
+        var outcomes: [RuleOutcome] = []
+        for (ruleIndex, rule) in ruleSet.rules.enumerated() {
+            let a = try side(rule.a, in: layers)
+            let b = try side(rule.b, in: layers)
+            let grid = ruleSet.effectiveGridSize(for: rule)
+            let evaluator = RuleEvaluator(
+                rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
+                gridSize: grid > 0 ? grid : nil, workingCRS: working, jobs: request.jobs,
+                sameLayer: rule.a.layer == rule.b.layer)
+            outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress))
+        }
+        lap("overlay")
+
+        let rulesBytes = try Data(contentsOf: URL(fileURLWithPath: request.rulesPath))
+        return OverlayResult(
+            ruleSet: ruleSet, rulesSHA256: FileHash.sha256(of: rulesBytes), workingCRS: working,
+            layers: layers, outcomes: outcomes, warnings: warnings, timings: timings)
+    }
+
+    private func reproject(_ geometries: [GeometryValue], from source: CRSDescription, to target: CRSDescription,
+                           path: String, layer: String) async throws -> [GeometryValue] {
+        if source == target { return geometries }
+        do {
+            return try await parallelChunks(geometries, jobs: request.jobs, chunkSize: 1024) { chunk in
+                let transformer = try CRSContext().transformer(from: source, to: target)
+                return try chunk.map { try transformer.transform($0) }
+            }
+        } catch {
+            throw LayerFailure(path: path, layer: layer, underlying: error)
+        }
+    }
+
+    private func side(_ selector: LayerSelector, in layers: [OverlayLayer]) throws -> RuleSide {
+        guard let layer = layers.first(where: { $0.definition.name == selector.layer }) else {
+            throw OverlayUsageError(message: "rule refers to unknown layer '\(selector.layer)'")
+        }
+        let indices = layer.classes.indices.filter { i in
+            selector.className.map { layer.classes[i].contains($0) } ?? true
+        }
+        let geometries = indices.map { layer.geometries[$0] }
+        return RuleSide(
+            layerName: layer.definition.name, indices: indices, geometries: geometries,
+            envelopes: geometries.map { $0.envelope ?? .empty },
+            ids: indices.map { layer.checked.features[$0].id })
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import PlanModel
+import PlanRules
+
+/// The statistics of an overlay run (`--summary FILE` as JSON; a table on stdout).
+public struct OverlaySummary: Sendable, Codable {
+    public struct RulesFile: Sendable, Codable {
+        public var path: String
+        public var sha256: String
+    }
+
+    public struct CRS: Sendable, Codable {
+        public var identifier: String?
+        public var name: String
+        public var geographic: Bool
+    }
+
+    public struct Input: Sendable, Codable {
+        public var layer: String
+        public var title: String?
+        public var path: String
+        public var sha256: String
+        public var format: String
+        public var crs: String?
+        public var featuresRead: Int
+        public var featuresKept: Int
+        public var repaired: [RepairSummary]
+        public var rejected: [RejectionSummary]
+        /// Kept features whose code matches no class of the layer.
+        public var unclassified: Int
+        /// Kept features per class.
+        public var classes: [String: Int]
+    }
+
+    public struct Rule: Sendable, Codable {
+        public var id: String
+        public var title: String
+        public var severity: String
+        public var relation: String
+        public var a: String
+        public var b: String
+        public var minAreaM2: Double
+        public var gridSizeM: Double
+        public var patches: Int
+        /// Patches of at least 1 m² (for comparison with other tools).
+        public var patchesAtLeast1M2: Int
+        /// Total area: planar in the working CRS (ellipsoidal when it is geographic), m².
+        public var areaM2: Double
+        public var areaHa: Double
+        public var areaMu: Double
+        public var areaEllipsoidalM2: Double
+        /// The same with overlaps between patches counted once.
+        public var dissolvedAreaM2: Double
+        public var dissolvedAreaEllipsoidalM2: Double
+        public var sliversDropped: Int
+        public var sliverAreaM2: Double
+        public var lowerDimensionLeftovers: Int
+        public var fastPathHits: Int
+        public var overlaysComputed: Int
+        public var seconds: Double
+    }
+
+    public var planCheckVersion: String
+    public var geosVersion: String
+    public var projVersion: String
+    public var rulesFile: RulesFile
+    public var workingCrs: CRS
+    public var invalidPolicy: String
+    public var jobs: Int
+    public var inputs: [Input]
+    public var rules: [Rule]
+    public var warnings: [String]
+    /// Seconds per stage ("read", "check", "reproject", "overlay", "write").
+    public var timings: [String: Double]
+    public var output: String?
+    public var rfc7946: Bool
+    public var findingsAtOrAbove: String?
+
+    public init(_ result: OverlayResult, request: OverlayRequest, output: String?, rfc7946: Bool, extraTimings: [String: Double] = [:]) {
+        planCheckVersion = PlanCheckVersion.current
+        geosVersion = LibraryVersions.geos
+        projVersion = LibraryVersions.proj
+        rulesFile = RulesFile(path: request.rulesPath, sha256: result.rulesSHA256)
+        workingCrs = CRS(identifier: result.workingCRS.identifier, name: result.workingCRS.name, geographic: result.workingCRS.isGeographic)
+        invalidPolicy = request.policy.rawValue
+        jobs = request.jobs
+        inputs = result.layers.map { layer in
+            var classes: [String: Int] = [:]
+            for list in layer.classes { for c in list { classes[c, default: 0] += 1 } }
+            return Input(
+                layer: layer.definition.name, title: layer.definition.title, path: layer.path, sha256: layer.sha256,
+                format: layer.checked.layer.format.rawValue, crs: layer.sourceCRS.identifier ?? layer.sourceCRS.name,
+                featuresRead: layer.checked.layer.features.count, featuresKept: layer.checked.features.count,
+                repaired: layer.checked.repairs.map {
+                    RepairSummary(
+                        featureId: FeatureIDJSON($0.featureID), reasons: $0.problems.map(\.reason), actions: $0.actions,
+                        areaBefore: $0.areaBefore, areaAfter: $0.areaAfter, areaChange: $0.areaAfter - $0.areaBefore)
+                },
+                rejected: layer.checked.rejections.map {
+                    RejectionSummary(featureId: FeatureIDJSON($0.featureID), reasons: $0.problems.map(\.reason))
+                },
+                unclassified: layer.classes.filter(\.isEmpty).count, classes: classes)
+        }
+        rules = result.outcomes.map { o in
+            Rule(
+                id: o.rule.id, title: o.rule.title, severity: o.rule.severity.rawValue, relation: o.rule.relation.rawValue,
+                a: o.rule.a.description, b: o.rule.b.description,
+                minAreaM2: result.ruleSet.effectiveMinArea(for: o.rule), gridSizeM: result.ruleSet.effectiveGridSize(for: o.rule),
+                patches: o.patches.count, patchesAtLeast1M2: o.patches.filter { $0.area >= 1 }.count,
+                areaM2: o.totalArea, areaHa: AreaUnit.hectares(o.totalArea), areaMu: AreaUnit.mu(o.totalArea),
+                areaEllipsoidalM2: o.totalEllipsoidalArea,
+                dissolvedAreaM2: o.dissolvedArea, dissolvedAreaEllipsoidalM2: o.dissolvedEllipsoidalArea,
+                sliversDropped: o.sliversDropped, sliverAreaM2: o.sliverArea, lowerDimensionLeftovers: o.lowerDimensionLeftovers,
+                fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, seconds: o.seconds)
+        }
+        warnings = result.warnings
+        var stages: [String: Double] = [:]
+        for (stage, seconds) in result.timings { stages[stage] = seconds }
+        for (stage, seconds) in extraTimings { stages[stage] = seconds }
+        timings = stages
+        self.output = output
+        self.rfc7946 = rfc7946
+    }
+
+    /// JSON with snake_case keys, sorted, pretty-printed.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// The table a planner reads on the terminal.
+    public func text() -> String {
+        var lines: [String] = []
+        lines.append("working CRS \(workingCrs.identifier ?? "-")  \(workingCrs.name)   rules \(rulesFile.path) (sha256 \(rulesFile.sha256.prefix(12))…)")
+        for input in inputs {
+            var line = "layer \(input.layer): \(input.featuresRead) read, \(input.featuresKept) kept"
+            if !input.repaired.isEmpty { line += ", \(input.repaired.count) repaired (\(input.repaired.map { "\($0.featureId.id)" }.joined(separator: ", ")))" }
+            if !input.rejected.isEmpty { line += ", \(input.rejected.count) rejected (\(input.rejected.map { "\($0.featureId.id): \($0.reasons.joined(separator: "; "))" }.joined(separator: ", ")))" }
+            if input.unclassified > 0 { line += ", \(input.unclassified) in no class" }
+            lines.append(line + "  [\(input.path)]")
+        }
+        let header = ["rule", "severity", "relation", "patches", "area m²", "ha", "亩", "ellipsoidal m²", "dissolved m²", "slivers", "title"]
+        var rows = [header]
+        for r in rules {
+            rows.append([
+                r.id, r.severity, r.relation, String(r.patches), grouped(r.areaM2, 1), grouped(r.areaHa, 2),
+                grouped(r.areaMu, 1), grouped(r.areaEllipsoidalM2, 1), grouped(r.dissolvedAreaM2, 1),
+                "\(r.sliversDropped) (\(grouped(r.sliverAreaM2, 1)) m²)", r.title,
+            ])
+        }
+        let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        for (n, row) in rows.enumerated() {
+            let cells = row.enumerated().map { c, cell in
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                return (3...9).contains(c) ? pad + cell : cell + pad
+            }
+            lines.append(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            if n == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        for w in warnings { lines.append("warning: \(w)") }
+        let order = ["read", "check", "reproject", "overlay", "write"]
+        lines.append("time: " + order.compactMap { s in timings[s].map { "\(s) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", "))
+        if let output { lines.append("patches written to \(output)\(rfc7946 ? " (RFC 7946, WGS 84 lon/lat)" : "")") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Fixed decimals with the integer digits grouped by thousands: 11,880,276.66.
+func grouped(_ value: Double, _ decimals: Int) -> String {
+    let text = String(format: "%.\(decimals)f", abs(value))
+    let parts = text.split(separator: ".", maxSplits: 1)
+    var digits = Array(parts[0])
+    var out = ""
+    while digits.count > 3 {
+        out = "," + String(digits.suffix(3)) + out
+        digits.removeLast(3)
+    }
+    out = String(digits) + out
+    if parts.count > 1 { out += "." + parts[1] }
+    return (value < 0 ? "-" : "") + out
+}

@@ -1,0 +1,87 @@
+import Foundation
+import PlanCRS
+import PlanLayers
+import PlanModel
+import PlanRules
+
+/// Writes discrepancy patches as a GeoJSON FeatureCollection that QGIS opens as it is: in the
+/// working CRS with the 2008 `crs` member, or RFC 7946 (WGS 84 lon/lat, no `crs`).
+public struct PatchWriter: Sendable {
+    public var path: String
+    /// Write RFC 7946 GeoJSON: patches reprojected to OGC:CRS84.
+    public var rfc7946: Bool
+
+    public init(path: String, rfc7946: Bool) {
+        self.path = path
+        self.rfc7946 = rfc7946
+    }
+
+    /// Writes every patch of `result`, in rule order then `a` then `b` order. The file appears
+    /// only when complete (written to a temporary file, then renamed).
+    public func write(_ result: OverlayResult) throws {
+        let crsName: String? = rfc7946 ? nil : Self.urn(for: result.workingCRS)
+        let writer = try GeoJSONWriter(
+            path: path, name: "discrepancy_patches", crsName: crsName,
+            coordinateDecimals: rfc7946 ? 9 : nil)
+        var transformer: Transformer?
+        if rfc7946 {
+            let context = try CRSContext()
+            transformer = try context.transformer(from: result.workingCRS, to: try context.crs(CRSContext.rfc7946Identifier))
+        }
+        for outcome in result.outcomes {
+            for patch in outcome.patches {
+                let geometry = try transformer?.transform(patch.geometry) ?? patch.geometry
+                try writer.write(id: .string(patch.id), geometry: geometry, properties: Self.properties(of: patch, in: result, outcome: outcome))
+            }
+        }
+        try writer.finish()
+    }
+
+    /// The 2008 GeoJSON CRS name for a CRS: `urn:ogc:def:crs:EPSG::4529`, or its identifier.
+    static func urn(for crs: CRSDescription) -> String? {
+        guard let id = crs.identifier else { return nil }
+        let parts = id.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2 else { return id }
+        if parts[0] == "OGC" { return "urn:ogc:def:crs:OGC:1.3:\(parts[1])" }
+        return "urn:ogc:def:crs:\(parts[0])::\(parts[1])"
+    }
+
+    /// The properties of a patch: rule, lineage, areas, then the source attributes of both
+    /// features under `a.` and `b.` prefixes.
+    static func properties(of patch: DiscrepancyPatch, in result: OverlayResult, outcome: RuleOutcome) -> [Attribute] {
+        let rule = outcome.rule
+        let aLayer = result.layer(named: rule.a.layer)!
+        let bLayer = result.layer(named: rule.b.layer)!
+        let aFeature = aLayer.checked.features[patch.aIndex]
+        let bFeature = patch.bIndex.map { bLayer.checked.features[$0] }
+        func fid(_ id: FeatureID?) -> AttributeValue {
+            switch id {
+            case .int(let i)?: .integer(i)
+            case .string(let s)?: .string(s)
+            case nil: .null
+            }
+        }
+        func text(_ s: String?) -> AttributeValue { s.map(AttributeValue.string) ?? .null }
+        var properties: [Attribute] = [
+            Attribute("rule", .string(rule.id)),
+            Attribute("title", .string(rule.title)),
+            Attribute("severity", .string(rule.severity.rawValue)),
+            Attribute("relation", .string(rule.relation.rawValue)),
+            Attribute("a_layer", .string(rule.a.layer)),
+            Attribute("a_fid", fid(aFeature.id)),
+            Attribute("a_class", .string(rule.a.className ?? "all")),
+            Attribute("a_code", text(aLayer.codes[patch.aIndex])),
+            Attribute("b_layer", .string(rule.b.layer)),
+            Attribute("b_fid", fid(bFeature?.id)),
+            Attribute("b_class", .string(rule.b.className ?? "all")),
+            Attribute("b_code", text(patch.bIndex.flatMap { bLayer.codes[$0] })),
+            Attribute("area_m2", .double(patch.area)),
+            Attribute("area_ellipsoidal_m2", .double(patch.ellipsoidalArea)),
+            Attribute("area_ha", .double(AreaUnit.hectares(patch.area))),
+            Attribute("area_mu", .double(AreaUnit.mu(patch.area))),
+        ]
+        properties += aFeature.attributes.map { Attribute("a.\($0.name)", $0.value) }
+        if let bFeature { properties += bFeature.attributes.map { Attribute("b.\($0.name)", $0.value) } }
+        return properties
+    }
+}

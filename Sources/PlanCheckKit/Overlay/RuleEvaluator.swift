@@ -1,0 +1,244 @@
+import Foundation
+import PlanCRS
+import PlanGeometry
+import PlanModel
+import PlanRules
+import Synchronization
+
+/// The features one side of a rule selects, in the working CRS, as Sendable values.
+struct RuleSide: Sendable {
+    var layerName: String
+    /// Indices into the layer's checked features, in file order.
+    var indices: [Int]
+    var geometries: [GeometryValue]
+    var envelopes: [Envelope]
+    var ids: [FeatureID]
+}
+
+/// Progress of a running rule, for the progress line.
+public struct OverlayProgress: Sendable {
+    public var ruleID: String
+    public var done: Int
+    public var total: Int
+    public var elapsedSeconds: Double
+}
+
+/// Evaluates one conflict rule over two sides: candidates from a GEOS STRtree, prepared-geometry
+/// fast paths, the overlay (full precision or on a grid), polygonal parts kept, slivers dropped
+/// and counted. Runs `jobs` workers; each has its own GEOS and PROJ contexts, its own STRtree of
+/// the `b` side and its own cache of `b` geometries, and takes every `jobs`-th chunk of `a`.
+/// Chunks are fixed, and results are put back in chunk order, so the output is identical for
+/// any job count.
+struct RuleEvaluator: Sendable {
+    var rule: ConflictRule
+    var ruleIndex: Int
+    var minArea: Double
+    /// Fixed-precision grid in working-CRS units, or nil for full precision.
+    var gridSize: Double?
+    var workingCRS: CRSDescription
+    var jobs: Int
+    var chunkSize = 128
+    /// True when `a` and `b` select from the same layer: a feature is never paired with itself.
+    var sameLayer: Bool
+
+    struct ChunkResult: Sendable {
+        var patches: [DiscrepancyPatch] = []
+        var sliversDropped = 0
+        var sliverArea = 0.0
+        var lowerDimension = 0
+        var fastPath = 0
+        var overlays = 0
+    }
+
+    func evaluate(a: RuleSide, b: RuleSide, progress: (@Sendable (OverlayProgress) -> Void)?) async throws -> RuleOutcome {
+        let started = Date()
+        let chunkCount = (a.indices.count + chunkSize - 1) / chunkSize
+        let workers = max(1, min(jobs, chunkCount))
+        let done = Mutex(0)
+        let evaluator = self
+        var results = [ChunkResult?](repeating: nil, count: chunkCount)
+        try await withThrowingTaskGroup(of: [(Int, ChunkResult)].self) { group in
+            for first in 0..<workers {
+                group.addTask {
+                    var worker = try Worker(evaluator: evaluator, b: b)
+                    var mine: [(Int, ChunkResult)] = []
+                    for chunk in stride(from: first, to: chunkCount, by: workers) {
+                        let range = chunk * evaluator.chunkSize..<min((chunk + 1) * evaluator.chunkSize, a.indices.count)
+                        mine.append((chunk, try worker.run(range, a: a)))
+                        let finished = done.withLock { count in
+                            count += range.count
+                            return count
+                        }
+                        progress?(OverlayProgress(
+                            ruleID: evaluator.rule.id, done: finished, total: a.indices.count,
+                            elapsedSeconds: Date().timeIntervalSince(started)))
+                    }
+                    return mine
+                }
+            }
+            for try await finished in group {
+                for (chunk, result) in finished { results[chunk] = result }
+            }
+        }
+        var outcome = RuleOutcome(
+            rule: rule, patches: [], sliversDropped: 0, sliverArea: 0, lowerDimensionLeftovers: 0,
+            fastPathHits: 0, overlaysComputed: 0, dissolvedArea: 0, dissolvedEllipsoidalArea: 0, seconds: 0)
+        for case let result? in results {
+            outcome.patches += result.patches
+            outcome.sliversDropped += result.sliversDropped
+            outcome.sliverArea += result.sliverArea
+            outcome.lowerDimensionLeftovers += result.lowerDimension
+            outcome.fastPathHits += result.fastPath
+            outcome.overlaysComputed += result.overlays
+        }
+        (outcome.dissolvedArea, outcome.dissolvedEllipsoidalArea) = try await dissolvedAreas(of: outcome.patches)
+        outcome.seconds = Date().timeIntervalSince(started)
+        return outcome
+    }
+
+    /// Areas of the union of the patches: fixed groups of patches are unioned in parallel, then
+    /// the group unions are unioned (the grouping does not depend on the job count).
+    private func dissolvedAreas(of patches: [DiscrepancyPatch]) async throws -> (Double, Double) {
+        guard !patches.isEmpty else { return (0, 0) }
+        let geometries = patches.map(\.geometry)
+        let grid = gridSize
+        let groupUnions: [GeometryValue] = try await parallelChunks(geometries, jobs: jobs, chunkSize: 2048) { group in
+            let context = try GeometryContext()
+            let natives = try group.map { try Geometry($0, context: context) }
+            return [try Geometry.unaryUnion(of: natives, gridSize: grid, context: context).value()]
+        }
+        let context = try GeometryContext()
+        let union = try Geometry.unaryUnion(
+            of: groupUnions.map { try Geometry($0, context: context) }, gridSize: grid, context: context)
+        let value = try union.value()
+        let calculator = try CRSContext().areaCalculator(for: workingCRS)
+        let ellipsoidal = try calculator.area(of: value)
+        let planar = workingCRS.isGeographic
+            ? ellipsoidal : try union.area() * (workingCRS.squareMetresPerSquareUnit ?? 1)
+        return (planar, ellipsoidal)
+    }
+
+    /// One worker's native state for one rule. Not Sendable: it lives and dies inside its task.
+    struct Worker {
+        let evaluator: RuleEvaluator
+        let b: RuleSide
+        let context: GeometryContext
+        let index: SpatialIndex
+        let areas: EllipsoidalAreaCalculator
+        var bCache: [Int: Geometry] = [:]
+
+        init(evaluator: RuleEvaluator, b: RuleSide) throws {
+            self.evaluator = evaluator
+            self.b = b
+            context = try GeometryContext()
+            index = try SpatialIndex(envelopes: b.envelopes, context: context)
+            areas = try CRSContext().areaCalculator(for: evaluator.workingCRS)
+        }
+
+        mutating func bGeometry(_ k: Int) throws -> Geometry {
+            if let cached = bCache[k] { return cached }
+            let native = try Geometry(b.geometries[k], context: context)
+            bCache[k] = native
+            return native
+        }
+
+        mutating func run(_ range: Range<Int>, a: RuleSide) throws -> ChunkResult {
+            var result = ChunkResult()
+            for i in range {
+                let aNative = try Geometry(a.geometries[i], context: context)
+                let prepared = try aNative.prepared()
+                var candidates = try index.query(a.envelopes[i])
+                if evaluator.sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
+                switch evaluator.rule.relation {
+                case .intersects:
+                    for k in candidates {
+                        let bNative = try bGeometry(k)
+                        guard try prepared.intersects(bNative) else { continue }
+                        let piece: GeometryValue
+                        if evaluator.gridSize == nil, try prepared.coveredBy(bNative) {
+                            piece = a.geometries[i]
+                            result.fastPath += 1
+                        } else if evaluator.gridSize == nil, try prepared.covers(bNative) {
+                            piece = b.geometries[k]
+                            result.fastPath += 1
+                        } else {
+                            piece = try aNative.intersection(with: bNative, gridSize: evaluator.gridSize).value()
+                            result.overlays += 1
+                        }
+                        try keep(piece, a: a, i: i, k: k, into: &result)
+                    }
+                case .outside:
+                    var touching: [Geometry] = []
+                    var covered = false
+                    for k in candidates {
+                        let bNative = try bGeometry(k)
+                        guard try prepared.intersects(bNative) else { continue }
+                        if evaluator.gridSize == nil, try prepared.coveredBy(bNative) {
+                            covered = true
+                            break
+                        }
+                        touching.append(bNative)
+                    }
+                    if covered {
+                        result.fastPath += 1
+                        continue
+                    }
+                    let piece: GeometryValue
+                    if touching.isEmpty && evaluator.gridSize == nil {
+                        piece = a.geometries[i]
+                        result.fastPath += 1
+                    } else {
+                        let cover = try Geometry.unaryUnion(of: touching, gridSize: evaluator.gridSize, context: context)
+                        piece = try aNative.difference(with: cover, gridSize: evaluator.gridSize).value()
+                        result.overlays += 1
+                    }
+                    try keep(piece, a: a, i: i, k: nil, into: &result)
+                }
+            }
+            return result
+        }
+
+        /// Keeps the polygonal parts of `piece` at or above the sliver threshold as one patch;
+        /// counts what is dropped.
+        func keep(_ piece: GeometryValue, a: RuleSide, i: Int, k: Int?, into result: inout ChunkResult) throws {
+            let parts = piece.polygons
+            let lowerParts = Self.nonPolygonalPartCount(piece)
+            if parts.isEmpty {
+                if !piece.isEmpty || lowerParts > 0 { result.lowerDimension += 1 }
+                return
+            }
+            result.lowerDimension += lowerParts
+            var kept: [PolygonRings] = []
+            var area = 0.0, ellipsoidal = 0.0
+            for part in parts {
+                let partEllipsoidal = try areas.area(of: .polygon(part))
+                let partArea = evaluator.workingCRS.isGeographic
+                    ? partEllipsoidal
+                    : shoelaceArea(of: part) * (evaluator.workingCRS.squareMetresPerSquareUnit ?? 1)
+                if partArea < evaluator.minArea {
+                    result.sliversDropped += 1
+                    result.sliverArea += partArea
+                    continue
+                }
+                kept.append(part)
+                area += partArea
+                ellipsoidal += partEllipsoidal
+            }
+            guard !kept.isEmpty else { return }
+            var id = "\(evaluator.rule.id):\(a.ids[i])"
+            if let k { id += ":\(b.ids[k])" }
+            result.patches.append(DiscrepancyPatch(
+                id: id, ruleIndex: evaluator.ruleIndex, aIndex: a.indices[i], bIndex: k.map { b.indices[$0] },
+                geometry: kept.count == 1 ? .polygon(kept[0]) : .multiPolygon(kept),
+                area: area, ellipsoidalArea: ellipsoidal))
+        }
+
+        static func nonPolygonalPartCount(_ g: GeometryValue) -> Int {
+            switch g {
+            case .polygon, .multiPolygon: 0
+            case .geometryCollection(let members): members.reduce(0) { $0 + nonPolygonalPartCount($1) }
+            default: g.isEmpty ? 0 : 1
+            }
+        }
+    }
+}
