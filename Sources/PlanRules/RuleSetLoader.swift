@@ -430,7 +430,7 @@ struct RuleSetReader {
             var selectors: [LayerSelector?] = []
             for role in ["a", "b"] {
                 if let (_, node) = fields[role] {
-                    selectors.append(selector(node, role: role, of: name, layers: byName, used: &used))
+                    selectors.append(selector(node, role: role, of: name, layers: byName, order: layers.map(\.name), used: &used))
                 } else {
                     error("\(name) is missing '\(role)' (a layer, or layer.class)", at: start)
                     selectors.append(nil)
@@ -461,7 +461,8 @@ struct RuleSetReader {
 
     /// The layer selector a rule's `a` or `b` names, checked against the layers and their classes.
     mutating func selector(
-        _ node: Node, role: String, of rule: String, layers: [String: LayerDefinition], used: inout Set<String>
+        _ node: Node, role: String, of rule: String, layers: [String: LayerDefinition], order: [String],
+        used: inout Set<String>
     ) -> LayerSelector? {
         guard let text = text(node, "'\(role)' of \(rule)") else { return nil }
         let what = "'\(role)' of \(rule)"
@@ -471,7 +472,7 @@ struct RuleSetReader {
         }
         let selector = LayerSelector(parsing: text, layerNames: Set(layers.keys))
         guard let layer = layers[selector.layer] else {
-            let known = layers.keys.sorted()
+            let known = order
             let hint = nearest(to: selector.layer, among: known).map { "did you mean '\($0)'? " } ?? ""
             error("\(what) names unknown layer '\(selector.layer)' (\(hint)known layers: \(known.isEmpty ? "none" : quotedList(known)))", at: node)
             return nil
