@@ -90,7 +90,8 @@ private func location(ofCharacterOffset offset: Int, in text: String) -> SourceL
 private func renameRepeat(of name: String, firstAt first: SourceLocation, in text: String, round: Int)
     -> (String, SourceLocation)?
 {
-    var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
+    // Split on the scalar: "\r\n" is one Character, so splitting the String would miss CRLF lines.
+    var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0) }
     let column = first.column - 1
     guard first.line >= 1 else { return nil }
     var index = first.line  // 0-based index of the line after the first occurrence
