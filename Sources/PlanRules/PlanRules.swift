@@ -1,1 +1,0 @@
-// PlanRules: see Package.swift for this module's one job.

@@ -1,4 +1,0 @@
-import Testing
-import PlanRules
-
-@Test func placeholderModuleLoads() { #expect(Bool(true)) }
