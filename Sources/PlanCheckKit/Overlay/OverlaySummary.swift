@@ -103,7 +103,7 @@ public struct OverlaySummary: Sendable, Codable {
         }
         rules = result.outcomes.map { o in
             Rule(
-                id: o.rule.id, title: o.rule.title, severity: o.rule.severity.rawValue, relation: o.rule.relation.rawValue,
+                id: o.rule.id, title: o.rule.title ?? o.rule.id, severity: o.rule.severity.rawValue, relation: o.rule.relation.rawValue,
                 a: o.rule.a.description, b: o.rule.b.description,
                 minAreaM2: result.ruleSet.effectiveMinArea(for: o.rule), gridSizeM: result.ruleSet.effectiveGridSize(for: o.rule),
                 patches: o.patches.count, patchesAtLeast1M2: o.patches.filter { $0.area >= 1 }.count,

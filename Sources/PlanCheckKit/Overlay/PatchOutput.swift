@@ -64,7 +64,7 @@ public struct PatchWriter: Sendable {
         func text(_ s: String?) -> AttributeValue { s.map(AttributeValue.string) ?? .null }
         var properties: [Attribute] = [
             Attribute("rule", .string(rule.id)),
-            Attribute("title", .string(rule.title)),
+            Attribute("title", .string(rule.title ?? rule.id)),
             Attribute("severity", .string(rule.severity.rawValue)),
             Attribute("relation", .string(rule.relation.rawValue)),
             Attribute("a_layer", .string(rule.a.layer)),
