@@ -1,0 +1,277 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PlanModel
+
+/// Writes a GeoJSON FeatureCollection one feature at a time, for planners to open in QGIS.
+///
+/// ```swift
+/// let writer = try GeoJSONWriter(path: "out/patches.geojson", crsName: "urn:ogc:def:crs:EPSG::4529",
+///                                coordinateDecimals: 3)
+/// for patch in patches { try writer.write(id: .int(patch.number), geometry: patch.geometry, properties: patch.attributes) }
+/// try writer.finish()
+/// ```
+///
+/// - The file appears whole or not at all: the writer fills a temporary file in the same folder
+///   (`.<name>.tmp-<pid>-<random>`) and `finish()` syncs it and renames it onto `path`. If the
+///   writer is abandoned (`abandon()`, an error, or released before `finish()`), the temporary
+///   file is removed and whatever was at `path` is left exactly as it was.
+/// - `crsName` writes the 2008 `crs` member (`{"type":"name","properties":{"name":...}}`), which
+///   GDAL and QGIS read; nil writes RFC 7946 GeoJSON (no `crs`; positions must then be WGS 84
+///   longitude, latitude).
+/// - Positions are written as the shortest text that reads back to the same Double, bit for bit
+///   (see `JSONText.appendDouble`), or rounded to `coordinateDecimals` places (3 for metres is a
+///   millimetre, 9 for degrees is under a millimetre), without trailing zeros.
+/// - JSON has no NaN or infinity: a non-finite attribute double is written as `null`, and a
+///   non-finite coordinate as `null` too (readers, this one included, then reject that geometry).
+///   BLOB attributes are written as base64 strings (they read back as strings).
+/// - One feature per line; output is buffered and written in blocks of about 1 MiB.
+///
+/// The writer owns a file descriptor and a buffer and must stay on one thread (or task).
+public final class GeoJSONWriter {
+    /// The file being written.
+    public let path: String
+    /// Features written so far.
+    public private(set) var featureCount = 0
+
+    /// The temporary file next to `path` that receives the output until `finish()`.
+    let temporaryPath: String
+    private let coordinateDecimals: Int?
+    private var descriptor: Int32
+    private var text: JSONText
+    private var state = State.open
+
+    private enum State {
+        case open
+        case finished
+        /// Abandoned by the caller or after an error (kept to throw again).
+        case abandoned(LayerWriteError?)
+    }
+
+    /// Output is handed to the kernel once the buffer holds this many bytes.
+    static let blockSize = 1 << 20
+
+    /// Starts the file: creates the temporary file and writes the collection's header.
+    ///
+    /// - Parameters:
+    ///   - path: The file to write; replaced atomically by `finish()`.
+    ///   - name: The collection's `name` member (QGIS shows it as the layer name).
+    ///   - crsName: The CRS as an OGC URN, e.g. `urn:ogc:def:crs:EPSG::4529`; nil for RFC 7946.
+    ///   - coordinateDecimals: Round coordinates to this many decimal places (0 ... 15);
+    ///     nil keeps them exact.
+    ///   - foreignMembers: More members of the collection object, in order, before `features`.
+    ///     Their names must not be `type`, `features`, `crs` or `name` (a programming error).
+    /// - Throws: `LayerWriteError` (`.create`) when the temporary file cannot be created, e.g.
+    ///   the folder does not exist or is not writable.
+    public init(
+        path: String, name: String? = nil, crsName: String?, coordinateDecimals: Int? = nil,
+        foreignMembers: [(String, AttributeValue)] = []
+    ) throws {
+        if let coordinateDecimals {
+            precondition((0...15).contains(coordinateDecimals), "coordinateDecimals must be 0 ... 15, not \(coordinateDecimals)")
+        }
+        for (member, _) in foreignMembers {
+            precondition(!["type", "features", "crs", "name"].contains(member),
+                         "foreign member '\(member)' would clash with a FeatureCollection member")
+        }
+        self.path = path
+        self.coordinateDecimals = coordinateDecimals
+        temporaryPath = Self.temporaryPath(for: path)
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if descriptor < 0 {
+            throw LayerWriteError(path: path, temporaryPath: temporaryPath, operation: .create, code: errno)
+        }
+        text = JSONText(capacity: Self.blockSize + Self.blockSize / 4)
+        text.appendCollectionHeader(name: name, crsName: crsName, foreignMembers: foreignMembers)
+    }
+
+    deinit {
+        if case .open = state { discard() }
+    }
+
+    /// `<folder>/.<name>.tmp-<pid>-<random>`: hidden, in the same folder (so the rename is atomic),
+    /// and distinct for concurrent writers of the same path.
+    static func temporaryPath(for path: String) -> String {
+        let folderEnd = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        let folder = path[..<folderEnd]
+        let name = path[folderEnd...]
+        let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return "\(folder).\(name).tmp-\(getpid())-\(random)"
+    }
+
+    /// Appends one Feature: `id` (a JSON number for `.int`, a string for `.string`, no `id`
+    /// member for nil), `properties` in the given order (duplicate names are written as given),
+    /// and the geometry (`null` for nil).
+    /// - Throws: `LayerWriteError` when a block cannot be written (the writer is then abandoned).
+    public func write(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute]) throws {
+        try checkOpen()
+        var out = JSONText()
+        swap(&out, &text)
+        if featureCount > 0 { out.append(",\n") }
+        out.appendFeature(id: id, geometry: geometry, properties: properties, decimals: coordinateDecimals)
+        swap(&out, &text)
+        featureCount += 1
+        if text.bytes.count >= Self.blockSize { try flush() }
+    }
+
+    /// Appends `feature` (its id, geometry and attributes).
+    public func write(_ feature: Feature) throws {
+        try write(id: feature.id, geometry: feature.geometry, properties: feature.attributes)
+    }
+
+    /// Ends the collection, writes and syncs the file, and renames it onto `path`.
+    /// - Throws: `LayerWriteError`; `path` is then untouched and the temporary file removed.
+    public func finish() throws {
+        try checkOpen()
+        text.append("\n]}\n")
+        try flush()
+        if fsync(descriptor) != 0 { try fail(.sync, errno) }
+        let closed = close(descriptor)
+        descriptor = -1
+        if closed != 0 { try fail(.close, errno) }
+        if rename(temporaryPath, path) != 0 { try fail(.rename, errno) }
+        state = .finished
+        syncFolder()
+    }
+
+    /// Stops writing: removes the temporary file and leaves `path` as it was. Safe to call more
+    /// than once, and does nothing after `finish()`.
+    public func abandon() {
+        guard case .open = state else { return }
+        discard()
+        state = .abandoned(nil)
+    }
+
+    // MARK: Internals
+
+    private func checkOpen() throws {
+        switch state {
+        case .open: return
+        case .abandoned(let error?): throw error
+        case .abandoned(nil): preconditionFailure("GeoJSONWriter used after abandon() (\(path))")
+        case .finished: preconditionFailure("GeoJSONWriter used after finish() (\(path))")
+        }
+    }
+
+    /// Closes and removes the temporary file, ignoring errors (there is nothing left to save).
+    private func discard() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
+        unlink(temporaryPath)
+        text.bytes = []
+    }
+
+    private func fail(_ operation: LayerWriteError.Operation, _ code: Int32) throws -> Never {
+        let error = LayerWriteError(path: path, temporaryPath: temporaryPath, operation: operation, code: code)
+        discard()
+        state = .abandoned(error)
+        throw error
+    }
+
+    /// Writes the whole buffer to the temporary file and empties it.
+    private func flush() throws {
+        let failure: Int32 = text.bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let n = systemWrite(descriptor, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                if n == 0 { return EIO }
+                done += n
+            }
+            return 0
+        }
+        if failure != 0 { try fail(.write, failure) }
+        text.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Makes the rename durable; a folder that cannot be opened or synced is not an error here,
+    /// since the file itself is complete and in place.
+    private func syncFolder() {
+        let folderEnd = path.lastIndex(of: "/")
+        let folder = folderEnd.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let fd = open(folder, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension GeoJSONWriter: Sendable {}
+
+/// `write(2)`, named apart from `GeoJSONWriter.write(id:geometry:properties:)`.
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}
+
+extension GeoJSONWriter {
+    /// A whole FeatureCollection as a String, exactly as the file writer would write it
+    /// (for tests and small outputs).
+    public static func document(
+        features: [Feature], name: String? = nil, crsName: String?, coordinateDecimals: Int? = nil,
+        foreignMembers: [(String, AttributeValue)] = []
+    ) -> String {
+        var out = JSONText()
+        out.appendCollectionHeader(name: name, crsName: crsName, foreignMembers: foreignMembers)
+        for (i, feature) in features.enumerated() {
+            if i > 0 { out.append(",\n") }
+            out.appendFeature(id: feature.id, geometry: feature.geometry, properties: feature.attributes,
+                              decimals: coordinateDecimals)
+        }
+        out.append("\n]}\n")
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+}
+
+extension JSONText {
+    /// `{"type":"FeatureCollection","name":...,"crs":...,<foreign members>,"features":[` and a newline.
+    mutating func appendCollectionHeader(name: String?, crsName: String?, foreignMembers: [(String, AttributeValue)]) {
+        append("{\"type\":\"FeatureCollection\"")
+        if let name {
+            append(",\"name\":")
+            appendString(name)
+        }
+        if let crsName {
+            append(",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":")
+            appendString(crsName)
+            append("}}")
+        }
+        for (member, value) in foreignMembers {
+            append(",")
+            appendString(member)
+            append(":")
+            appendValue(value)
+        }
+        append(",\"features\":[\n")
+    }
+
+    /// `{"type":"Feature","id":...,"properties":{...},"geometry":{...}}`.
+    mutating func appendFeature(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute], decimals: Int?) {
+        append("{\"type\":\"Feature\"")
+        switch id {
+        case .int(let i)?:
+            append(",\"id\":")
+            appendInteger(i)
+        case .string(let s)?:
+            append(",\"id\":")
+            appendString(s)
+        case nil:
+            break
+        }
+        append(",\"properties\":")
+        appendObject(properties)
+        append(",\"geometry\":")
+        if let geometry { appendGeometry(geometry, decimals: decimals) } else { append("null") }
+        append("}")
+    }
+}
