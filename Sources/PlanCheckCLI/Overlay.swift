@@ -64,23 +64,24 @@ struct Overlay: AsyncParsableCommand {
             }
             let request = OverlayRequest(
                 rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount)
-            let progress = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
-            let result = try await OverlayRunner(request).run(progress: progress.map { line in { line.show($0) } })
-            progress?.finish()
+            let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
+            var report: (@Sendable (OverlayProgress) -> Void)?
+            if let progressLine { report = { progressLine.show($0) } }
+            let result = try await OverlayRunner(request).run(progress: report)
+            progressLine?.finish()
             var extra: [String: Double] = [:]
             if let out {
                 let started = Date()
                 try PatchWriter(path: out, rfc7946: rfc7946).write(result)
                 extra["write"] = Date().timeIntervalSince(started)
             }
-            var report = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946, extraTimings: extra)
-            report.findingsAtOrAbove = failOn?.rawValue
-            if let summary { try SummaryFile.write(try report.json() + "\n", to: summary) }
-            if !quiet { print(report.text(), terminator: "") }
+            var statistics = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946, extraTimings: extra)
+            statistics.findingsAtOrAbove = failOn?.rawValue
+            if let summary { try SummaryFile.write(try statistics.json() + "\n", to: summary) }
+            if !quiet { print(statistics.text(), terminator: "") }
             for warning in result.warnings where quiet { StandardError.write("plan-check: warning: \(warning)\n") }
-            if let failOn, result.patches.contains(where: { result.outcomes[$0.ruleIndex].rule.severity >= failOn }) {
-                return .findings
-            }
+            let worst = result.outcomes.filter { !$0.patches.isEmpty }.map(\.rule.severity).max()
+            if let failOn, let worst, worst >= failOn { return .findings }
             return .success
         }
     }

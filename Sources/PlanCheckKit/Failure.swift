@@ -2,6 +2,7 @@ import PlanCRS
 import PlanGeometry
 import PlanLayers
 import PlanModel
+import PlanRules
 import PlanStore
 
 /// An error that happened while working on one layer: says which file and layer, then the cause.
@@ -57,6 +58,13 @@ public struct Failure: CustomStringConvertible {
             return .software
         case is WKBError:
             return .dataError
+        case is LayerWriteError:
+            return .cannotWrite
+        case let e as RuleSetError:
+            switch e {
+            case .fileNotFound, .unreadable: return .noInput
+            case .invalid: return .dataError
+            }
         default:
             return .software
         }

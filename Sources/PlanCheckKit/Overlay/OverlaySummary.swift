@@ -159,7 +159,7 @@ public struct OverlaySummary: Sendable, Codable {
             lines.append(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             if n == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
-        for w in warnings { lines.append("warning: \(w)") }
+        lines += warnings
         let order = ["read", "check", "reproject", "overlay", "write"]
         lines.append("time: " + order.compactMap { s in timings[s].map { "\(s) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", "))
         if let output { lines.append("patches written to \(output)\(rfc7946 ? " (RFC 7946, WGS 84 lon/lat)" : "")") }

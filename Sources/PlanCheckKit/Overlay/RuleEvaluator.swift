@@ -15,6 +15,19 @@ struct RuleSide: Sendable {
     var ids: [FeatureID]
 }
 
+/// A count shared by the workers of one rule (features done), for the progress line.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+
+    /// Adds `n` and returns the new total.
+    func add(_ n: Int) -> Int {
+        value.withLock { count in
+            count += n
+            return count
+        }
+    }
+}
+
 /// Progress of a running rule, for the progress line.
 public struct OverlayProgress: Sendable {
     public var ruleID: String
@@ -54,7 +67,7 @@ struct RuleEvaluator: Sendable {
         let started = Date()
         let chunkCount = (a.indices.count + chunkSize - 1) / chunkSize
         let workers = max(1, min(jobs, chunkCount))
-        let done = Mutex(0)
+        let done = Counter()
         let evaluator = self
         var results = [ChunkResult?](repeating: nil, count: chunkCount)
         try await withThrowingTaskGroup(of: [(Int, ChunkResult)].self) { group in
@@ -65,10 +78,7 @@ struct RuleEvaluator: Sendable {
                     for chunk in stride(from: first, to: chunkCount, by: workers) {
                         let range = chunk * evaluator.chunkSize..<min((chunk + 1) * evaluator.chunkSize, a.indices.count)
                         mine.append((chunk, try worker.run(range, a: a)))
-                        let finished = done.withLock { count in
-                            count += range.count
-                            return count
-                        }
+                        let finished = done.add(range.count)
                         progress?(OverlayProgress(
                             ruleID: evaluator.rule.id, done: finished, total: a.indices.count,
                             elapsedSeconds: Date().timeIntervalSince(started)))

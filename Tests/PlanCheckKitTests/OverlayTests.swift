@@ -1,0 +1,96 @@
+import Foundation
+import PlanCheckKit
+import PlanModel
+import PlanRules
+import Testing
+
+func relative(_ a: Double, _ b: Double) -> Double {
+    a == b ? 0 : abs(a - b) / max(abs(a), abs(b))
+}
+
+/// `overlay` against GeoPandas/shapely/pyproj figures (Tests/Fixtures/overlay-oracle.json) on the
+/// sample district and two public pairs (projected with a datum shift; lon/lat).
+@Suite struct OverlayAgainstOracle {
+    static let oracle = try! OverlayOracle.load()
+
+    @Test(arguments: oracle.rule_sets.map(\.rules))
+    func patchesAndAreasAgree(rules: String) async throws {
+        let figures = try #require(Self.oracle.rule_sets.first { $0.rules == rules })
+        let result = try await OverlayRunner(OverlayRequest(rulesPath: Repo.path(rules), jobs: 2)).run()
+        #expect(result.outcomes.count == figures.results.count)
+        for (outcome, expected) in zip(result.outcomes, figures.results) {
+            let rule = outcome.rule.id
+            #expect(rule == expected.id)
+            // The same number of patches of at least 1 m², and the same total area.
+            #expect(outcome.patches.filter { $0.area >= 1 }.count == expected.patches_ge_1m2, "rule \(rule)")
+            #expect(outcome.patches.count == expected.patches, "rule \(rule)")
+            let expectedArea = expected.planar_area ?? expected.ellipsoidal_area_m2
+            #expect(relative(outcome.totalArea, expectedArea) < 1e-9, "rule \(rule): \(outcome.totalArea) vs \(expectedArea)")
+            #expect(relative(outcome.totalEllipsoidalArea, expected.ellipsoidal_area_m2) < 1e-6, "rule \(rule)")
+            let dissolved = expected.dissolved.planar_area ?? expected.dissolved.ellipsoidal_area_m2
+            #expect(relative(outcome.dissolvedArea, dissolved) < 1e-9, "rule \(rule): dissolved \(outcome.dissolvedArea) vs \(dissolved)")
+            // Slivers: GEOS 3.11 (here) leaves a few more sub-millimetre pieces than GEOS 3.14
+            // (shapely); their area is what must agree, to a square metre.
+            #expect(abs(outcome.sliverArea - (expected.slivers.planar_area ?? expected.slivers.ellipsoidal_area_m2 ?? 0)) < 1, "rule \(rule)")
+
+            // Each patch: the same lineage, and pyproj's ellipsoidal area within 1e-6.
+            let layerA = try #require(result.layer(named: outcome.rule.a.layer))
+            let layerB = try #require(result.layer(named: outcome.rule.b.layer))
+            var mine: [String: DiscrepancyPatch] = [:]
+            for patch in outcome.patches {
+                let a = layerA.checked.features[patch.aIndex].id.description
+                let b = patch.bIndex.map { layerB.checked.features[$0].id.description } ?? "-"
+                mine["\(a)|\(b)"] = patch
+            }
+            for patch in expected.patch_list {
+                let key = "\(patch.a_fid)|\(patch.b_fid?.description ?? "-")"
+                let found = try #require(mine[key], "rule \(rule): no patch for \(key)")
+                #expect(relative(found.ellipsoidalArea, patch.ellipsoidal_area_m2) < 1e-6, "rule \(rule) patch \(key)")
+                if let planar = patch.planar_area {
+                    #expect(relative(found.area, planar) < 1e-9, "rule \(rule) patch \(key)")
+                }
+            }
+        }
+    }
+}
+
+@Suite struct OverlayBehaviour {
+    let rules = Repo.path("SampleLayers/rules.yaml")
+
+    @Test func idsAreStableAndOrdered() async throws {
+        let first = try await OverlayRunner(OverlayRequest(rulesPath: rules, jobs: 2)).run().patches.map(\.id)
+        let second = try await OverlayRunner(OverlayRequest(rulesPath: rules, jobs: 1)).run().patches.map(\.id)
+        #expect(first == second)
+        #expect(Set(first).count == first.count)
+        #expect(first.first?.hasPrefix("A:") == true)
+        #expect(first.contains("C1:U045:25") || first.contains { $0.hasPrefix("C1:") && $0.split(separator: ":").count == 3 })
+    }
+
+    @Test func slivierThresholdDropsAndCounts() async throws {
+        let result = try await OverlayRunner(OverlayRequest(rulesPath: rules)).run()
+        let a = try #require(result.outcomes.first { $0.rule.id == "A" })
+        // Rule A has min_area_m2: 200; every kept patch is at least that, and what was cut is counted.
+        #expect(a.patches.allSatisfy { $0.area >= 200 })
+        #expect(a.sliversDropped >= 1)
+        #expect(a.sliverArea > 60 && a.sliverArea < 200)
+    }
+
+    @Test func layerOverrideMustNameALayerOfTheRuleSet() async throws {
+        let error = try await #require(throws: OverlayUsageError.self) {
+            try await OverlayRunner(OverlayRequest(rulesPath: rules, layerPaths: ["roads": "x.geojson"])).run()
+        }
+        #expect(error.description.contains("roads"))
+        #expect(error.exitStatus == .usage)
+    }
+
+    @Test func workingCRSCanBeChosen() async throws {
+        let native = try await OverlayRunner(OverlayRequest(rulesPath: rules)).run()
+        let lonLat = try await OverlayRunner(OverlayRequest(rulesPath: rules, workingCRS: "EPSG:4490")).run()
+        #expect(lonLat.workingCRS.isGeographic)
+        for (p, q) in zip(native.outcomes, lonLat.outcomes) {
+            // In a geographic working CRS the area is ellipsoidal; it matches the projected run's
+            // ellipsoidal area (edges are straight in different spaces, so not exactly).
+            #expect(relative(p.totalEllipsoidalArea, q.totalArea) < 1e-5, "rule \(p.rule.id)")
+        }
+    }
+}
