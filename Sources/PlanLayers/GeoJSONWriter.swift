@@ -24,7 +24,7 @@ import PlanModel
 ///   GDAL and QGIS read; nil writes RFC 7946 GeoJSON (no `crs`; positions must then be WGS 84
 ///   longitude, latitude).
 /// - Positions are written as the shortest text that reads back to the same Double, bit for bit
-///   (see `JSONText.appendDouble`), or rounded to `coordinateDecimals` places (3 for metres is a
+///   (see `JSONText.writeDouble`), or rounded to `coordinateDecimals` places (3 for metres is a
 ///   millimetre, 9 for degrees is under a millimetre), without trailing zeros.
 /// - JSON has no NaN or infinity: a non-finite attribute double is written as `null`, and a
 ///   non-finite coordinate as `null` too (readers, this one included, then reject that geometry).
