@@ -44,6 +44,9 @@ struct Overlay: AsyncParsableCommand {
     @Option(help: "What to do with invalid features: repair, reject or fail.")
     var invalid: InvalidFeaturePolicy = .repair
 
+    @Flag(help: "Skip each rule's dissolved area (the union of its patches), which costs about as much as the overlays.")
+    var noDissolve = false
+
     @Flag(help: "No progress line and no table on stdout.")
     var quiet = false
 
@@ -63,7 +66,8 @@ struct Overlay: AsyncParsableCommand {
                 paths[String(parts[0])] = String(parts[1])
             }
             let request = OverlayRequest(
-                rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount)
+                rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount,
+                dissolve: !noDissolve)
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
             if let progressLine { report = { progressLine.show($0) } }

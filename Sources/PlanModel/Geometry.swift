@@ -162,6 +162,11 @@ public struct Envelope: Sendable, Hashable {
         maxY = Swift.max(maxY, other.maxY)
     }
 
+    /// True when `other` lies inside this box (boundaries included).
+    public func contains(_ other: Envelope) -> Bool {
+        !other.isEmpty && other.minX >= minX && other.maxX <= maxX && other.minY >= minY && other.maxY <= maxY
+    }
+
     public func intersects(_ other: Envelope) -> Bool {
         !(other.minX > maxX || other.maxX < minX || other.minY > maxY || other.maxY < minY)
     }

@@ -37,10 +37,13 @@ public struct RuleOutcome: Sendable {
     public var fastPathHits: Int
     /// Overlays computed by GEOS.
     public var overlaysComputed: Int
-    /// Area of the union of all patches (overlaps between patches counted once), m².
-    public var dissolvedArea: Double
-    public var dissolvedEllipsoidalArea: Double
+    /// Area of the union of all patches (overlaps between patches counted once), m²; nil when
+    /// not computed (`--no-dissolve`).
+    public var dissolvedArea: Double?
+    public var dissolvedEllipsoidalArea: Double?
+    /// Seconds for the whole rule, and for its overlays alone (the rest is the dissolve).
     public var seconds: Double
+    public var overlaySeconds: Double
 
     public var totalArea: Double { patches.reduce(0) { $0 + $1.area } }
     public var totalEllipsoidalArea: Double { patches.reduce(0) { $0 + $1.ellipsoidalArea } }

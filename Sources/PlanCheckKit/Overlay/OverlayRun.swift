@@ -14,14 +14,18 @@ public struct OverlayRequest: Sendable {
     public var workingCRS: String?
     public var policy: InvalidFeaturePolicy
     public var jobs: Int
+    /// Compute each rule's dissolved area (the union of its patches). It costs about as much as
+    /// the overlays themselves; `--no-dissolve` skips it.
+    public var dissolve: Bool
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
-                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount) {
+                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = true) {
         self.rulesPath = rulesPath
         self.layerPaths = layerPaths
         self.workingCRS = workingCRS
         self.policy = policy
         self.jobs = max(1, jobs)
+        self.dissolve = dissolve
     }
 }
 
@@ -137,7 +141,7 @@ public struct OverlayRunner: Sendable {
             let evaluator = RuleEvaluator(
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
                 gridSize: grid > 0 ? grid : nil, workingCRS: working, jobs: request.jobs,
-                sameLayer: rule.a.layer == rule.b.layer)
+                sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve)
             outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress))
         }
         lap("overlay")

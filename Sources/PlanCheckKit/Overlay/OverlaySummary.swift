@@ -49,15 +49,17 @@ public struct OverlaySummary: Sendable, Codable {
         public var areaHa: Double
         public var areaMu: Double
         public var areaEllipsoidalM2: Double
-        /// The same with overlaps between patches counted once.
-        public var dissolvedAreaM2: Double
-        public var dissolvedAreaEllipsoidalM2: Double
+        /// The same with overlaps between patches counted once (null with `--no-dissolve`).
+        public var dissolvedAreaM2: Double?
+        public var dissolvedAreaEllipsoidalM2: Double?
         public var sliversDropped: Int
         public var sliverAreaM2: Double
         public var lowerDimensionLeftovers: Int
         public var fastPathHits: Int
         public var overlaysComputed: Int
         public var seconds: Double
+        /// Seconds of the overlays alone; `seconds` minus this is the dissolve.
+        public var overlaySeconds: Double
     }
 
     public var planCheckVersion: String
@@ -111,7 +113,8 @@ public struct OverlaySummary: Sendable, Codable {
                 areaEllipsoidalM2: o.totalEllipsoidalArea,
                 dissolvedAreaM2: o.dissolvedArea, dissolvedAreaEllipsoidalM2: o.dissolvedEllipsoidalArea,
                 sliversDropped: o.sliversDropped, sliverAreaM2: o.sliverArea, lowerDimensionLeftovers: o.lowerDimensionLeftovers,
-                fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, seconds: o.seconds)
+                fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, seconds: o.seconds,
+                overlaySeconds: o.overlaySeconds)
         }
         warnings = result.warnings
         var stages: [String: Double] = [:]
@@ -146,7 +149,7 @@ public struct OverlaySummary: Sendable, Codable {
         for r in rules {
             rows.append([
                 r.id, r.severity, r.relation, String(r.patches), grouped(r.areaM2, 1), grouped(r.areaHa, 2),
-                grouped(r.areaMu, 1), grouped(r.areaEllipsoidalM2, 1), grouped(r.dissolvedAreaM2, 1),
+                grouped(r.areaMu, 1), grouped(r.areaEllipsoidalM2, 1), r.dissolvedAreaM2.map { grouped($0, 1) } ?? "-",
                 "\(r.sliversDropped) (\(grouped(r.sliverAreaM2, 1)) m²)", r.title,
             ])
         }

@@ -15,6 +15,25 @@ struct RuleSide: Sendable {
     var ids: [FeatureID]
 }
 
+/// The Z-order (Morton) key of a box's centre on a 65 536 × 65 536 grid over `extent`.
+func mortonKey(_ box: Envelope, in extent: Envelope) -> UInt64 {
+    func cell(_ v: Double, _ lo: Double, _ hi: Double) -> UInt64 {
+        guard hi > lo, v.isFinite else { return 0 }
+        return UInt64(max(0, min(65_535, ((v - lo) / (hi - lo) * 65_535).rounded(.down))))
+    }
+    func spread(_ v: UInt64) -> UInt64 {
+        var x = v & 0xFFFF
+        x = (x | (x << 8)) & 0x00FF_00FF
+        x = (x | (x << 4)) & 0x0F0F_0F0F
+        x = (x | (x << 2)) & 0x3333_3333
+        x = (x | (x << 1)) & 0x5555_5555
+        return x
+    }
+    let x = cell((box.minX + box.maxX) / 2, extent.minX, extent.maxX)
+    let y = cell((box.minY + box.maxY) / 2, extent.minY, extent.maxY)
+    return spread(x) | (spread(y) << 1)
+}
+
 /// A count shared by the workers of one rule (features done), for the progress line.
 final class Counter: Sendable {
     private let value = Mutex(0)
@@ -53,6 +72,8 @@ struct RuleEvaluator: Sendable {
     var chunkSize = 128
     /// True when `a` and `b` select from the same layer: a feature is never paired with itself.
     var sameLayer: Bool
+    /// Compute the dissolved areas (union of the patches).
+    var dissolve = true
 
     struct ChunkResult: Sendable {
         var patches: [DiscrepancyPatch] = []
@@ -92,7 +113,8 @@ struct RuleEvaluator: Sendable {
         }
         var outcome = RuleOutcome(
             rule: rule, patches: [], sliversDropped: 0, sliverArea: 0, lowerDimensionLeftovers: 0,
-            fastPathHits: 0, overlaysComputed: 0, dissolvedArea: 0, dissolvedEllipsoidalArea: 0, seconds: 0)
+            fastPathHits: 0, overlaysComputed: 0, dissolvedArea: nil, dissolvedEllipsoidalArea: nil, seconds: 0,
+            overlaySeconds: 0)
         for case let result? in results {
             outcome.patches += result.patches
             outcome.sliversDropped += result.sliversDropped
@@ -101,28 +123,47 @@ struct RuleEvaluator: Sendable {
             outcome.fastPathHits += result.fastPath
             outcome.overlaysComputed += result.overlays
         }
-        (outcome.dissolvedArea, outcome.dissolvedEllipsoidalArea) = try await dissolvedAreas(of: outcome.patches)
+        outcome.overlaySeconds = Date().timeIntervalSince(started)
+        if dissolve {
+            let (planar, ellipsoidal) = try await dissolvedAreas(of: outcome.patches)
+            outcome.dissolvedArea = planar
+            outcome.dissolvedEllipsoidalArea = ellipsoidal
+        }
         outcome.seconds = Date().timeIntervalSince(started)
         return outcome
     }
 
-    /// Areas of the union of the patches: fixed groups of patches are unioned in parallel, then
-    /// the group unions are unioned (the grouping does not depend on the job count).
+    /// Areas of the union of the patches. Patches are put in Morton (Z-curve) order of their
+    /// envelope centres, so each group of neighbours is compact; groups are unioned in parallel,
+    /// then neighbouring results pairwise, level by level, until one is left. Compact groups keep
+    /// the upper levels cheap (their shared boundaries are short), and the grouping does not
+    /// depend on the job count, so the result does not either.
     private func dissolvedAreas(of patches: [DiscrepancyPatch]) async throws -> (Double, Double) {
         guard !patches.isEmpty else { return (0, 0) }
-        let geometries = patches.map(\.geometry)
+        var extent = Envelope.empty
+        let boxes = patches.map { $0.geometry.envelope ?? .empty }
+        for box in boxes { extent.expand(toInclude: box) }
+        let order = patches.indices.sorted { i, j in
+            let (mi, mj) = (mortonKey(boxes[i], in: extent), mortonKey(boxes[j], in: extent))
+            return mi != mj ? mi < mj : i < j
+        }
         let grid = gridSize
-        let groupUnions: [GeometryValue] = try await parallelChunks(geometries, jobs: jobs, chunkSize: 2048) { group in
+        var level: [GeometryValue] = try await parallelChunks(order, jobs: jobs, chunkSize: 512) { group in
             let context = try GeometryContext()
-            let natives = try group.map { try Geometry($0, context: context) }
+            let natives = try group.map { try Geometry(patches[$0].geometry, context: context) }
             return [try Geometry.unaryUnion(of: natives, gridSize: grid, context: context).value()]
         }
+        while level.count > 1 {
+            level = try await parallelChunks(level, jobs: jobs, chunkSize: 2) { pair in
+                let context = try GeometryContext()
+                let natives = try pair.map { try Geometry($0, context: context) }
+                return [try Geometry.unaryUnion(of: natives, gridSize: grid, context: context).value()]
+            }
+        }
         let context = try GeometryContext()
-        let union = try Geometry.unaryUnion(
-            of: groupUnions.map { try Geometry($0, context: context) }, gridSize: grid, context: context)
-        let value = try union.value()
+        let union = try Geometry(level[0], context: context)
         let calculator = try CRSContext().areaCalculator(for: workingCRS)
-        let ellipsoidal = try calculator.area(of: value)
+        let ellipsoidal = try calculator.area(of: level[0])
         let planar = workingCRS.isGeographic
             ? ellipsoidal : try union.area() * (workingCRS.squareMetresPerSquareUnit ?? 1)
         return (planar, ellipsoidal)
@@ -165,10 +206,10 @@ struct RuleEvaluator: Sendable {
                         let bNative = try bGeometry(k)
                         guard try prepared.intersects(bNative) else { continue }
                         let piece: GeometryValue
-                        if evaluator.gridSize == nil, try prepared.coveredBy(bNative) {
+                        if evaluator.gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
                             piece = a.geometries[i]
                             result.fastPath += 1
-                        } else if evaluator.gridSize == nil, try prepared.covers(bNative) {
+                        } else if evaluator.gridSize == nil, a.envelopes[i].contains(b.envelopes[k]), try prepared.covers(bNative) {
                             piece = b.geometries[k]
                             result.fastPath += 1
                         } else {
@@ -183,7 +224,7 @@ struct RuleEvaluator: Sendable {
                     for k in candidates {
                         let bNative = try bGeometry(k)
                         guard try prepared.intersects(bNative) else { continue }
-                        if evaluator.gridSize == nil, try prepared.coveredBy(bNative) {
+                        if evaluator.gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
                             covered = true
                             break
                         }
