@@ -37,6 +37,9 @@ release: deps
 sample: release
 	$(RELEASE_BIN) --version
 	$(RELEASE_BIN) inspect $(SAMPLES)
+	mkdir -p out
+	$(RELEASE_BIN) overlay --rules SampleLayers/rules.yaml \
+	  --out out/sample-patches.geojson --summary out/sample-summary.json
 
 ## test: the whole test suite (Swift Testing on real GEOS, PROJ, SQLite and files).
 test: deps

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+/// `plan-check overlay` as a planner runs it: the built binary, the sample district, real files.
+@Suite struct OverlayCommand {
+    let rules = CLI.path("SampleLayers/rules.yaml")
+
+    func features(_ path: URL) throws -> [[String: Any]] {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: path)) as? [String: Any])
+        return try #require(json["features"] as? [[String: Any]])
+    }
+
+    @Test func writesPatchesWithLineageAreasAndA2008CRS() throws {
+        let dir = try CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("patches.geojson")
+        let summary = dir.appendingPathComponent("summary.json")
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", out.path, "--summary", summary.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("C1    critical  intersects       55"))
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        let crs = try #require((doc["crs"] as? [String: Any])?["properties"] as? [String: Any])
+        #expect(crs["name"] as? String == "urn:ogc:def:crs:EPSG::4529")
+        let patches = try features(out)
+        let expectedCount = 105  // 24 (A) + 14 (B) + 55 (C1) + 10 (C2) + 2 (C3), as the oracle found
+        #expect(patches.count == expectedCount)
+        let c1 = try #require(patches.first { ($0["properties"] as? [String: Any])?["rule"] as? String == "C1" })
+        let p = try #require(c1["properties"] as? [String: Any])
+        for key in ["rule", "title", "severity", "relation", "a_layer", "a_fid", "a_class", "a_code", "b_layer", "b_fid",
+                    "b_class", "b_code", "area_m2", "area_ellipsoidal_m2", "area_ha", "area_mu", "a.YDDM", "b.JBNTBH"] {
+            #expect(p[key] != nil, "missing property \(key)")
+        }
+        #expect(p["severity"] as? String == "critical")
+        let area = try #require(p["area_m2"] as? Double)
+        let hectares: Double = try #require(p["area_ha"] as? Double)
+        let mu: Double = try #require(p["area_mu"] as? Double)
+        #expect(abs(hectares - area / 10_000) < 1e-9 * area)
+        #expect(abs(mu - area * 15 / 10_000) < 1e-9 * area)
+        #expect(c1["id"] as? String == "C1:\(p["a_fid"]!):\(p["b_fid"]!)")
+
+        let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
+        let inputs = try #require(stats["inputs"] as? [[String: Any]])
+        #expect(inputs.map { $0["layer"] as? String } == ["landuse", "urban", "farmland"])
+        #expect(inputs.allSatisfy { ($0["sha256"] as? String)?.count == 64 })
+        #expect(((stats["rules_file"] as? [String: Any])?["sha256"] as? String)?.count == 64)
+        let ruleStats = try #require(stats["rules"] as? [[String: Any]])
+        #expect(ruleStats.map { $0["patches"] as? Int } == [24, 14, 55, 10, 2])
+        #expect(stats["timings"] as? [String: Any] != nil)
+    }
+
+    @Test func sameBytesForOneAndTwoJobs() throws {
+        let dir = try CLI.temporaryDirectory()
+        let one = dir.appendingPathComponent("one.geojson"), two = dir.appendingPathComponent("two.geojson")
+        #expect(try CLI.run(["overlay", "--rules", rules, "--out", one.path, "--jobs", "1", "--quiet"]).status == 0)
+        #expect(try CLI.run(["overlay", "--rules", rules, "--out", two.path, "--jobs", "2", "--quiet"]).status == 0)
+        #expect(try Data(contentsOf: one) == Data(contentsOf: two))
+        // And again: the same ids in the same order.
+        let again = dir.appendingPathComponent("again.geojson")
+        #expect(try CLI.run(["overlay", "--rules", rules, "--out", again.path, "--jobs", "2", "--quiet"]).status == 0)
+        #expect(try Data(contentsOf: again) == Data(contentsOf: two))
+    }
+
+    @Test func rfc7946OutputIsLonLatWithoutCRS() throws {
+        let dir = try CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("wgs84.geojson")
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", out.path, "--rfc7946", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        #expect(doc["crs"] == nil)
+        let geometry = try #require(try features(out).first?["geometry"] as? [String: Any])
+        let ring = try #require((geometry["coordinates"] as? [[[Double]]])?.first)
+        // Dalian: about 122.8°E, 39.5°N.
+        let nearDalian = ring.allSatisfy { (position: [Double]) -> Bool in
+            abs(position[0] - 122.8) < 0.2 && abs(position[1] - 39.5) < 0.2
+        }
+        #expect(nearDalian)
+    }
+
+    @Test func failOnSeverityExits1() throws {
+        #expect(try CLI.run(["overlay", "--rules", rules, "--fail-on", "critical", "--quiet"]).status == 1)
+        #expect(try CLI.run(["overlay", "--rules", rules, "--fail-on", "minor", "--quiet"]).status == 1)
+        let run = try CLI.run(["overlay", "--rules", rules, "--fail-on", "bogus", "--quiet"])
+        #expect(run.status == 64)
+    }
+
+    @Test func layerOverrideReplacesAPath() throws {
+        let dir = try CLI.temporaryDirectory()
+        let summary = dir.appendingPathComponent("s.json")
+        let urbanCopy = dir.appendingPathComponent("urban-copy.geojson")
+        try FileManager.default.copyItem(atPath: CLI.path("SampleLayers/urban.geojson"), toPath: urbanCopy.path)
+        let run = try CLI.run(["overlay", "--rules", rules, "--layer", "urban=\(urbanCopy.path)", "--summary", summary.path, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
+        let urban = try #require((stats["inputs"] as? [[String: Any]])?.first { $0["layer"] as? String == "urban" })
+        #expect(urban["path"] as? String == urbanCopy.path)
+        #expect(try CLI.run(["overlay", "--rules", rules, "--layer", "roads=x.geojson", "--quiet"]).status == 64)
+        #expect(try CLI.run(["overlay", "--rules", rules, "--layer", "urban", "--quiet"]).status == 64)
+    }
+
+    @Test func badRuleSetExits65WithTheLine() throws {
+        let dir = try CLI.temporaryDirectory()
+        let bad = dir.appendingPathComponent("bad.yaml")
+        let text = try String(contentsOfFile: rules, encoding: .utf8)
+            .replacingOccurrences(of: "    severity: critical", with: "    sevrity: critical")
+        try text.write(to: bad, atomically: true, encoding: .utf8)
+        // Paths in the copy are relative to its own folder; point them back at the samples.
+        let run = try CLI.run(["overlay", "--rules", bad.path, "--quiet"])
+        #expect(run.status == 65)
+        #expect(run.stderr.contains("bad.yaml:"))
+        #expect(run.stderr.contains("sevrity"))
+        #expect(try CLI.run(["overlay", "--rules", "/nonexistent/rules.yaml"]).status == 66)
+    }
+
+    @Test func unwritableOutputExits74AndLeavesNoFile() throws {
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", "/nonexistent-dir/patches.geojson", "--quiet"])
+        #expect(run.status == 74)
+        #expect(run.stderr.contains("/nonexistent-dir/patches.geojson"))
+    }
+
+    @Test func failedRunLeavesAnExistingOutputUntouched() throws {
+        let dir = try CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("patches.geojson")
+        try Data("previous run\n".utf8).write(to: out)
+        // --invalid fail stops on the sample's bow-tie before anything is written.
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", out.path, "--invalid", "fail", "--quiet"])
+        #expect(run.status == 65)
+        #expect(try String(contentsOf: out, encoding: .utf8) == "previous run\n")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "patches.geojson" }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
+
+    @Test func noProgressLineWhenStderrIsNotATerminal() throws {
+        let run = try CLI.run(["overlay", "--rules", rules])
+        #expect(run.status == 0)
+        #expect(!run.stderr.contains("features,"))
+    }
+}
