@@ -83,7 +83,7 @@ struct Overlay: AsyncParsableCommand {
             statistics.findingsAtOrAbove = failOn?.rawValue
             if let summary { try SummaryFile.write(try statistics.json() + "\n", to: summary) }
             if !quiet { print(statistics.text(), terminator: "") }
-            for warning in result.warnings where quiet { StandardError.write("plan-check: warning: \(warning)\n") }
+            for warning in result.warnings where quiet { StandardError.write("plan-check: \(warning)\n") }
             let worst = result.outcomes.filter { !$0.patches.isEmpty }.map(\.rule.severity).max()
             if let failOn, let worst, worst >= failOn { return .findings }
             return .success

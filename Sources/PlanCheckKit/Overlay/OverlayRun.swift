@@ -121,6 +121,9 @@ public struct OverlayRunner: Sendable {
             let checked = checkedLayers[n]
             let source = sourceCRSs[n]
             let geometries = try await reproject(checked.features.map(\.geometry), from: source, to: working, path: path, layer: definition.name)
+            if source != working, try crsContext.transformer(from: source, to: working).usesBallparkTransformation == true {
+                warnings.append("\(path): warning: layer '\(definition.name)': PROJ knows no datum transformation from \(source.identifier ?? source.name) to \(working.identifier ?? working.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)")
+            }
             let classifier = LayerClassifier(definition: definition)
             let features = checked.features.map { Feature(id: $0.id, geometry: nil, attributes: $0.attributes) }
             let report = classifier.classify(features)
