@@ -134,3 +134,46 @@ import Testing
         #expect(!run.stderr.contains("features,"))
     }
 }
+
+/// On generated plans large enough for many chunks per rule (Tools/gen_layers.py, seeded), the
+/// output must not depend on the job count.
+@Suite struct OverlayOnGeneratedPlans {
+    @Test func manyChunksSameBytesForOneAndTwoJobs() throws {
+        let dir = try CLI.temporaryDirectory()
+        let generator = Process()
+        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        generator.arguments = ["python3", CLI.path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7",
+                               "--invalid-rate", "0.002", "--out", dir.path]
+        generator.standardError = FileHandle.nullDevice
+        try generator.run()
+        generator.waitUntilExit()
+        #expect(generator.terminationStatus == 0)
+
+        let layers = ["--layer", "landuse=\(dir.appendingPathComponent("landuse.geojson").path)",
+                      "--layer", "urban=\(dir.appendingPathComponent("urban.geojson").path)"]
+        let rules = CLI.path("Tools/bench-overlay/rules.yaml")
+        var outputs: [Data] = []
+        for jobs in ["1", "2"] {
+            let out = dir.appendingPathComponent("patches-\(jobs).geojson")
+            let summary = dir.appendingPathComponent("summary-\(jobs).json")
+            let run = try CLI.run(["overlay", "--rules", rules] + layers + ["--out", out.path, "--summary", summary.path, "--jobs", jobs, "--quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+            outputs.append(try Data(contentsOf: out))
+            let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
+            let ruleStats = try #require(stats["rules"] as? [[String: Any]])
+            // Enough work that every rule with patches ran in several chunks.
+            #expect((ruleStats.first?["patches"] as? Int ?? 0) > 0)
+            let inputs = try #require(stats["inputs"] as? [[String: Any]])
+            // The generator damaged some features; they are repaired or rejected, never lost.
+            for input in inputs {
+                let read = try #require(input["features_read"] as? Int)
+                let kept = try #require(input["features_kept"] as? Int)
+                let rejected = try #require(input["rejected"] as? [Any])
+                #expect(kept + rejected.count == read)
+            }
+            #expect(inputs.contains { !(($0["repaired"] as? [Any]) ?? []).isEmpty })
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0].count > 100_000)
+    }
+}
