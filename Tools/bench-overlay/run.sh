@@ -113,7 +113,7 @@ for count in "${counts[@]}"; do
 
     echo
     bl="$(cat "$work/bare-loop.out")"
-    blv() { echo "$bl" | grep -o "$1=[^ ]*" | cut -d= -f2; }
+    blv() { echo " $bl" | grep -oE " $1=[^ ]*" | cut -d= -f2; }
     echo "=== $count parcels per layer ($(blv a) urban and $(blv b) land-use features); best of $runs"
     echo
     echo "Agreement (features with area >= 1 m², total area; relative difference < 1e-6):"
@@ -130,7 +130,7 @@ for count in "${counts[@]}"; do
     echo "plan-check --jobs 1 stages:                                     $(stages "$work/plan-check-jobs1.summary.json")"
     echo "bare loop: $bl"
     echo "geopandas: $(cat "$work/geopandas.out")"
-    echo "postgis:   $(grep '^run=' "$work/postgis.out" | tr '\n' ' ')(peak RSS below = client + largest backend)"
+    echo "postgis:   $(grep '^run=' "$work/postgis.out" | tr '\n' ' ')(peak RSS below = client + sum of the backends alive together)"
     echo
     read -r _ base base_rss < <(head -1 "$table")
     printf '| %-22s | %9s | %13s | %18s | %18s |\n' "tool" "wall (s)" "peak RSS (MB)" "time / plan-check" "memory / plan-check"
