@@ -57,6 +57,11 @@ let package = Package(
         // Benchmark: reads one GeoJSON file with GeoJSONReader, prints seconds and peak memory
         // (Tools/bench-geojson/run.sh compares it with GDAL through pyogrio).
         .executableTarget(name: "plan-check-bench-read", dependencies: ["PlanLayers"], path: "Tools/bench-geojson/Sources"),
+        // Benchmark: the single-threaded bare loop of STRtree query + GEOSIntersection_r over two
+        // layers, the floor for `plan-check overlay` (Tools/bench-overlay/run.sh).
+        .executableTarget(
+            name: "plan-check-bench-bareloop", dependencies: ["PlanLayers", "PlanGeometry", "PlanModel"],
+            path: "Tools/bench-overlay/Sources"),
 
         .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
