@@ -44,8 +44,8 @@ struct Overlay: AsyncParsableCommand {
     @Option(help: "What to do with invalid features: repair, reject or fail.")
     var invalid: InvalidFeaturePolicy = .repair
 
-    @Flag(help: "Skip each rule's dissolved area (the union of its patches), which costs about as much as the overlays.")
-    var noDissolve = false
+    @Flag(help: "Also compute each rule's dissolved area (the union of its patches, overlaps counted once); it costs about twice the overlays.")
+    var dissolve = false
 
     @Flag(help: "No progress line and no table on stdout.")
     var quiet = false
@@ -67,7 +67,7 @@ struct Overlay: AsyncParsableCommand {
             }
             let request = OverlayRequest(
                 rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount,
-                dissolve: !noDissolve)
+                dissolve: dissolve)
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
             if let progressLine { report = { progressLine.show($0) } }
@@ -76,7 +76,7 @@ struct Overlay: AsyncParsableCommand {
             var extra: [String: Double] = [:]
             if let out {
                 let started = Date()
-                try PatchWriter(path: out, rfc7946: rfc7946).write(result)
+                try await PatchWriter(path: out, rfc7946: rfc7946, jobs: request.jobs).write(result)
                 extra["write"] = Date().timeIntervalSince(started)
             }
             var statistics = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946, extraTimings: extra)

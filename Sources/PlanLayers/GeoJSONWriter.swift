@@ -32,6 +32,33 @@ import PlanModel
 /// - One feature per line; output is buffered and written in blocks of about 1 MiB.
 ///
 /// The writer owns a file descriptor and a buffer and must stay on one thread (or task).
+/// Attributes written with a prefix on their names (e.g. `a.` + `DLBM`), without building the
+/// prefixed names.
+public struct PrefixedAttributes: Sendable {
+    public var prefix: String
+    public var attributes: [Attribute]
+
+    public init(prefix: String, attributes: [Attribute]) {
+        self.prefix = prefix
+        self.attributes = attributes
+    }
+}
+
+/// A feature to encode: its own properties first, then each group of prefixed attributes.
+public struct EncodableFeature: Sendable {
+    public var id: FeatureID?
+    public var geometry: GeometryValue?
+    public var properties: [Attribute]
+    public var groups: [PrefixedAttributes]
+
+    public init(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute], groups: [PrefixedAttributes] = []) {
+        self.id = id
+        self.geometry = geometry
+        self.properties = properties
+        self.groups = groups
+    }
+}
+
 public final class GeoJSONWriter {
     /// The file being written.
     public let path: String
@@ -115,6 +142,32 @@ public final class GeoJSONWriter {
         out.appendFeature(id: id, geometry: geometry, properties: properties, decimals: coordinateDecimals)
         swap(&out, &text)
         featureCount += 1
+        if text.bytes.count >= Self.blockSize { try flush() }
+    }
+
+    /// The text of several Features, as `write(id:geometry:properties:)` would append them,
+    /// separated by `,\n`. A pure function, so chunks of a large output can be encoded on
+    /// several tasks and then appended in order with `writeEncoded(_:count:)`.
+    public static func encodeFeatures(_ features: [EncodableFeature], coordinateDecimals: Int? = nil) -> [UInt8] {
+        var out = JSONText()
+        out.bytes.reserveCapacity(features.count * 512)
+        for (n, feature) in features.enumerated() {
+            if n > 0 { out.append(",\n") }
+            out.appendFeature(
+                id: feature.id, geometry: feature.geometry, properties: feature.properties,
+                groups: feature.groups, decimals: coordinateDecimals)
+        }
+        return out.bytes
+    }
+
+    /// Appends `count` Features encoded by `encodeFeatures` (with the same coordinate decimals).
+    /// - Throws: `LayerWriteError` when a block cannot be written (the writer is then abandoned).
+    public func writeEncoded(_ encoded: [UInt8], count: Int) throws {
+        try checkOpen()
+        guard count > 0 else { return }
+        if featureCount > 0 { text.append(",\n") }
+        text.bytes.append(contentsOf: encoded)
+        featureCount += count
         if text.bytes.count >= Self.blockSize { try flush() }
     }
 
@@ -256,7 +309,8 @@ extension JSONText {
     }
 
     /// `{"type":"Feature","id":...,"properties":{...},"geometry":{...}}`.
-    mutating func appendFeature(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute], decimals: Int?) {
+    mutating func appendFeature(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute],
+                                groups: [PrefixedAttributes] = [], decimals: Int?) {
         append("{\"type\":\"Feature\"")
         switch id {
         case .int(let i)?:
@@ -269,7 +323,7 @@ extension JSONText {
             break
         }
         append(",\"properties\":")
-        appendObject(properties)
+        appendObject(properties, groups: groups)
         append(",\"geometry\":")
         if let geometry { appendGeometry(geometry, decimals: decimals) } else { append("null") }
         append("}")

@@ -32,6 +32,21 @@ struct JSONText {
 
     mutating func appendString(utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
+        appendEscaped(utf8: utf8)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON string made of `prefix` then `text`, without building the joined String.
+    mutating func appendString(prefix: String, _ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var prefix = prefix, text = text
+        prefix.withUTF8 { appendEscaped(utf8: $0) }
+        text.withUTF8 { appendEscaped(utf8: $0) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The escaped body of a JSON string (no quotes).
+    private mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
         var runStart = 0
         var i = 0
         while i < utf8.count {
@@ -58,7 +73,6 @@ struct JSONText {
             runStart = i
         }
         if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     // MARK: Numbers
@@ -318,13 +332,24 @@ struct JSONText {
     }
 
     /// An object with `members` in their order.
-    mutating func appendObject(_ members: [Attribute]) {
+    mutating func appendObject(_ members: [Attribute], groups: [PrefixedAttributes] = []) {
         bytes.append(UInt8(ascii: "{"))
-        for (i, member) in members.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+        var first = true
+        for member in members {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
             appendString(member.name)
             bytes.append(UInt8(ascii: ":"))
             appendValue(member.value)
+        }
+        for group in groups {
+            for member in group.attributes {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
+                appendString(prefix: group.prefix, member.name)
+                bytes.append(UInt8(ascii: ":"))
+                appendValue(member.value)
+            }
         }
         bytes.append(UInt8(ascii: "}"))
     }

@@ -16,7 +16,7 @@ func relative(_ a: Double, _ b: Double) -> Double {
     @Test(arguments: oracle.rule_sets.map(\.rules))
     func patchesAndAreasAgree(rules: String) async throws {
         let figures = try #require(Self.oracle.rule_sets.first { $0.rules == rules })
-        let result = try await OverlayRunner(OverlayRequest(rulesPath: Repo.path(rules), jobs: 2)).run()
+        let result = try await OverlayRunner(OverlayRequest(rulesPath: Repo.path(rules), jobs: 2, dissolve: true)).run()
         #expect(result.outcomes.count == figures.results.count)
         for (outcome, expected) in zip(result.outcomes, figures.results) {
             let rule = outcome.rule.id

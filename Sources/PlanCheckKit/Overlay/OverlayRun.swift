@@ -14,12 +14,12 @@ public struct OverlayRequest: Sendable {
     public var workingCRS: String?
     public var policy: InvalidFeaturePolicy
     public var jobs: Int
-    /// Compute each rule's dissolved area (the union of its patches). It costs about as much as
-    /// the overlays themselves; `--no-dissolve` skips it.
+    /// Compute each rule's dissolved area (the union of its patches, `--dissolve`). It costs
+    /// about twice the overlays themselves.
     public var dissolve: Bool
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
-                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = true) {
+                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false) {
         self.rulesPath = rulesPath
         self.layerPaths = layerPaths
         self.workingCRS = workingCRS
@@ -91,15 +91,22 @@ public struct OverlayRunner: Sendable {
             clock = Date()
         }
 
-        // Read every layer the rules use (and those they do not, so their problems are reported).
-        var read: [(LayerDefinition, String, Layer, String)] = []
+        // Read every layer of the rule set (those no rule uses too, so their problems are
+        // reported), several files at once.
+        var sources: [(LayerDefinition, String)] = []
         for definition in ruleSet.layers {
             guard let path = request.layerPaths[definition.name] ?? definition.resolvedPath else {
                 throw OverlayUsageError(message: "layer '\(definition.name)' has no path in \(request.rulesPath): give --layer \(definition.name)=PATH")
             }
-            let layer = try LayerReader.read(path: path, layerName: definition.layerName)
-            read.append((definition, path, layer, try FileHash.sha256(ofFile: path)))
+            sources.append((definition, path))
         }
+        let frozen = sources
+        let loaded: [(Layer, String)] = try await parallelChunks(frozen, jobs: request.jobs, chunkSize: 1) { chunk in
+            try chunk.map { definition, path in
+                (try LayerReader.read(path: path, layerName: definition.layerName), try FileHash.sha256(ofFile: path))
+            }
+        }
+        let read = zip(sources, loaded).map { ($0.0, $0.1, $1.0, $1.1) }
         lap("read")
 
         var checkedLayers: [CheckedLayer] = []

@@ -10,29 +10,37 @@ public struct PatchWriter: Sendable {
     public var path: String
     /// Write RFC 7946 GeoJSON: patches reprojected to OGC:CRS84.
     public var rfc7946: Bool
+    /// Tasks that encode chunks of features at once (the file is still written in order).
+    public var jobs: Int
 
-    public init(path: String, rfc7946: Bool) {
+    public init(path: String, rfc7946: Bool, jobs: Int = defaultJobCount) {
         self.path = path
         self.rfc7946 = rfc7946
+        self.jobs = max(1, jobs)
     }
 
-    /// Writes every patch of `result`, in rule order then `a` then `b` order. The file appears
-    /// only when complete (written to a temporary file, then renamed).
-    public func write(_ result: OverlayResult) throws {
+    /// Writes every patch of `result`, in rule order then `a` then `b` order. Chunks of patches
+    /// are encoded on `jobs` tasks and appended in order. The file appears only when complete
+    /// (written to a temporary file, then renamed).
+    public func write(_ result: OverlayResult) async throws {
         let crsName: String? = rfc7946 ? nil : Self.urn(for: result.workingCRS)
-        let writer = try GeoJSONWriter(
-            path: path, name: "discrepancy_patches", crsName: crsName,
-            coordinateDecimals: rfc7946 ? 9 : nil)
-        var transformer: Transformer?
-        if rfc7946 {
-            let context = try CRSContext()
-            transformer = try context.transformer(from: result.workingCRS, to: try context.crs(CRSContext.rfc7946Identifier))
-        }
+        let decimals: Int? = rfc7946 ? 9 : nil
+        let writer = try GeoJSONWriter(path: path, name: "discrepancy_patches", crsName: crsName, coordinateDecimals: decimals)
+        let target: CRSDescription? = rfc7946 ? try CRSContext().crs(CRSContext.rfc7946Identifier) : nil
+        let working = result.workingCRS
         for outcome in result.outcomes {
-            for patch in outcome.patches {
-                let geometry = try transformer?.transform(patch.geometry) ?? patch.geometry
-                try writer.write(id: .string(patch.id), geometry: geometry, properties: Self.properties(of: patch, in: result, outcome: outcome))
+            let chunks: [(bytes: [UInt8], count: Int)] = try await parallelChunks(outcome.patches, jobs: jobs, chunkSize: 256) { chunk in
+                let transformer = try target.map { try CRSContext().transformer(from: working, to: $0) }
+                let features = try chunk.map { patch in
+                    EncodableFeature(
+                        id: .string(patch.id),
+                        geometry: try transformer?.transform(patch.geometry) ?? patch.geometry,
+                        properties: Self.properties(of: patch, in: result, outcome: outcome),
+                        groups: Self.sourceAttributes(of: patch, in: result, outcome: outcome))
+                }
+                return [(GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), features.count)]
             }
+            for chunk in chunks { try writer.writeEncoded(chunk.bytes, count: chunk.count) }
         }
         try writer.finish()
     }
@@ -46,8 +54,18 @@ public struct PatchWriter: Sendable {
         return "urn:ogc:def:crs:\(parts[0])::\(parts[1])"
     }
 
-    /// The properties of a patch: rule, lineage, areas, then the source attributes of both
-    /// features under `a.` and `b.` prefixes.
+    /// The source attributes of both features, under `a.` and `b.` prefixes.
+    static func sourceAttributes(of patch: DiscrepancyPatch, in result: OverlayResult, outcome: RuleOutcome) -> [PrefixedAttributes] {
+        let a = result.layer(named: outcome.rule.a.layer)!.checked.features[patch.aIndex].attributes
+        var groups = [PrefixedAttributes(prefix: "a.", attributes: a)]
+        if let k = patch.bIndex {
+            groups.append(PrefixedAttributes(prefix: "b.", attributes: result.layer(named: outcome.rule.b.layer)!.checked.features[k].attributes))
+        }
+        return groups
+    }
+
+    /// The properties of a patch: rule, lineage and areas (the source attributes follow, see
+    /// `sourceAttributes`).
     static func properties(of patch: DiscrepancyPatch, in result: OverlayResult, outcome: RuleOutcome) -> [Attribute] {
         let rule = outcome.rule
         let aLayer = result.layer(named: rule.a.layer)!
@@ -62,7 +80,7 @@ public struct PatchWriter: Sendable {
             }
         }
         func text(_ s: String?) -> AttributeValue { s.map(AttributeValue.string) ?? .null }
-        var properties: [Attribute] = [
+        let properties: [Attribute] = [
             Attribute("rule", .string(rule.id)),
             Attribute("title", .string(rule.title ?? rule.id)),
             Attribute("severity", .string(rule.severity.rawValue)),
@@ -80,8 +98,6 @@ public struct PatchWriter: Sendable {
             Attribute("area_ha", .double(AreaUnit.hectares(patch.area))),
             Attribute("area_mu", .double(AreaUnit.mu(patch.area))),
         ]
-        properties += aFeature.attributes.map { Attribute("a.\($0.name)", $0.value) }
-        if let bFeature { properties += bFeature.attributes.map { Attribute("b.\($0.name)", $0.value) } }
         return properties
     }
 }
