@@ -39,7 +39,7 @@ sample: release
 	$(RELEASE_BIN) inspect $(SAMPLES)
 	mkdir -p out
 	$(RELEASE_BIN) overlay --rules SampleLayers/rules.yaml \
-	  --out out/sample-patches.geojson --summary out/sample-summary.json
+	  --out out/sample-patches.geojson --summary out/sample-summary.json --dissolve
 
 ## test: the whole test suite (Swift Testing on real GEOS, PROJ, SQLite and files).
 test: deps

@@ -128,6 +128,25 @@ import Testing
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
     }
 
+    @Test func dissolvedAreaOnlyWhenAskedFor() throws {
+        let dir = try CLI.temporaryDirectory()
+        for dissolve in [false, true] {
+            let summary = dir.appendingPathComponent("s-\(dissolve).json")
+            let run = try CLI.run(["overlay", "--rules", rules, "--summary", summary.path, "--quiet"] + (dissolve ? ["--dissolve"] : []))
+            #expect(run.status == 0, "\(run.stderr)")
+            let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
+            let a = try #require((stats["rules"] as? [[String: Any]])?.first)
+            if dissolve {
+                // The repaired bow-tie U034 overlaps its neighbours, so rule A's patches overlap.
+                let dissolved = try #require(a["dissolved_area_m2"] as? Double)
+                let total = try #require(a["area_m2"] as? Double)
+                #expect(dissolved < total)
+            } else {
+                #expect(a["dissolved_area_m2"] == nil || a["dissolved_area_m2"] is NSNull)
+            }
+        }
+    }
+
     @Test func noProgressLineWhenStderrIsNotATerminal() throws {
         let run = try CLI.run(["overlay", "--rules", rules])
         #expect(run.status == 0)

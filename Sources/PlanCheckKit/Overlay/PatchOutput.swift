@@ -29,7 +29,7 @@ public struct PatchWriter: Sendable {
         let target: CRSDescription? = rfc7946 ? try CRSContext().crs(CRSContext.rfc7946Identifier) : nil
         let working = result.workingCRS
         for outcome in result.outcomes {
-            let chunks: [(bytes: [UInt8], count: Int)] = try await parallelChunks(outcome.patches, jobs: jobs, chunkSize: 256) { chunk in
+            try await parallelChunksInOrder(outcome.patches, jobs: jobs, chunkSize: 256) { chunk in
                 let transformer = try target.map { try CRSContext().transformer(from: working, to: $0) }
                 let features = try chunk.map { patch in
                     EncodableFeature(
@@ -38,9 +38,10 @@ public struct PatchWriter: Sendable {
                         properties: Self.properties(of: patch, in: result, outcome: outcome),
                         groups: Self.sourceAttributes(of: patch, in: result, outcome: outcome))
                 }
-                return [(GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), features.count)]
+                return (GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), features.count)
+            } consume: { encoded in
+                try writer.writeEncoded(encoded.0, count: encoded.1)
             }
-            for chunk in chunks { try writer.writeEncoded(chunk.bytes, count: chunk.count) }
         }
         try writer.finish()
     }
