@@ -24,7 +24,7 @@ public enum FeatureID: Sendable, Hashable, Comparable, CustomStringConvertible {
 
 /// An attribute value exactly as the source gave it (every JSON type; GeoPackage columns map to
 /// the nearest one). Object members keep their order.
-public indirect enum AttributeValue: Sendable, Hashable {
+public enum AttributeValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// A number written without fraction or exponent that fits in 64 bits.

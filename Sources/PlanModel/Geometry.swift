@@ -26,7 +26,7 @@ public typealias PolygonRings = [PositionList]
 /// native geometries. An empty geometry is a collection with no members (`.point(nil)` for an
 /// empty point). The value keeps what the file said: an unclosed ring stays unclosed here and
 /// is reported by the layer check.
-public indirect enum GeometryValue: Sendable, Equatable {
+public enum GeometryValue: Sendable, Equatable {
     case point(Position?)
     case lineString(PositionList)
     case polygon(PolygonRings)

@@ -29,14 +29,17 @@ public struct PatchWriter: Sendable {
         let target: CRSDescription? = rfc7946 ? try CRSContext().crs(CRSContext.rfc7946Identifier) : nil
         let working = result.workingCRS
         for outcome in result.outcomes {
+            // Looked up once per rule: per-patch lookups copied the layer structs and made both
+            // tasks fight over the same reference counts.
+            let lineage = PatchLineage(outcome: outcome, result: result)
             try await parallelChunksInOrder(outcome.patches, jobs: jobs, chunkSize: 256) { chunk in
                 let transformer = try target.map { try CRSContext().transformer(from: working, to: $0) }
                 let features = try chunk.map { patch in
                     EncodableFeature(
                         id: .string(patch.id),
                         geometry: try transformer?.transform(patch.geometry) ?? patch.geometry,
-                        properties: Self.properties(of: patch, in: result, outcome: outcome),
-                        groups: Self.sourceAttributes(of: patch, in: result, outcome: outcome))
+                        properties: lineage.properties(of: patch),
+                        groups: lineage.sourceAttributes(of: patch))
                 }
                 return (GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), features.count)
             } consume: { encoded in
@@ -55,24 +58,38 @@ public struct PatchWriter: Sendable {
         return "urn:ogc:def:crs:\(parts[0])::\(parts[1])"
     }
 
+}
+
+/// What a rule's patches need from their source layers, resolved once per rule.
+struct PatchLineage: Sendable {
+    let rule: ConflictRule
+    let aFeatures: [CheckedFeature]
+    let bFeatures: [CheckedFeature]
+    let aCodes: [String?]
+    let bCodes: [String?]
+
+    init(outcome: RuleOutcome, result: OverlayResult) {
+        rule = outcome.rule
+        let a = result.layer(named: rule.a.layer)!
+        let b = result.layer(named: rule.b.layer)!
+        aFeatures = a.checked.features
+        bFeatures = b.checked.features
+        aCodes = a.codes
+        bCodes = b.codes
+    }
+
     /// The source attributes of both features, under `a.` and `b.` prefixes.
-    static func sourceAttributes(of patch: DiscrepancyPatch, in result: OverlayResult, outcome: RuleOutcome) -> [PrefixedAttributes] {
-        let a = result.layer(named: outcome.rule.a.layer)!.checked.features[patch.aIndex].attributes
-        var groups = [PrefixedAttributes(prefix: "a.", attributes: a)]
+    func sourceAttributes(of patch: DiscrepancyPatch) -> [PrefixedAttributes] {
+        var groups = [PrefixedAttributes(prefix: "a.", attributes: aFeatures[patch.aIndex].attributes)]
         if let k = patch.bIndex {
-            groups.append(PrefixedAttributes(prefix: "b.", attributes: result.layer(named: outcome.rule.b.layer)!.checked.features[k].attributes))
+            groups.append(PrefixedAttributes(prefix: "b.", attributes: bFeatures[k].attributes))
         }
         return groups
     }
 
     /// The properties of a patch: rule, lineage and areas (the source attributes follow, see
     /// `sourceAttributes`).
-    static func properties(of patch: DiscrepancyPatch, in result: OverlayResult, outcome: RuleOutcome) -> [Attribute] {
-        let rule = outcome.rule
-        let aLayer = result.layer(named: rule.a.layer)!
-        let bLayer = result.layer(named: rule.b.layer)!
-        let aFeature = aLayer.checked.features[patch.aIndex]
-        let bFeature = patch.bIndex.map { bLayer.checked.features[$0] }
+    func properties(of patch: DiscrepancyPatch) -> [Attribute] {
         func fid(_ id: FeatureID?) -> AttributeValue {
             switch id {
             case .int(let i)?: .integer(i)
@@ -81,24 +98,23 @@ public struct PatchWriter: Sendable {
             }
         }
         func text(_ s: String?) -> AttributeValue { s.map(AttributeValue.string) ?? .null }
-        let properties: [Attribute] = [
+        return [
             Attribute("rule", .string(rule.id)),
             Attribute("title", .string(rule.title ?? rule.id)),
             Attribute("severity", .string(rule.severity.rawValue)),
             Attribute("relation", .string(rule.relation.rawValue)),
             Attribute("a_layer", .string(rule.a.layer)),
-            Attribute("a_fid", fid(aFeature.id)),
+            Attribute("a_fid", fid(aFeatures[patch.aIndex].id)),
             Attribute("a_class", .string(rule.a.className ?? "all")),
-            Attribute("a_code", text(aLayer.codes[patch.aIndex])),
+            Attribute("a_code", text(aCodes[patch.aIndex])),
             Attribute("b_layer", .string(rule.b.layer)),
-            Attribute("b_fid", fid(bFeature?.id)),
+            Attribute("b_fid", fid(patch.bIndex.map { bFeatures[$0].id })),
             Attribute("b_class", .string(rule.b.className ?? "all")),
-            Attribute("b_code", text(patch.bIndex.flatMap { bLayer.codes[$0] })),
+            Attribute("b_code", text(patch.bIndex.flatMap { bCodes[$0] })),
             Attribute("area_m2", .double(patch.area)),
             Attribute("area_ellipsoidal_m2", .double(patch.ellipsoidalArea)),
             Attribute("area_ha", .double(AreaUnit.hectares(patch.area))),
             Attribute("area_mu", .double(AreaUnit.mu(patch.area))),
         ]
-        return properties
     }
 }

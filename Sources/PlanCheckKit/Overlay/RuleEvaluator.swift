@@ -177,10 +177,27 @@ struct RuleEvaluator: Sendable {
         let index: SpatialIndex
         let areas: EllipsoidalAreaCalculator
         var bCache: [Int: Geometry] = [:]
+        // Copied out of `evaluator` once, so the hot loop reads plain values.
+        let relation: Relation
+        let gridSize: Double?
+        let minArea: Double
+        let isGeographic: Bool
+        let squareMetresPerUnit: Double
+        let ruleID: String
+        let ruleIndex: Int
+        let sameLayer: Bool
 
         init(evaluator: RuleEvaluator, b: RuleSide) throws {
             self.evaluator = evaluator
             self.b = b
+            relation = evaluator.rule.relation
+            gridSize = evaluator.gridSize
+            minArea = evaluator.minArea
+            isGeographic = evaluator.workingCRS.isGeographic
+            squareMetresPerUnit = evaluator.workingCRS.squareMetresPerSquareUnit ?? 1
+            ruleID = evaluator.rule.id
+            ruleIndex = evaluator.ruleIndex
+            sameLayer = evaluator.sameLayer
             context = try GeometryContext()
             index = try SpatialIndex(envelopes: b.envelopes, context: context)
             areas = try CRSContext().areaCalculator(for: evaluator.workingCRS)
@@ -199,21 +216,21 @@ struct RuleEvaluator: Sendable {
                 let aNative = try Geometry(a.geometries[i], context: context)
                 let prepared = try aNative.prepared()
                 var candidates = try index.query(a.envelopes[i])
-                if evaluator.sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
-                switch evaluator.rule.relation {
+                if sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
+                switch relation {
                 case .intersects:
                     for k in candidates {
                         let bNative = try bGeometry(k)
                         guard try prepared.intersects(bNative) else { continue }
                         let piece: GeometryValue
-                        if evaluator.gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
+                        if gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
                             piece = a.geometries[i]
                             result.fastPath += 1
-                        } else if evaluator.gridSize == nil, a.envelopes[i].contains(b.envelopes[k]), try prepared.covers(bNative) {
+                        } else if gridSize == nil, a.envelopes[i].contains(b.envelopes[k]), try prepared.covers(bNative) {
                             piece = b.geometries[k]
                             result.fastPath += 1
                         } else {
-                            piece = try aNative.intersection(with: bNative, gridSize: evaluator.gridSize).value()
+                            piece = try aNative.intersection(with: bNative, gridSize: gridSize).value()
                             result.overlays += 1
                         }
                         try keep(piece, a: a, i: i, k: k, into: &result)
@@ -224,7 +241,7 @@ struct RuleEvaluator: Sendable {
                     for k in candidates {
                         let bNative = try bGeometry(k)
                         guard try prepared.intersects(bNative) else { continue }
-                        if evaluator.gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
+                        if gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
                             covered = true
                             break
                         }
@@ -235,12 +252,12 @@ struct RuleEvaluator: Sendable {
                         continue
                     }
                     let piece: GeometryValue
-                    if touching.isEmpty && evaluator.gridSize == nil {
+                    if touching.isEmpty && gridSize == nil {
                         piece = a.geometries[i]
                         result.fastPath += 1
                     } else {
-                        let cover = try Geometry.unaryUnion(of: touching, gridSize: evaluator.gridSize, context: context)
-                        piece = try aNative.difference(with: cover, gridSize: evaluator.gridSize).value()
+                        let cover = try Geometry.unaryUnion(of: touching, gridSize: gridSize, context: context)
+                        piece = try aNative.difference(with: cover, gridSize: gridSize).value()
                         result.overlays += 1
                     }
                     try keep(piece, a: a, i: i, k: nil, into: &result)
@@ -262,25 +279,27 @@ struct RuleEvaluator: Sendable {
             var kept: [PolygonRings] = []
             var area = 0.0, ellipsoidal = 0.0
             for part in parts {
-                let partEllipsoidal = try areas.area(of: .polygon(part))
-                let partArea = evaluator.workingCRS.isGeographic
-                    ? partEllipsoidal
-                    : shoelaceArea(of: part) * (evaluator.workingCRS.squareMetresPerSquareUnit ?? 1)
-                if partArea < evaluator.minArea {
+                // Planar area first (cheap); the geodesic area only for parts that are kept.
+                let partArea = isGeographic
+                    ? try areas.area(of: .polygon(part))
+                    : shoelaceArea(of: part) * squareMetresPerUnit
+                if partArea < minArea {
                     result.sliversDropped += 1
                     result.sliverArea += partArea
                     continue
                 }
                 kept.append(part)
                 area += partArea
-                ellipsoidal += partEllipsoidal
+                if isGeographic { ellipsoidal += partArea }
             }
             guard !kept.isEmpty else { return }
-            var id = "\(evaluator.rule.id):\(a.ids[i])"
+            let geometry: GeometryValue = kept.count == 1 ? .polygon(kept[0]) : .multiPolygon(kept)
+            if !isGeographic { ellipsoidal = try areas.area(of: geometry) }
+            var id = "\(ruleID):\(a.ids[i])"
             if let k { id += ":\(b.ids[k])" }
             result.patches.append(DiscrepancyPatch(
-                id: id, ruleIndex: evaluator.ruleIndex, aIndex: a.indices[i], bIndex: k.map { b.indices[$0] },
-                geometry: kept.count == 1 ? .polygon(kept[0]) : .multiPolygon(kept),
+                id: id, ruleIndex: ruleIndex, aIndex: a.indices[i], bIndex: k.map { b.indices[$0] },
+                geometry: geometry,
                 area: area, ellipsoidalArea: ellipsoidal))
         }
 
