@@ -7,7 +7,7 @@ APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config
 RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 
-.PHONY: all deps build release sample test asan bench-read clean
+.PHONY: all deps build release sample test asan bench-read bench-overlay clean
 
 all: release
 
@@ -54,6 +54,10 @@ asan: deps
 ## bench-read: GeoJSON reading speed against GDAL (pyogrio); see Tools/bench-geojson/.
 bench-read: deps
 	Tools/bench-geojson/run.sh
+
+## bench-overlay: plan-check against GeoPandas, PostGIS and a bare GEOS loop; see Tools/bench-overlay/.
+bench-overlay: deps
+	Tools/bench-overlay/run.sh 10000 100000
 
 clean:
 	rm -rf .build .build-asan
