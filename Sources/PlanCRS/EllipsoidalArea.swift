@@ -20,6 +20,9 @@ public final class EllipsoidalAreaCalculator {
     public let ellipsoid: Ellipsoid
     private let toGeographic: Transformer
     private var geodesic = geod_geodesic()
+    /// Scratch buffers reused from ring to ring (longitudes and latitudes, degrees).
+    private var lons: [Double] = []
+    private var lats: [Double] = []
 
     init(crs: CRSDescription, context: CRSContext) throws {
         let operation = "prepare ellipsoidal area in \(crs)"
@@ -64,18 +67,31 @@ public final class EllipsoidalAreaCalculator {
     }
 
     private func geodesicArea(ofRing ring: PositionList) throws -> Double {
-        var positions = ring
-        if positions.count > 1, positions.first == positions.last { positions.removeLast() }
-        guard positions.count >= 3 else { return 0 }
-        let lonLat = try toGeographic.transform(positions)
-        var lats = lonLat.map(\.y)
-        var lons = lonLat.map(\.x)
+        var count = ring.count
+        if count > 1, ring[0] == ring[count - 1] { count -= 1 }
+        guard count >= 3 else { return 0 }
+        // Copy into the scratch buffers, transform them in place, measure: no array is made
+        // per ring (this runs once per patch of every overlay).
+        lons.removeAll(keepingCapacity: true)
+        lats.removeAll(keepingCapacity: true)
+        for i in 0..<count {
+            lons.append(ring[i].x)
+            lats.append(ring[i].y)
+        }
+        let finite = lons.withUnsafeMutableBufferPointer { x in
+            lats.withUnsafeMutableBufferPointer { y in
+                toGeographic.transformInPlace(xs: x.baseAddress!, ys: y.baseAddress!, count: count)
+            }
+        }
+        if !finite {
+            _ = try toGeographic.transform(Array(ring[0..<count]))  // throws, naming the position
+        }
         var area = 0.0
         var perimeter = 0.0
         lats.withUnsafeMutableBufferPointer { latBuffer in
             lons.withUnsafeMutableBufferPointer { lonBuffer in
                 geod_polygonarea(&geodesic, latBuffer.baseAddress, lonBuffer.baseAddress,
-                                 Int32(latBuffer.count), &area, &perimeter)
+                                 Int32(count), &area, &perimeter)
             }
         }
         return area

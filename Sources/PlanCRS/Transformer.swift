@@ -97,6 +97,19 @@ public final class Transformer {
         return result
     }
 
+    /// Transforms `count` positions held as separate x and y arrays, in place, in one
+    /// `proj_trans_generic` call. Returns false when some result is not finite (the caller then
+    /// uses `transform(_:)` for the error that names the position).
+    func transformInPlace(xs: UnsafeMutablePointer<Double>, ys: UnsafeMutablePointer<Double>, count: Int) -> Bool {
+        guard count > 0 else { return true }
+        operation.context.clearMessages()
+        proj_errno_reset(operation.pointer)
+        let stride = MemoryLayout<Double>.stride
+        _ = proj_trans_generic(operation.pointer, PJ_FWD, xs, stride, count, ys, stride, count, nil, 0, 0, nil, 0, 0)
+        for i in 0..<count where !xs[i].isFinite || !ys[i].isFinite { return false }
+        return true
+    }
+
     /// Transforms every position of a geometry (every part, ring and collection member), one bulk
     /// `proj_trans_generic` call per ring or line. The structure (and unclosed rings) stay as given.
     /// - Throws: `CRSError` `.nonFiniteResult` naming the position that failed.
