@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PlanCheckKit
 import PlanRules
+import Synchronization
 
 extension Severity: ExpressibleByArgument {}
 
@@ -91,9 +92,18 @@ struct Overlay: AsyncParsableCommand {
     }
 }
 
-/// A one-line progress display on a terminal's stderr: rule, features done, rate, ETA.
+/// A one-line progress display on a terminal's stderr: rule, features done, rate, ETA; redrawn
+/// at most ten times a second.
 final class ProgressLine: Sendable {
+    private let lastShown = Mutex(-1.0)
+
     func show(_ p: OverlayProgress) {
+        let due = lastShown.withLock { last in
+            guard p.done == p.total || p.elapsedSeconds - last >= 0.1 || p.elapsedSeconds < last else { return false }
+            last = p.elapsedSeconds
+            return true
+        }
+        guard due else { return }
         let rate = p.elapsedSeconds > 0 ? Double(p.done) / p.elapsedSeconds : 0
         let eta = rate > 0 ? Double(p.total - p.done) / rate : 0
         let text = String(format: "\rrule %@: %d/%d features, %.0f/s, ETA %.0f s   ", p.ruleID, p.done, p.total, rate, eta)
