@@ -4,16 +4,25 @@
 
 SWIFT        ?= swift
 APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config
+# The tests also run GDAL's own GeoPackage validator and ogrinfo on what plan-check writes.
+TEST_APT_PACKAGES := gdal-bin python3-gdal
 RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 
-.PHONY: all deps build release sample test asan bench-read bench-overlay clean
+.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay clean
 
 all: release
 
 ## deps: install the system libraries (GEOS, PROJ, SQLite) when they are missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES)"
+
+## test-deps: the build's packages and GDAL (validator, ogrinfo) for the tests.
+test-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+
+install-packages:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -42,12 +51,12 @@ sample: release
 	  --out out/sample-patches.geojson --summary out/sample-summary.json --dissolve
 
 ## test: the whole test suite (Swift Testing on real GEOS, PROJ, SQLite and files).
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 ## asan: the test suite under AddressSanitizer and LeakSanitizer (own build folder; slower).
-asan: deps
+asan: test-deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tools/asan/lsan-suppressions.txt \
 	  $(SWIFT) test --sanitize=address --disable-xctest --scratch-path .build-asan
 
