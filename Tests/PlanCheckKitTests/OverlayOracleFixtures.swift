@@ -32,6 +32,11 @@ struct OverlayOracle: Decodable {
             }
         }
     }
+    /// GeoPandas' own `overlay` (intersection, or its one-by-one difference) on the same inputs.
+    struct GeoPandasFigures: Decodable {
+        var how: String
+        var area_parts_at_least_min_area: Double
+    }
     struct RuleResult: Decodable {
         var id: String
         var relation: String
@@ -42,6 +47,7 @@ struct OverlayOracle: Decodable {
         var dissolved: Area
         var slivers: Slivers
         var patch_list: [Patch]
+        var geopandas: GeoPandasFigures
     }
     struct RuleSetFigures: Decodable {
         var rules: String

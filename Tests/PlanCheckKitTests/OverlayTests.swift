@@ -27,6 +27,10 @@ func relative(_ a: Double, _ b: Double) -> Double {
             let expectedArea = expected.planar_area ?? expected.ellipsoidal_area_m2
             #expect(relative(outcome.totalArea, expectedArea) < 1e-9, "rule \(rule): \(outcome.totalArea) vs \(expectedArea)")
             #expect(relative(outcome.totalEllipsoidalArea, expected.ellipsoidal_area_m2) < 1e-6, "rule \(rule)")
+            // And GeoPandas' own overlay (intersection / difference), parts at or above the threshold.
+            #expect(expected.geopandas.how == (outcome.rule.relation == .intersects ? "intersection" : "difference"))
+            #expect(relative(outcome.totalArea, expected.geopandas.area_parts_at_least_min_area) < 1e-9,
+                    "rule \(rule): \(outcome.totalArea) vs GeoPandas \(expected.geopandas.area_parts_at_least_min_area)")
             let dissolved = expected.dissolved.planar_area ?? expected.dissolved.ellipsoidal_area_m2
             let mineDissolved = try #require(outcome.dissolvedArea)
             #expect(relative(mineDissolved, dissolved) < 1e-9, "rule \(rule): dissolved \(mineDissolved) vs \(dissolved)")
