@@ -176,7 +176,8 @@ struct RuleEvaluator: Sendable {
         let context: GeometryContext
         let index: SpatialIndex
         let areas: EllipsoidalAreaCalculator
-        var bCache: [Int: Geometry] = [:]
+        /// `b` geometries converted to GEOS on first use, by index.
+        var bCache: [Geometry?]
         // Copied out of `evaluator` once, so the hot loop reads plain values.
         let relation: Relation
         let gridSize: Double?
@@ -201,10 +202,11 @@ struct RuleEvaluator: Sendable {
             context = try GeometryContext()
             index = try SpatialIndex(envelopes: b.envelopes, context: context)
             areas = try CRSContext().areaCalculator(for: evaluator.workingCRS)
+            bCache = Array(repeating: nil, count: b.geometries.count)
         }
 
         mutating func bGeometry(_ k: Int) throws -> Geometry {
-            if let cached = bCache[k] { return cached }
+            if let cached = bCache[k] { return cached }  // array slot, no hashing
             let native = try Geometry(b.geometries[k], context: context)
             bCache[k] = native
             return native
@@ -221,7 +223,6 @@ struct RuleEvaluator: Sendable {
                 case .intersects:
                     for k in candidates {
                         let bNative = try bGeometry(k)
-                        guard try prepared.intersects(bNative) else { continue }
                         let piece: GeometryValue
                         if gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
                             piece = a.geometries[i]
@@ -230,7 +231,11 @@ struct RuleEvaluator: Sendable {
                             piece = b.geometries[k]
                             result.fastPath += 1
                         } else {
-                            piece = try aNative.intersection(with: bNative, gridSize: gridSize).value()
+                            // No prepared intersects test first: GEOS's overlay finds a disjoint
+                            // pair about as fast, and most envelope candidates do intersect.
+                            let native = try aNative.intersection(with: bNative, gridSize: gridSize)
+                            if try native.isEmpty() { continue }
+                            piece = try native.value()
                             result.overlays += 1
                         }
                         try keep(piece, a: a, i: i, k: k, into: &result)
