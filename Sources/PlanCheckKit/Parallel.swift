@@ -1,33 +1,14 @@
 /// Runs `body` on consecutive chunks of `items` in up to `jobs` tasks at once and returns the
-/// results in input order. The chunks are the same whatever the job count, so results (sums
+/// results (each chunk's, concatenated) in input order. The chunks are the same whatever the job count, so results (sums
 /// included) are identical for any `jobs`. Each call of `body` gets one chunk, so it can make its
 /// own GEOS and PROJ contexts (nothing native crosses tasks).
 func parallelChunks<Item: Sendable, Result: Sendable>(
     _ items: [Item], jobs: Int, chunkSize: Int = 256,
     _ body: @escaping @Sendable (ArraySlice<Item>) throws -> [Result]
 ) async throws -> [Result] {
-    guard !items.isEmpty else { return [] }
-    let chunkStarts = Array(stride(from: 0, to: items.count, by: chunkSize))
-    if jobs <= 1 || chunkStarts.count == 1 {
-        return try chunkStarts.flatMap { try body(items[$0..<min($0 + chunkSize, items.count)]) }
-    }
-    var pieces = [[Result]?](repeating: nil, count: chunkStarts.count)
-    try await withThrowingTaskGroup(of: (Int, [Result]).self) { group in
-        var next = 0
-        func launch() {
-            let index = next
-            let start = chunkStarts[index]
-            let chunk = items[start..<min(start + chunkSize, items.count)]
-            group.addTask { (index, try body(chunk)) }
-            next += 1
-        }
-        while next < min(jobs, chunkStarts.count) { launch() }
-        while let (index, result) = try await group.next() {
-            pieces[index] = result
-            if next < chunkStarts.count { launch() }
-        }
-    }
-    return pieces.flatMap { $0! }
+    var results: [Result] = []
+    try await parallelChunksInOrder(items, jobs: jobs, chunkSize: chunkSize, body) { results += $0 }
+    return results
 }
 
 /// Like `parallelChunks`, but hands each chunk's result to `consume` in input order as soon as
@@ -51,8 +32,8 @@ func parallelChunksInOrder<Item: Sendable, Result: Sendable>(
         var next = 0
         var waiting: [Int: Result] = [:]
         var due = 0
-        // Up to two chunks per job in flight, so a slow chunk does not stall the others.
-        while next < min(jobs * 2, chunkStarts.count) {
+        // At most `jobs` chunks in flight, so `--jobs` bounds the cores used.
+        while next < min(jobs, chunkStarts.count) {
             let index = next, slice = chunk(index)
             group.addTask { (index, try body(slice)) }
             next += 1

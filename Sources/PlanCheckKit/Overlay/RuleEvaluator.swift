@@ -171,7 +171,6 @@ struct RuleEvaluator: Sendable {
 
     /// One worker's native state for one rule. Not Sendable: it lives and dies inside its task.
     struct Worker {
-        let evaluator: RuleEvaluator
         let b: RuleSide
         let context: GeometryContext
         let index: SpatialIndex
@@ -189,7 +188,6 @@ struct RuleEvaluator: Sendable {
         let sameLayer: Bool
 
         init(evaluator: RuleEvaluator, b: RuleSide) throws {
-            self.evaluator = evaluator
             self.b = b
             relation = evaluator.rule.relation
             gridSize = evaluator.gridSize
