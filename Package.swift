@@ -54,13 +54,17 @@ let package = Package(
             name: "PlanCheckCLI",
             dependencies: ["PlanCheckKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Clock, peak memory and stderr for the benchmark executables below.
+        .target(name: "PlanCheckBenchSupport", path: "Tools/bench-support/Sources"),
         // Benchmark: reads one GeoJSON file with GeoJSONReader, prints seconds and peak memory
         // (Tools/bench-geojson/run.sh compares it with GDAL through pyogrio).
-        .executableTarget(name: "plan-check-bench-read", dependencies: ["PlanLayers"], path: "Tools/bench-geojson/Sources"),
+        .executableTarget(
+            name: "plan-check-bench-read", dependencies: ["PlanLayers", "PlanCheckBenchSupport"],
+            path: "Tools/bench-geojson/Sources"),
         // Benchmark: the single-threaded bare loop of STRtree query + GEOSIntersection_r over two
         // layers, the floor for `plan-check overlay` (Tools/bench-overlay/run.sh).
         .executableTarget(
-            name: "plan-check-bench-bareloop", dependencies: ["PlanLayers", "PlanGeometry", "PlanModel"],
+            name: "plan-check-bench-bareloop", dependencies: ["PlanLayers", "PlanGeometry", "PlanModel", "PlanCheckBenchSupport"],
             path: "Tools/bench-overlay/Sources"),
 
         .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
