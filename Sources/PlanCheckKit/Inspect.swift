@@ -91,11 +91,25 @@ public struct RepairSummary: Sendable, Codable {
     public var areaBefore: Double
     public var areaAfter: Double
     public var areaChange: Double
+
+    init(_ repair: FeatureRepair) {
+        featureId = FeatureIDJSON(repair.featureID)
+        reasons = repair.problems.map(\.reason)
+        actions = repair.actions
+        areaBefore = repair.areaBefore
+        areaAfter = repair.areaAfter
+        areaChange = repair.areaAfter - repair.areaBefore
+    }
 }
 
 public struct RejectionSummary: Sendable, Codable {
     public var featureId: FeatureIDJSON
     public var reasons: [String]
+
+    init(_ rejection: FeatureRejection) {
+        featureId = FeatureIDJSON(rejection.featureID)
+        reasons = rejection.problems.map(\.reason)
+    }
 }
 
 /// Area totals in m², ha and 亩 (mu).
@@ -204,14 +218,8 @@ public struct Inspector: Sendable {
             fields: layer.fields.map { FieldSummary(name: $0.name, type: $0.type) },
             droppedZOrM: layer.droppedHigherDimensions, invalidPolicy: policy.rawValue,
             problems: checked.problems.map(ProblemSummary.init),
-            repaired: checked.repairs.map {
-                RepairSummary(
-                    featureId: FeatureIDJSON($0.featureID), reasons: $0.problems.map(\.reason), actions: $0.actions,
-                    areaBefore: $0.areaBefore, areaAfter: $0.areaAfter, areaChange: $0.areaAfter - $0.areaBefore)
-            },
-            rejected: checked.rejections.map {
-                RejectionSummary(featureId: FeatureIDJSON($0.featureID), reasons: $0.problems.map(\.reason))
-            },
+            repaired: checked.repairs.map(RepairSummary.init),
+            rejected: checked.rejections.map(RejectionSummary.init),
             featuresKept: checked.features.count, area: area)
     }
 }

@@ -93,14 +93,8 @@ public struct OverlaySummary: Sendable, Codable {
                 layer: layer.definition.name, title: layer.definition.title, path: layer.path, sha256: layer.sha256,
                 format: layer.checked.layer.format.rawValue, crs: layer.sourceCRS.identifier ?? layer.sourceCRS.name,
                 featuresRead: layer.checked.layer.features.count, featuresKept: layer.checked.features.count,
-                repaired: layer.checked.repairs.map {
-                    RepairSummary(
-                        featureId: FeatureIDJSON($0.featureID), reasons: $0.problems.map(\.reason), actions: $0.actions,
-                        areaBefore: $0.areaBefore, areaAfter: $0.areaAfter, areaChange: $0.areaAfter - $0.areaBefore)
-                },
-                rejected: layer.checked.rejections.map {
-                    RejectionSummary(featureId: FeatureIDJSON($0.featureID), reasons: $0.problems.map(\.reason))
-                },
+                repaired: layer.checked.repairs.map(RepairSummary.init),
+                rejected: layer.checked.rejections.map(RejectionSummary.init),
                 unclassified: layer.classes.filter(\.isEmpty).count, classes: classes)
         }
         rules = result.outcomes.map { o in
