@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// SHA-256 of files and texts, as lowercase hex, for provenance in reports and registries.
+/// SHA-256 of files, as lowercase hex, for provenance in reports and registries.
 public enum FileHash {
     /// SHA-256 of the file's bytes, read in 1 MiB blocks.
     public static func sha256(ofFile path: String) throws -> String {
@@ -14,11 +14,6 @@ public enum FileHash {
             hasher.update(data: block)
         }
         return hex(hasher.finalize())
-    }
-
-    /// SHA-256 of bytes.
-    public static func sha256(of bytes: some DataProtocol) -> String {
-        hex(SHA256.hash(data: bytes))
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {

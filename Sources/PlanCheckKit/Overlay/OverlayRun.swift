@@ -156,9 +156,8 @@ public struct OverlayRunner: Sendable {
         }
         lap("overlay")
 
-        let rulesBytes = try Data(contentsOf: URL(fileURLWithPath: request.rulesPath))
         return OverlayResult(
-            ruleSet: ruleSet, rulesSHA256: FileHash.sha256(of: rulesBytes), workingCRS: working,
+            ruleSet: ruleSet, rulesSHA256: try FileHash.sha256(ofFile: request.rulesPath), workingCRS: working,
             layers: layers, outcomes: outcomes, warnings: warnings, timings: timings)
     }
 
