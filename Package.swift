@@ -36,16 +36,20 @@ let package = Package(
         .target(name: "PlanCRS", dependencies: ["PlanModel", "CPROJ"]),
         // SQLite connections and the OGC GeoPackage format (the only importer of CSQLite).
         .target(name: "PlanStore", dependencies: ["PlanModel", "CSQLite"]),
+        // The regional-assessment registry: a GeoPackage with regions, outcome zones, items and
+        // the provenance of every run, written in one transaction and read through its R-tree.
+        .target(name: "PlanRegistry", dependencies: ["PlanModel", "PlanStore"]),
         // Reading layer files (GeoJSON, GeoPackage) into the one layer model.
         .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore"]),
         // Rule sets (YAML, version 1): layers, class maps, conflict rules, with line-numbered
         // diagnostics.
         .target(name: "PlanRules", dependencies: ["PlanModel", .product(name: "Yams", package: "Yams")]),
-        // The engine: layer checking and repair, inspection reports, overlay, exit statuses.
+        // The engine: layer checking and repair, inspection reports, overlay, regional assessment
+        // and queries, exit statuses.
         .target(
             name: "PlanCheckKit",
             dependencies: [
-                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers", "PlanRules",
+                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers", "PlanRules", "PlanRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -245,6 +245,26 @@ public final class CRSContext {
         return best
     }
 
+    /// The CRS as WKT1 in GDAL's dialect, on one line: what a GeoPackage's gpkg_spatial_ref_sys
+    /// `definition` holds, so GDAL and QGIS read it as they read their own files. Falls back to
+    /// WKT2:2019 when PROJ cannot say it in WKT1.
+    public func wkt1(of crs: CRSDescription) throws -> String {
+        let object = try nativeCRS(crs)
+        if let text = wkt(of: object, type: PJ_WKT1_GDAL) { return text }
+        return try wkt(of: object, operation: "write \(crs) as WKT")
+    }
+
+    private func wkt(of object: NativeObject, type: PJ_WKT_TYPE) -> String? {
+        native.clearMessages()
+        defer { native.clearMessages() }
+        return "MULTILINE=NO".withCString { option -> String? in
+            var options: [UnsafePointer<CChar>?] = [option, nil]
+            return options.withUnsafeMutableBufferPointer { buffer in
+                proj_as_wkt(native.pointer, object.pointer, type, buffer.baseAddress).map { String(cString: $0) }
+            }
+        }
+    }
+
     /// WKT2:2019 on one line (`proj_as_wkt`).
     private func wkt(of object: NativeObject, operation: String) throws -> String {
         native.clearMessages()

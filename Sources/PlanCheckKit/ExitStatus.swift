@@ -16,17 +16,20 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case software = 70
     /// An output file cannot be written.
     case cannotWrite = 74
+    /// The registry is locked by another writer beyond the busy timeout: try again later.
+    case temporaryFailure = 75
 
     /// One line for the README's table.
     public var meaning: String {
         switch self {
         case .success: "success"
-        case .findings: "findings at or above --fail-on"
+        case .findings: "findings at or above --fail-on (overlay); the site may not reuse every assessment, or a critical conformity patch (query)"
         case .usage: "usage error (bad flag, argument or value)"
         case .dataError: "bad input data (file, feature and reason are printed)"
         case .noInput: "an input file is missing or unreadable"
         case .software: "a GEOS, PROJ or SQLite failure"
         case .cannotWrite: "an output file cannot be written"
+        case .temporaryFailure: "another process is writing the registry; try again"
         }
     }
 }

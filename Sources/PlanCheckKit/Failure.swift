@@ -41,6 +41,7 @@ public struct Failure: CustomStringConvertible {
             case .syntax, .notGeoJSON, .duplicateFeatureID: return .dataError
             }
         case let e as StoreError:
+            if e.isBusy { return .temporaryFailure }
             switch e.kind {
             case .fileNotFound: return .noInput
             case .notAGeoPackage, .layerNotFound, .malformedGeoPackage: return .dataError

@@ -12,6 +12,11 @@ public struct RuleSet: Sendable {
     public var layers: [LayerDefinition]
     /// The conflict rules in file order.
     public var rules: [ConflictRule]
+    /// Project types applicants may declare (`project_types`), in file order; empty when the rule
+    /// set lists none (then any type is accepted and exclusion lists are not checked against a list).
+    public var projectTypes: [ProjectType]
+    /// Regional assessment items (`assessments`) in file order.
+    public var assessments: [AssessmentItem]
     /// The rules file as the caller named it.
     public var sourcePath: String
     /// The folder of the rules file (`.` when the path has none); layer paths are relative to it.
@@ -21,13 +26,16 @@ public struct RuleSet: Sendable {
 
     public init(
         version: Int = 1, minAreaM2: Double = 1, gridSizeM: Double = 0, layers: [LayerDefinition],
-        rules: [ConflictRule], sourcePath: String, baseDirectory: String, warnings: [RuleSetDiagnostic] = []
+        rules: [ConflictRule], projectTypes: [ProjectType] = [], assessments: [AssessmentItem] = [],
+        sourcePath: String, baseDirectory: String, warnings: [RuleSetDiagnostic] = []
     ) {
         self.version = version
         self.minAreaM2 = minAreaM2
         self.gridSizeM = gridSizeM
         self.layers = layers
         self.rules = rules
+        self.projectTypes = projectTypes
+        self.assessments = assessments
         self.sourcePath = sourcePath
         self.baseDirectory = baseDirectory
         self.warnings = warnings
@@ -41,6 +49,21 @@ public struct RuleSet: Sendable {
     /// The rule with this id, or nil.
     public func rule(id: String) -> ConflictRule? {
         rules.first { $0.id == id }
+    }
+
+    /// The assessment item with this id, or nil.
+    public func assessment(id: String) -> AssessmentItem? {
+        assessments.first { $0.id == id }
+    }
+
+    /// The rules that read `layer` on either side, in file order.
+    public func rules(involving layer: String) -> [ConflictRule] {
+        rules.filter { $0.a.layer == layer || $0.b.layer == layer }
+    }
+
+    /// The sliver threshold in m² (planar) that applies to `item`: its own, else the rule set's.
+    public func effectiveMinArea(for item: AssessmentItem) -> Double {
+        item.minAreaM2 ?? minAreaM2
     }
 
     /// The sliver threshold in m² that applies to `rule`: its own `min_area_m2`, else the rule set's.
@@ -82,6 +105,11 @@ public struct LayerDefinition: Sendable, Hashable {
 
     /// The class a feature of a layer without `class_field` is in.
     public static let allClassName = "all"
+
+    /// The layer name that stands for an applicant's site: conformity rules read it, `plan-check
+    /// query` supplies its file, and `plan-check overlay` skips its rules unless given
+    /// `--layer site=PATH`.
+    public static let siteLayerName = "site"
 
     public init(
         name: String, title: String? = nil, path: String? = nil, resolvedPath: String? = nil,

@@ -7,11 +7,16 @@ import Yams
 /// pass; each diagnostic carries the file's 1-based line and column.
 public enum RuleSetLoader {
     /// The keys a rules file may have at the top level.
-    public static let topLevelKeys = ["version", "min_area_m2", "grid_size_m", "layers", "rules"]
+    public static let topLevelKeys = ["version", "min_area_m2", "grid_size_m", "project_types", "layers", "rules", "assessments"]
     /// The keys a layer may have.
     public static let layerKeys = ["title", "path", "layer_name", "class_field", "classes"]
     /// The keys a rule may have.
     public static let ruleKeys = ["id", "title", "severity", "relation", "a", "b", "min_area_m2", "grid_size_m"]
+    /// The keys an assessment item may have.
+    public static let assessmentKeys = [
+        "id", "title", "validity_years", "default_outcome", "constraints", "conditions", "excluded_project_types",
+        "min_area_m2",
+    ]
 
     /// Reads and checks the rules file at `path`. Layer paths are resolved against its folder.
     /// Throws `RuleSetError.fileNotFound` when there is no such file, `.unreadable` when it cannot be
@@ -234,14 +239,22 @@ struct RuleSetReader {
         } else {
             error("missing key 'rules' at the top level", at: top)
         }
+        var projectTypes: [ProjectType] = []
+        if let (_, node) = fields["project_types"] {
+            projectTypes = readProjectTypes(node)
+        }
+        var assessments: [AssessmentItem] = []
+        if let (_, node) = fields["assessments"] {
+            assessments = readAssessments(node, layers: layers, projectTypes: projectTypes, used: &used)
+        }
         if fields["rules"] != nil {
             for layer in layers where !used.contains(layer.name) {
-                warning("layer '\(layer.name)' is not used by any rule", at: SourceLocation(line: layer.line, column: layer.column))
+                warning("layer '\(layer.name)' is not used by any rule or assessment", at: SourceLocation(line: layer.line, column: layer.column))
             }
         }
         return RuleSet(
             version: version, minAreaM2: minArea, gridSizeM: gridSize, layers: layers, rules: rules,
-            sourcePath: path, baseDirectory: baseDirectory)
+            projectTypes: projectTypes, assessments: assessments, sourcePath: path, baseDirectory: baseDirectory)
     }
 
     // MARK: Layers

@@ -25,8 +25,8 @@ public final class GeoPackageWriter {
 
     /// `PRAGMA application_id` of a GeoPackage 1.2+: 'GPKG'.
     public static let applicationID: Int32 = 0x4750_4B47
-    /// `PRAGMA user_version` written: GeoPackage 1.4.0.
-    public static let userVersion: Int32 = 10400
+    /// `PRAGMA user_version` written: GeoPackage 1.3.0.
+    public static let userVersion: Int32 = 10300
 
     /// The path as given to `init`.
     public let path: String
@@ -54,7 +54,7 @@ public final class GeoPackageWriter {
     /// Opens the GeoPackage at `path` read-write, or creates it when `create` is true (a file
     /// that already exists is opened as it is and must be a GeoPackage).
     ///
-    /// On creation: `application_id` 'GPKG', `user_version` 10400, WAL journal, and the
+    /// On creation: `application_id` 'GPKG', `user_version` 10300 (1.3, the newest GDAL 3.6 and QGIS 3.22 open without a warning), WAL journal, and the
     /// mandatory tables gpkg_spatial_ref_sys (with the rows 4326, -1 and 0), gpkg_contents,
     /// gpkg_geometry_columns and gpkg_extensions. `busyTimeout` (milliseconds) is how long a
     /// write waits for another process's write before failing with `StoreError.isBusy`.
@@ -190,6 +190,39 @@ public final class GeoPackageWriter {
                 for sql in Self.rtreeSQL(table: name, geometryColumn: geometryColumn) {
                     try database.execute(sql)
                 }
+            }
+        }
+    }
+
+    /// Creates the attributes table `name` (a table without geometry, §2.4): `id INTEGER PRIMARY
+    /// KEY AUTOINCREMENT`, then `columns`, each with its SQL constraint text (e.g. `NOT NULL`), and
+    /// registers it in gpkg_contents with data_type 'attributes', so GDAL and QGIS list it as a
+    /// table. Throws `StoreError` (`.malformedGeoPackage` for a reserved or repeated column,
+    /// `.sqlite` when the table exists already).
+    public func createAttributeTable(
+        name: String, columns: [(name: String, type: ColumnType, constraint: String)], identifier: String? = nil,
+        description: String = ""
+    ) throws {
+        let database = try database()
+        var seen = Set<String>()
+        for column in columns {
+            guard column.name.lowercased() != "id", seen.insert(column.name.lowercased()).inserted else {
+                throw StoreError(kind: .malformedGeoPackage,
+                                 message: "table '\(name)': column '\(column.name)' is reserved or given twice", path: path)
+            }
+        }
+        let columnSQL = (["\"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"]
+            + columns.map { "\(Database.quote(identifier: $0.name)) \($0.type.rawValue) \($0.constraint)" })
+            .joined(separator: ", ")
+        try busyMapped {
+            try atomically(database) {
+                try database.execute("CREATE TABLE \(Database.quote(identifier: name)) (\(columnSQL))")
+                try database.execute(
+                    """
+                    INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change)
+                    VALUES (?, 'attributes', ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                    """,
+                    arguments: [.text(name), .text(identifier ?? name), .text(description)])
             }
         }
     }

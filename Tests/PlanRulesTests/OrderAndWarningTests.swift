@@ -67,7 +67,7 @@ import Testing
         let rules = try RuleSetLoader.load(
             yaml: validYAML(replacingLine: 14, with: "    path: farmland.gpkg\n  ecology:\n    title: 生态保护红线"),
             path: "rules.yaml")
-        #expect(rules.warnings.map(\.description) == ["rules.yaml:15:3: warning: layer 'ecology' is not used by any rule"])
+        #expect(rules.warnings.map(\.description) == ["rules.yaml:15:3: warning: layer 'ecology' is not used by any rule or assessment"])
         #expect(rules.layer(named: "ecology")?.title == "生态保护红线")
     }
 

@@ -97,7 +97,7 @@ private func rowCount(_ database: Database, _ table: String) throws -> Int64? {
     try writer.updateExtent(table: "assessments")
     let database = try writer.database()
     #expect(try database.scalar("PRAGMA application_id") == .integer(0x4750_4B47))
-    #expect(try database.scalar("PRAGMA user_version") == .integer(10400))
+    #expect(try database.scalar("PRAGMA user_version") == .integer(10300))
     #expect(try database.scalar("PRAGMA journal_mode") == .text("wal"))
     #expect(try database.rows("SELECT min_x, min_y, max_x, max_y, srs_id, data_type, identifier FROM gpkg_contents")
         == [[.real(41500000), .real(4400000), .real(41500700), .real(4400100), .integer(4529), .text("features"), .text("区域评估")]])
@@ -127,7 +127,7 @@ private func rowCount(_ database: Database, _ table: String) throws -> Int64? {
 
     let file = try GeoPackageFile(path: path)
     #expect(try file.featureLayerNames() == ["assessments"])
-    #expect(file.userVersion == 10400)
+    #expect(file.userVersion == 10300)
     let layer = try file.readLayer(named: "assessments")
     #expect(layer.readProblems.isEmpty)
     #expect(layer.declaredGeometryType == "MULTIPOLYGON")

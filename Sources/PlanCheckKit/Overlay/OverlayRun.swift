@@ -81,20 +81,57 @@ public struct OverlayRunner: Sendable {
 
     public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil) async throws -> OverlayResult {
         let ruleSet = try RuleSetLoader.load(path: request.rulesPath)
+        try checkLayerOverrides(ruleSet)
+        // The applicant's site is only there when given: without it, its rules are skipped.
+        let site = LayerDefinition.siteLayerName
+        let siteGiven = request.layerPaths[site] != nil || ruleSet.layer(named: site)?.resolvedPath != nil
+        let names = ruleSet.layers.map(\.name).filter { siteGiven || $0 != site }
+        let rules = ruleSet.rules.filter { rule in siteGiven || (rule.a.layer != site && rule.b.layer != site) }
+        var prepared = try await prepareLayers(of: ruleSet, named: names)
+        if !siteGiven, ruleSet.layer(named: site) != nil, rules.count < ruleSet.rules.count {
+            let skipped = ruleSet.rules(involving: site).map(\.id)
+            prepared.warnings.append("\(ruleSet.sourcePath): note: rules \(skipped.joined(separator: ", ")) read the applicant's site and are skipped (give --layer site=PATH to check a site)")
+        }
+        var clock = Date()
+        let outcomes = try await evaluate(rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress)
+        prepared.timings.append(("overlay", Date().timeIntervalSince(clock)))
+        clock = Date()
+        return OverlayResult(
+            ruleSet: ruleSet, rulesSHA256: try FileHash.sha256(ofFile: request.rulesPath), workingCRS: prepared.workingCRS,
+            layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, timings: prepared.timings)
+    }
+
+    /// Every `--layer NAME=PATH` must name a layer of the rule set (usage error otherwise).
+    func checkLayerOverrides(_ ruleSet: RuleSet) throws {
         for name in request.layerPaths.keys.sorted() where ruleSet.layer(named: name) == nil {
             throw OverlayUsageError(message: "--layer \(name)=…: the rule set \(request.rulesPath) has no layer '\(name)' (it has: \(ruleSet.layers.map(\.name).joined(separator: ", ")))")
         }
+    }
+
+    /// Layers read, checked, reprojected to the working CRS and classified; what `overlay`,
+    /// `assess` and `query` start from.
+    public struct PreparedLayers: Sendable {
+        public var layers: [OverlayLayer]
+        public var workingCRS: CRSDescription
+        /// Rule-set and classification warnings, one line each.
+        public var warnings: [String]
+        /// Seconds per stage: "read", "check", "reproject".
+        public var timings: [(stage: String, seconds: Double)]
+    }
+
+    /// Reads the layers `names` of `ruleSet` (in rule-set order; their files from `--layer` or
+    /// the rule set), checks them with the request's policy, reprojects them into the working CRS
+    /// (the request's `--crs`, else the first layer's) and classifies their features. Several files
+    /// are read at once.
+    public func prepareLayers(of ruleSet: RuleSet, named names: [String]) async throws -> PreparedLayers {
         var timings: [(String, Double)] = []
         var clock = Date()
         func lap(_ stage: String) {
             timings.append((stage, Date().timeIntervalSince(clock)))
             clock = Date()
         }
-
-        // Read every layer of the rule set (those no rule uses too, so their problems are
-        // reported), several files at once.
         var sources: [(LayerDefinition, String)] = []
-        for definition in ruleSet.layers {
+        for definition in ruleSet.layers where names.contains(definition.name) {
             guard let path = request.layerPaths[definition.name] ?? definition.resolvedPath else {
                 throw OverlayUsageError(message: "layer '\(definition.name)' has no path in \(request.rulesPath): give --layer \(definition.name)=PATH")
             }
@@ -121,7 +158,9 @@ public struct OverlayRunner: Sendable {
                 throw LayerFailure(path: entry.1, layer: entry.2.name, underlying: error)
             }
         }
-        let working = try request.workingCRS.map { try crsContext.crs($0) } ?? sourceCRSs[0]
+        guard let working = try request.workingCRS.map({ try crsContext.crs($0) }) ?? sourceCRSs.first else {
+            throw OverlayUsageError(message: "\(request.rulesPath): no layer to read")
+        }
         var layers: [OverlayLayer] = []
         var warnings = ruleSet.warnings.map(\.description)
         for (n, (definition, path, _, sha)) in read.enumerated() {
@@ -142,23 +181,27 @@ public struct OverlayRunner: Sendable {
                 classes: features.map(classifier.classes(of:)), classification: report))
         }
         lap("reproject")
+        return PreparedLayers(layers: layers, workingCRS: working, warnings: warnings, timings: timings)
+    }
 
+    /// Evaluates `rules` (of `ruleSet`, whose indices give patch order) on prepared layers.
+    public func evaluate(
+        _ rules: [ConflictRule], of ruleSet: RuleSet, layers: [OverlayLayer], workingCRS: CRSDescription,
+        progress: (@Sendable (OverlayProgress) -> Void)? = nil
+    ) async throws -> [RuleOutcome] {
         var outcomes: [RuleOutcome] = []
-        for (ruleIndex, rule) in ruleSet.rules.enumerated() {
+        for rule in rules {
+            let ruleIndex = ruleSet.rules.firstIndex(of: rule) ?? 0
             let a = try side(rule.a, in: layers)
             let b = try side(rule.b, in: layers)
             let grid = ruleSet.effectiveGridSize(for: rule)
             let evaluator = RuleEvaluator(
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
-                gridSize: grid > 0 ? grid : nil, workingCRS: working, jobs: request.jobs,
+                gridSize: grid > 0 ? grid : nil, workingCRS: workingCRS, jobs: request.jobs,
                 sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve)
             outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress))
         }
-        lap("overlay")
-
-        return OverlayResult(
-            ruleSet: ruleSet, rulesSHA256: try FileHash.sha256(ofFile: request.rulesPath), workingCRS: working,
-            layers: layers, outcomes: outcomes, warnings: warnings, timings: timings)
+        return outcomes
     }
 
     private func reproject(_ geometries: [GeometryValue], from source: CRSDescription, to target: CRSDescription,
@@ -174,7 +217,7 @@ public struct OverlayRunner: Sendable {
         }
     }
 
-    private func side(_ selector: LayerSelector, in layers: [OverlayLayer]) throws -> RuleSide {
+    func side(_ selector: LayerSelector, in layers: [OverlayLayer]) throws -> RuleSide {
         guard let layer = layers.first(where: { $0.definition.name == selector.layer }) else {
             throw OverlayUsageError(message: "rule refers to unknown layer '\(selector.layer)'")
         }
