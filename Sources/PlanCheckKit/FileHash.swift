@@ -16,6 +16,11 @@ public enum FileHash {
         return hex(hasher.finalize())
     }
 
+    /// SHA-256 of bytes in memory (a request body, standard input).
+    public static func sha256(of bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
     private static func hex(_ digest: SHA256.Digest) -> String {
         digest.map { String(format: "%02x", $0) }.joined()
     }

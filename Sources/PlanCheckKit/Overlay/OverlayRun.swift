@@ -164,24 +164,37 @@ public struct OverlayRunner: Sendable {
         var layers: [OverlayLayer] = []
         var warnings = ruleSet.warnings.map(\.description)
         for (n, (definition, path, _, sha)) in read.enumerated() {
-            let checked = checkedLayers[n]
-            let source = sourceCRSs[n]
-            let geometries = try await reproject(checked.features.map(\.geometry), from: source, to: working, path: path, layer: definition.name)
-            if source != working, try crsContext.transformer(from: source, to: working).usesBallparkTransformation == true {
-                warnings.append("\(path): warning: layer '\(definition.name)': PROJ knows no datum transformation from \(source.identifier ?? source.name) to \(working.identifier ?? working.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)")
-            }
-            let classifier = LayerClassifier(definition: definition)
-            let features = checked.features.map { Feature(id: $0.id, geometry: nil, attributes: $0.attributes) }
-            let report = classifier.classify(features)
-            warnings += report.diagnostics(path: ruleSet.sourcePath).map(\.description)
-            layers.append(OverlayLayer(
-                definition: definition, path: path, sha256: sha, sourceCRS: source, checked: checked,
-                geometries: geometries,
-                codes: features.map { f in definition.classField.flatMap { f[attribute: $0]?.textValue } },
-                classes: features.map(classifier.classes(of:)), classification: report))
+            let (layer, layerWarnings) = try await prepare(
+                checkedLayers[n], definition: definition, path: path, sha256: sha, sourceCRS: sourceCRSs[n],
+                workingCRS: working, ruleSetPath: ruleSet.sourcePath, crsContext: crsContext)
+            layers.append(layer)
+            warnings += layerWarnings
         }
         lap("reproject")
         return PreparedLayers(layers: layers, workingCRS: working, warnings: warnings, timings: timings)
+    }
+
+    /// Reprojects a checked layer from `sourceCRS` into `workingCRS` and classifies its features by
+    /// `definition`; returns the layer and the warnings (ballpark datum shift, classification).
+    public func prepare(
+        _ checked: CheckedLayer, definition: LayerDefinition, path: String, sha256: String, sourceCRS source: CRSDescription,
+        workingCRS working: CRSDescription, ruleSetPath: String, crsContext: CRSContext
+    ) async throws -> (OverlayLayer, [String]) {
+        var warnings: [String] = []
+        let geometries = try await reproject(checked.features.map(\.geometry), from: source, to: working, path: path, layer: definition.name)
+        if source != working, try crsContext.transformer(from: source, to: working).usesBallparkTransformation == true {
+            warnings.append("\(path): warning: layer '\(definition.name)': PROJ knows no datum transformation from \(source.identifier ?? source.name) to \(working.identifier ?? working.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)")
+        }
+        let classifier = LayerClassifier(definition: definition)
+        let features = checked.features.map { Feature(id: $0.id, geometry: nil, attributes: $0.attributes) }
+        let report = classifier.classify(features)
+        warnings += report.diagnostics(path: ruleSetPath).map(\.description)
+        let layer = OverlayLayer(
+            definition: definition, path: path, sha256: sha256, sourceCRS: source, checked: checked,
+            geometries: geometries,
+            codes: features.map { f in definition.classField.flatMap { f[attribute: $0]?.textValue } },
+            classes: features.map(classifier.classes(of:)), classification: report)
+        return (layer, warnings)
     }
 
     /// Evaluates `rules` (of `ruleSet`, whose indices give patch order) on prepared layers.

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import PlanCheckKit
+
+/// `plan-check query`: one answer for an applicant's site.
+struct Query: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    static let configuration = CommandConfiguration(
+        abstract: "Answer an applicant: plan conformity and, per assessment item, whether the regional result may be reused.",
+        discussion: """
+            SITE is a GeoJSON file (a FeatureCollection of the site's parts, one Feature, or a geometry; \
+            any CRS, lon/lat WGS 84 without a crs member), or - for standard input. Exit 0 when every \
+            item is reuse or conditional and no conformity patch is critical, 1 otherwise.
+            """
+    )
+
+    @Option(help: "The registry GeoPackage written by plan-check assess.")
+    var registry: String
+
+    @Option(help: "The rule set whose rules reading 'site' are checked (default: the rules stored with the latest run).",
+            completion: .file(extensions: ["yaml", "yml"]))
+    var rules: String?
+
+    @Option(name: .customLong("layer"), help: ArgumentHelp("A layer file (repeatable): for conformity rules, and compared with the assessment's inputs.", valueName: "NAME=PATH"))
+    var layers: [String] = []
+
+    @Option(help: "The project type, checked against each item's exclusion list (负面清单).")
+    var projectType: String?
+
+    @Option(help: "The day validity is judged on, YYYY-MM-DD (default: today, UTC).")
+    var at: String?
+
+    @Option(help: "text or json (default: text on a terminal, json otherwise).")
+    var format: Format?
+
+    @Option(help: "What to do with an invalid site polygon: repair, reject or fail.")
+    var invalid: InvalidFeaturePolicy = .repair
+
+    @Argument(help: "The site: a GeoJSON file, or - for standard input.")
+    var site: String
+
+    func validate() throws {
+        _ = try layerPaths(layers)
+        if let at, CalendarDate(at) == nil { throw ValidationError("--at \(at): not a date (write YYYY-MM-DD)") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let engine = try await QueryEngine.prepare(QueryRequest(
+                registryPath: registry, rulesPath: rules, layerPaths: try layerPaths(layers), policy: invalid))
+            for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") }
+            let options = QueryOptions(projectType: projectType, at: at.flatMap(CalendarDate.init) ?? CalendarDate(Date()))
+            let answer = try await engine.answer(try QuerySite.read(path: site), options: options)
+            let format = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .json)
+            switch format {
+            case .text: print(answer.text(), terminator: "")
+            case .json: print(try answer.json())
+            }
+            return answer.mayProceed ? .success : .findings
+        }
+    }
+}
