@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel"], exclude: ["Fixtures"]),
+        .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
         .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers"]),

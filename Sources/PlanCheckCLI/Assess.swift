@@ -47,6 +47,9 @@ struct Assess: AsyncParsableCommand {
     @Option(help: "CRS of a new registry (e.g. EPSG:4529); default: the first constraint layer's.")
     var crs: String?
 
+    @Option(help: "Seconds to wait for another process writing the registry before giving up with exit 75.")
+    var wait: Double = 10
+
     @Option(help: "Tasks to run at once (default: one per core).")
     var jobs: Int?
 
@@ -58,6 +61,7 @@ struct Assess: AsyncParsableCommand {
 
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        if !(wait >= 0) { throw ValidationError("--wait must be 0 or more seconds (got \(wait))") }
         _ = try layerPaths(layers)
     }
 
@@ -66,7 +70,8 @@ struct Assess: AsyncParsableCommand {
             let request = AssessRequest(
                 rulesPath: rules, regionsPath: regions, registryPath: registry, layerPaths: try layerPaths(layers),
                 workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount, issuedBy: issuedBy,
-                validFrom: validFrom, validUntil: validUntil, regionIDs: regionIDs, regionIDField: regionIDField)
+                validFrom: validFrom, validUntil: validUntil, regionIDs: regionIDs, regionIDField: regionIDField,
+                waitSeconds: wait)
             let quiet = self.quiet
             let result = try await AssessRunner(request).run { region in
                 if !quiet { StandardError.write("plan-check: assessed \(AssessText.regionLine(region))\n") }

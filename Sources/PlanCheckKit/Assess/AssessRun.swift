@@ -31,6 +31,8 @@ public struct AssessRequest: Sendable {
     /// `--region-id-field`: the attribute holding region ids; nil means `region_id` when the
     /// features have it, else the feature id.
     public var regionIDField: String?
+    /// `--wait`: how long to wait for another writer of the registry, in seconds.
+    public var waitSeconds: Double
     /// The time of the run (tests fix it).
     public var now: Date
 
@@ -38,7 +40,7 @@ public struct AssessRequest: Sendable {
         rulesPath: String, regionsPath: String, registryPath: String, layerPaths: [String: String] = [:],
         workingCRS: String? = nil, policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount,
         issuedBy: String? = nil, validFrom: String? = nil, validUntil: String? = nil, regionIDs: [String] = [],
-        regionIDField: String? = nil, now: Date = Date()
+        regionIDField: String? = nil, waitSeconds: Double = 10, now: Date = Date()
     ) {
         self.rulesPath = rulesPath
         self.regionsPath = regionsPath
@@ -52,6 +54,7 @@ public struct AssessRequest: Sendable {
         self.validUntil = validUntil
         self.regionIDs = regionIDs
         self.regionIDField = regionIDField
+        self.waitSeconds = waitSeconds
         self.now = now
     }
 }
@@ -187,7 +190,7 @@ public struct AssessRunner: Sendable {
             inputs: inputs)
 
         let zoning = RegionZoning(ruleSet: ruleSet, layers: prepared.layers, workingCRS: working)
-        let writer = try RegistryWriter(path: request.registryPath)
+        let writer = try RegistryWriter(path: request.registryPath, busyTimeout: Int32(min(request.waitSeconds, 86_400) * 1000))
         let runID = try writer.begin(run)
         var assessed: [AssessedRegion] = []
         do {
