@@ -7,6 +7,9 @@
 (needs geopandas, shapely, pyproj, pyogrio and PyYAML; see Tools/oracle/README.md.) Without
 --rules it runs the three rule sets in RULE_SETS. The semantics are plan-check's, restated here:
 
+  skipping  a rule involving a layer with no path (the `site` layer of plan-check query) is skipped
+            unless --layer NAME=PATH gives one; layers no remaining rule uses are not read (the
+            working CRS is still the first layer's).
   reading   each layer's file (path relative to the rules file, or --layer NAME=PATH), a
             GeoPackage's only layer or `layer_name`; unclosed rings closed by
             shapely.from_wkb(on_invalid="fix"); null/empty geometries rejected; invalid ones
@@ -351,21 +354,42 @@ def run(rules_path, overrides, with_patches=True, with_geopandas=True):
     global_min = float(doc.get("min_area_m2", 0) or 0)
     working_crs = None
     layer_info, features = [], {}
-    for name, spec in doc["layers"].items():
+
+    def layer_path(name):
         if name in overrides:
-            path = Path(overrides[name]).resolve()
-        elif spec.get("path"):
-            path = (rules_path.parent / spec["path"]).resolve()
+            return Path(overrides[name]).resolve()
+        if doc["layers"][name].get("path"):
+            return (rules_path.parent / doc["layers"][name]["path"]).resolve()
+        return None
+
+    # As plan-check overlay does: a rule that involves a layer with no file (the `site` layer of
+    # plan-check query, given with --layer site=PATH) is skipped; layers no remaining rule uses
+    # (e.g. the constraint layers only the assessments use) are not read.
+    rules = []
+    for rule in doc["rules"]:
+        missing = [n for n in (rule["a"].split(".", 1)[0], rule["b"].split(".", 1)[0]) if layer_path(n) is None]
+        if missing:
+            print(f"{rules_path.name}: rule {rule['id']} skipped: layer {missing[0]} has no path "
+                  f"(give --layer {missing[0]}=PATH)", file=sys.stderr)
         else:
-            raise SystemExit(f"layer {name}: no path; give --layer {name}=PATH")
-        summary, feats, crs = read_layer(name, spec, path, working_crs)
+            rules.append(rule)
+    used = {r[side].split(".", 1)[0] for r in rules for side in ("a", "b")}
+    first = next(iter(doc["layers"]))
+    if first not in used and layer_path(first) is not None:
+        # The working CRS is still the first layer's, even when no rule reads that layer.
+        info = pyogrio.read_info(layer_path(first), layer=doc["layers"][first].get("layer_name"))
+        working_crs = pyproj.CRS.from_user_input(info["crs"]) if info["crs"] else pyproj.CRS("OGC:CRS84")
+    for name, spec in doc["layers"].items():
+        if name not in used:
+            continue
+        summary, feats, crs = read_layer(name, spec, layer_path(name), working_crs)
         if working_crs is None:
             working_crs = crs
         layer_info.append(summary)
         features[name] = feats
     areas = Areas(working_crs)
     results = []
-    for rule in doc["rules"]:
+    for rule in rules:
         min_area = float(rule.get("min_area_m2", global_min))
         sel = {}
         for side in ("a", "b"):
