@@ -47,14 +47,14 @@ public struct QueryAnswer: Codable, Sendable {
         public var path: String
         /// "EPSG:4529", or the CRS name.
         public var crs: String
-        public var latestRunID: Int64
+        public var latestRunId: Int64
         public var latestRunAt: String
     }
 
     public struct QueryParameters: Codable, Sendable {
         /// The site file, or "-" for standard input.
         public var site: String
-        public var siteSHA256: String
+        public var siteSha256: String
         public var projectType: String?
         /// The day validity is judged on, `YYYY-MM-DD`.
         public var at: String
@@ -77,7 +77,7 @@ public struct QueryAnswer: Codable, Sendable {
     }
 
     public struct SiteRegion: Codable, Sendable {
-        public var regionID: String
+        public var regionId: String
         public var name: String?
         public var area: Area
     }
@@ -110,7 +110,7 @@ public struct QueryAnswer: Codable, Sendable {
     }
 
     public struct ItemAnswer: Codable, Sendable {
-        public var itemID: String
+        public var itemId: String
         public var title: String?
         /// The final outcome: `reuse`, `conditional`, `individual` or `prohibited`.
         public var outcome: AssessmentOutcome
@@ -140,7 +140,7 @@ public struct QueryAnswer: Codable, Sendable {
     }
 
     public struct ZoneTouch: Codable, Sendable {
-        public var regionID: String
+        public var regionId: String
         /// The constraint (`hazard.high`) or `default`.
         public var source: String
         public var outcome: AssessmentOutcome
@@ -150,8 +150,8 @@ public struct QueryAnswer: Codable, Sendable {
     }
 
     public struct Record: Codable, Sendable {
-        public var regionID: String
-        public var runID: Int64
+        public var regionId: String
+        public var runId: Int64
         public var issuedBy: String?
         public var validFrom: String
         public var validUntil: String

@@ -178,12 +178,12 @@ public struct QueryEngine: Sendable {
             regionGeometries[candidate.region.regionID] = geometry
             let inside = try measure.area(try siteGeometry.intersection(with: geometry))
             if inside.m2 >= threshold {
-                touched.append(.init(regionID: candidate.region.regionID, name: candidate.region.name, area: inside))
+                touched.append(.init(regionId: candidate.region.regionID, name: candidate.region.name, area: inside))
             }
         }
         let allRegions = try regionGeometries.isEmpty ? nil : Geometry.unaryUnion(of: Array(regionGeometries.values), context: context)
         let outsideAll = try allRegions.map { try measure.area(try siteGeometry.difference(with: $0)) } ?? siteArea
-        let touchedIDs = touched.map(\.regionID)
+        let touchedIDs = touched.map(\.regionId)
         let records = try reader.currentItems(regionIDs: touchedIDs)
         let zones = try reader.currentZones(intersecting: envelope, regionIDs: Set(touchedIDs))
         let runs = Dictionary(try reader.allRuns().map { ($0.runID, $0.run) }, uniquingKeysWith: { a, _ in a })
@@ -200,7 +200,7 @@ public struct QueryEngine: Sendable {
         let mayProceed = items.allSatisfy(\.mayReuse) && conformity.criticalPatches == 0
         var notes: [String] = []
         if options.projectType == nil, items.contains(where: { item in
-            records.contains { $0.item.itemID == item.itemID && !$0.item.excludedProjectTypes.isEmpty }
+            records.contains { $0.item.itemID == item.itemId && !$0.item.excludedProjectTypes.isEmpty }
         }) {
             notes.append("no project type given: the exclusion lists (负面清单) of the items were not checked; give --project-type")
         }
@@ -210,8 +210,8 @@ public struct QueryEngine: Sendable {
         return QueryAnswer(
             planCheckVersion: PlanCheckVersion.current,
             registry: .init(path: request.registryPath, crs: workingCRS.identifier ?? workingCRS.name,
-                            latestRunID: latest.runID, latestRunAt: latest.run.runAt),
-            query: .init(site: site.name, siteSHA256: site.sha256, projectType: options.projectType,
+                            latestRunId: latest.runID, latestRunAt: latest.run.runAt),
+            query: .init(site: site.name, siteSha256: site.sha256, projectType: options.projectType,
                          at: options.at.description, rules: rulesSource),
             site: .init(parts: site.layer.features.count, area: siteArea,
                         repaired: checked.repairs.map { r in
@@ -238,7 +238,7 @@ public struct QueryEngine: Sendable {
             let zoneGeometry = try Geometry(stored.zone.geometry, context: context)
             let area = try measure.area(try site.intersection(with: zoneGeometry))
             guard area.m2 >= threshold, let outcome = AssessmentOutcome(rawValue: stored.zone.outcome) else { continue }
-            touches.append(.init(regionID: stored.zone.regionID, source: stored.zone.source, outcome: outcome,
+            touches.append(.init(regionId: stored.zone.regionID, source: stored.zone.source, outcome: outcome,
                                  condition: stored.zone.condition, area: area))
         }
         let zoneOutcome = touches.map(\.outcome).max() ?? .reuse
@@ -246,7 +246,7 @@ public struct QueryEngine: Sendable {
         for touch in touches.sorted(by: { $0.outcome > $1.outcome }) where touch.outcome > .reuse {
             reasons.append(.init(
                 code: "zone",
-                message: "the site touches \(touch.source == RegistryZone.defaultSource ? "the default zone" : touch.source) of region \(touch.regionID) (\(touch.outcome.rawValue) \(touch.outcome.chineseTerm)) on \(Self.format(touch.area))",
+                message: "the site touches \(touch.source == RegistryZone.defaultSource ? "the default zone" : touch.source) of region \(touch.regionId) (\(touch.outcome.rawValue) \(touch.outcome.chineseTerm)) on \(Self.format(touch.area))",
                 area: touch.area))
         }
         var raised = false
@@ -279,7 +279,7 @@ public struct QueryEngine: Sendable {
                 raised = true
                 reasons.append(.init(code: "not_yet_valid", message: "the assessment of region \(item.regionID) is valid only from \(item.validFrom) (judged on \(options.at))", area: nil))
             }
-            answerRecords.append(.init(regionID: item.regionID, runID: stored.runID, issuedBy: item.issuedBy,
+            answerRecords.append(.init(regionId: item.regionID, runId: stored.runID, issuedBy: item.issuedBy,
                                        validFrom: item.validFrom, validUntil: item.validUntil, status: status))
         }
         if let type = options.projectType, records.contains(where: { $0.item.excludedProjectTypes.contains(type) }) {
@@ -304,7 +304,7 @@ public struct QueryEngine: Sendable {
             if let condition = touch.condition, !conditions.contains(condition) { conditions.append(condition) }
         }
         return .init(
-            itemID: itemID, title: title, outcome: outcome, outcomeTerm: outcome.chineseTerm, mayReuse: outcome.allowsReuse,
+            itemId: itemID, title: title, outcome: outcome, outcomeTerm: outcome.chineseTerm, mayReuse: outcome.allowsReuse,
             zoneOutcome: zoneOutcome, reasons: reasons, conditions: conditions, zones: touches, records: answerRecords)
     }
 

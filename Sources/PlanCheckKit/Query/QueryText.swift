@@ -22,11 +22,11 @@ extension QueryAnswer {
     public func text() -> String {
         var out = "Site \(query.site): \(site.parts) part\(site.parts == 1 ? "" : "s"), \(Self.areaText(site.area))"
         out += "; project type \(query.projectType ?? "not given"); judged on \(query.at)\n"
-        out += "Registry \(registry.path) (\(registry.crs)), latest run \(registry.latestRunID) at \(registry.latestRunAt)\n"
+        out += "Registry \(registry.path) (\(registry.crs)), latest run \(registry.latestRunId) at \(registry.latestRunAt)\n"
         if site.regions.isEmpty {
             out += "Regions: none: the site lies outside every assessed region\n"
         } else {
-            out += "Regions: " + site.regions.map { "\($0.regionID)\($0.name.map { " \($0)" } ?? "") (\(Self.areaText($0.area)))" }
+            out += "Regions: " + site.regions.map { "\($0.regionId)\($0.name.map { " \($0)" } ?? "") (\(Self.areaText($0.area)))" }
                 .joined(separator: "; ") + "\n"
         }
         if site.outsideRegions.m2 > 0 { out += "Outside every region: \(Self.areaText(site.outsideRegions))\n" }
@@ -51,9 +51,9 @@ extension QueryAnswer {
         out += "\nRegional assessments (区域评估)\n"
         if items.isEmpty { out += "  the registry has no current assessment item\n" }
         for item in items {
-            out += "  \(item.itemID) \(item.title ?? ""): \(item.outcome.rawValue) \(item.outcomeTerm)\(item.mayReuse ? "" : "  ✗")\n"
+            out += "  \(item.itemId) \(item.title ?? ""): \(item.outcome.rawValue) \(item.outcomeTerm)\(item.mayReuse ? "" : "  ✗")\n"
             for zone in item.zones {
-                out += "      zone \(zone.regionID) \(zone.source) → \(zone.outcome.rawValue): \(Self.areaText(zone.area))\n"
+                out += "      zone \(zone.regionId) \(zone.source) → \(zone.outcome.rawValue): \(Self.areaText(zone.area))\n"
             }
             for reason in item.reasons where reason.code != "zone" {
                 out += "      why: \(reason.message)\n"
@@ -71,7 +71,7 @@ extension QueryAnswer {
         } else {
             var why: [String] = []
             let blocked = items.filter { !$0.mayReuse }
-            if !blocked.isEmpty { why.append(blocked.map { "\($0.itemID) \($0.outcome.rawValue)" }.joined(separator: ", ")) }
+            if !blocked.isEmpty { why.append(blocked.map { "\($0.itemId) \($0.outcome.rawValue)" }.joined(separator: ", ")) }
             if conformity.criticalPatches > 0 { why.append("\(conformity.criticalPatches) critical conformity patch\(conformity.criticalPatches == 1 ? "" : "es")") }
             out += "\nVerdict: the site may NOT rely on the regional assessments alone: \(why.joined(separator: "; ")).\n"
         }
