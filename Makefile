@@ -4,8 +4,9 @@
 
 SWIFT        ?= swift
 APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config
-# The tests also run GDAL's own GeoPackage validator and ogrinfo on what plan-check writes.
-TEST_APT_PACKAGES := gdal-bin python3-gdal
+# The tests also run GDAL's own GeoPackage validator and ogrinfo on what plan-check writes, and
+# validate query answers against their JSON schema with python3-jsonschema.
+TEST_APT_PACKAGES := gdal-bin python3-gdal python3-jsonschema
 RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 

@@ -51,7 +51,9 @@ let package = Package(
             dependencies: [
                 "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers", "PlanRules", "PlanRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // The documented layout of the query answer; the tests validate answers against it.
+            exclude: ["Query/query-answer.schema.json"]
         ),
         // The `plan-check` command: parses arguments, calls the engine, maps errors to exit codes.
         .executableTarget(
@@ -80,7 +82,7 @@ let package = Package(
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
         .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
-        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit"]),
+        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -84,7 +84,9 @@ struct RegionZoning: Sendable {
 
         /// Planar and ellipsoidal area of a geometry's polygonal parts, with those parts.
         func area(of geometry: Geometry) throws -> (area: RegistryArea, polygons: [[[Position]]]) {
-            let polygons = try geometry.value().polygons
+            // Polygonal parts with rings only: GEOS can hand back POLYGON EMPTY members of a
+            // collection, which must not be stored as zones.
+            let polygons = try geometry.value().polygons.filter { !($0.first?.isEmpty ?? true) }
             let value = GeometryValue.multiPolygon(polygons)
             let ellipsoidal = try areas.area(of: value)
             let planar = zoning.workingCRS.squareMetresPerSquareUnit.map { try? geometry.area() * $0 } ?? ellipsoidal
