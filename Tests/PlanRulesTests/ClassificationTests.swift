@@ -82,9 +82,9 @@ import Testing
 
         let diagnostics = report.diagnostics(path: "rules.yaml")
         #expect(diagnostics.map(\.description) == [
-            "rules.yaml:14:16: warning: code pattern '03*' of class 'forest' in layer 'landuse' matches no feature",
-            "rules.yaml:15:15: warning: code pattern '11*' of class 'water' in layer 'landuse' matches no feature",
-            "rules.yaml:10:18: warning: layer 'landuse': 4 features match no class (codes 999, 123*, (none); first ids 4, 17, 33)",
+            "rules.yaml:23:16: warning: code pattern '03*' of class 'forest' in layer 'landuse' matches no feature",
+            "rules.yaml:24:15: warning: code pattern '11*' of class 'water' in layer 'landuse' matches no feature",
+            "rules.yaml:19:18: warning: layer 'landuse': 4 features match no class (codes 999, 123*, (none); first ids 4, 17, 33)",
         ])
     }
 
@@ -107,7 +107,7 @@ import Testing
         #expect(report.unclassified.count == 2)
         let diagnostics = report.diagnostics(path: "rules.yaml")
         #expect(diagnostics.map(\.description) == [
-            "rules.yaml:10:18: error: layer 'landuse': class_field 'DLBM' is missing from all 2 features (fields: dlbm, MJ)",
+            "rules.yaml:19:18: error: layer 'landuse': class_field 'DLBM' is missing from all 2 features (fields: dlbm, MJ)",
         ])
         #expect(diagnostics.first?.level == .error)
 

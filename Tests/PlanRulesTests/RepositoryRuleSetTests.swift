@@ -11,7 +11,7 @@ import Testing
         #expect(rules.gridSizeM == 0)
         #expect(rules.sourcePath == path)
         #expect(rules.baseDirectory == packageRoot + "/SampleLayers")
-        #expect(rules.layers.map(\.name) == ["landuse", "urban", "farmland"])
+        #expect(rules.layers.map(\.name) == ["landuse", "urban", "farmland", "ecology", "boundary", "hazard", "flood", "site"])
         #expect(rules.warnings.isEmpty)
 
         let landuse = try #require(rules.layer(named: "landuse"))
@@ -21,9 +21,9 @@ import Testing
         #expect(landuse.classField == "DLBM")
         #expect(landuse.classes.map(\.name) == ["construction", "farmland", "forest", "water"])
         #expect(landuse.classes.map { $0.patterns.map(\.description) } == [["20*"], ["011*"], ["03*"], ["11*"]])
-        #expect(landuse.line == 7)
-        #expect(landuse.classes[2].line == 14)
-        #expect(landuse.classes[2].patterns[0].line == 14)
+        #expect(landuse.line == 16)
+        #expect(landuse.classes[2].line == 23)
+        #expect(landuse.classes[2].patterns[0].line == 23)
         #expect(landuse.classes[2].patterns[0].column == 16)  // the opening quote of "03*"
 
         let urban = try #require(rules.layer(named: "urban"))
@@ -36,7 +36,8 @@ import Testing
         #expect(farmland.classNames == ["all"])
         #expect(farmland.resolvedPath == packageRoot + "/SampleLayers/farmland.gpkg")
 
-        #expect(rules.rules.map(\.id) == ["A", "B", "C1", "C2", "C3"])
+        #expect(rules.rules.map(\.id) == ["A", "B", "C1", "C2", "C3", "S1", "S2", "S3", "S4"])
+        #expect(rules.rules(involving: "site").map(\.id) == ["S1", "S2", "S3", "S4"])
         let a = try #require(rules.rule(id: "A"))
         #expect(a.title == "城规建设、土规非建设")
         #expect(a.severity == .major)
@@ -44,7 +45,7 @@ import Testing
         #expect(a.a == LayerSelector(layer: "urban", className: "construction"))
         #expect(a.b == LayerSelector(layer: "landuse", className: "construction"))
         #expect(a.minAreaM2 == 200)
-        #expect(a.line == 27)
+        #expect(a.line == 54)
         #expect(rules.effectiveMinArea(for: a) == 200)
         #expect(rules.effectiveGridSize(for: a) == 0)
 
@@ -55,6 +56,23 @@ import Testing
         #expect(c1.minAreaM2 == nil)
         #expect(rules.effectiveMinArea(for: c1) == 1)
         #expect(rules.rule(id: "C3")?.severity == .minor)
+
+        // The regional assessments (区域评估) and the project types their exclusion lists use.
+        #expect(rules.projectTypes.map(\.id) == ["industrial", "chemical", "hazardous_waste", "residential", "public_service", "logistics"])
+        #expect(rules.projectTypes[1].title == "化工")
+        #expect(rules.assessments.map(\.id) == ["geohazard", "eia", "flood", "mineral"])
+        let geohazard = try #require(rules.assessment(id: "geohazard"))
+        #expect(geohazard.title == "地质灾害危险性评估")
+        #expect(geohazard.validityYears == 3)
+        #expect(geohazard.defaultOutcome == .reuse)
+        #expect(geohazard.constraints.map(\.selector) == [LayerSelector(layer: "hazard", className: "high"), LayerSelector(layer: "hazard", className: "medium")])
+        #expect(geohazard.constraints.map(\.outcome) == [.individual, .conditional])
+        #expect(geohazard.conditions[.conditional] == "落实区域评估提出的地质灾害防治措施，签署告知承诺书")
+        let eia = try #require(rules.assessment(id: "eia"))
+        #expect(eia.excludedProjectTypes == ["chemical", "hazardous_waste"])
+        #expect(eia.constraints.first?.outcome == .prohibited)
+        #expect(rules.assessment(id: "mineral")?.constraints.isEmpty == true)
+        #expect(rules.effectiveMinArea(for: geohazard) == 1)
     }
 
     @Test func ny8RuleSet() throws {

@@ -85,8 +85,14 @@ public struct OverlayRunner: Sendable {
         // The applicant's site is only there when given: without it, its rules are skipped.
         let site = LayerDefinition.siteLayerName
         let siteGiven = request.layerPaths[site] != nil || ruleSet.layer(named: site)?.resolvedPath != nil
-        let names = ruleSet.layers.map(\.name).filter { siteGiven || $0 != site }
         let rules = ruleSet.rules.filter { rule in siteGiven || (rule.a.layer != site && rule.b.layer != site) }
+        // The layers these rules read, and layers nothing reads (so their problems are still
+        // reported); not layers only skipped rules or assessments read.
+        let read = Set(rules.flatMap { [$0.a.layer, $0.b.layer] })
+        let usedElsewhere = Set(ruleSet.rules.flatMap { [$0.a.layer, $0.b.layer] } + ruleSet.assessments.flatMap(\.constraintLayers))
+        let names = ruleSet.layers.map(\.name).filter { name in
+            (read.contains(name) || !usedElsewhere.contains(name)) && (siteGiven || name != site)
+        }
         var prepared = try await prepareLayers(of: ruleSet, named: names)
         if !siteGiven, ruleSet.layer(named: site) != nil, rules.count < ruleSet.rules.count {
             let skipped = ruleSet.rules(involving: site).map(\.id)
