@@ -98,7 +98,7 @@ public struct QueryService: Sendable {
         do {
             let status = try engine.registryStatus()
             return Self.json(200, Health(
-                status: "ok", registry: engine.request.registryPath, latestRunID: status.latestRunID,
+                status: "ok", registry: engine.request.registryPath, latestRunId: status.latestRunId,
                 latestRunAt: status.latestRunAt, rules: engine.rulesSource, planCheckVersion: PlanCheckVersion.current))
         } catch {
             return errorResponse(error)
@@ -109,7 +109,7 @@ public struct QueryService: Sendable {
     public func items() -> ServiceResponse {
         do {
             let status = try engine.registryStatus()
-            return Self.json(200, Items(latestRunID: status.latestRunID, items: status.items))
+            return Self.json(200, Items(latestRunId: status.latestRunId, items: status.items))
         } catch {
             return errorResponse(error)
         }
@@ -238,7 +238,7 @@ public struct QueryService: Sendable {
     struct Health: Encodable {
         var status: String
         var registry: String
-        var latestRunID: Int64
+        var latestRunId: Int64
         var latestRunAt: String
         /// Where the conformity rules came from (read at start): `registry run N` or the --rules path.
         var rules: String
@@ -246,7 +246,7 @@ public struct QueryService: Sendable {
     }
 
     struct Items: Encodable {
-        var latestRunID: Int64
+        var latestRunId: Int64
         var items: [RegistryStatus.Item]
     }
 

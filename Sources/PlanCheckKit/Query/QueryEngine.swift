@@ -366,7 +366,8 @@ public struct RegistryStatus: Sendable, Codable {
         public var title: String?
     }
 
-    public var latestRunID: Int64
+    /// Spelt `Id`, as in QueryAnswer, so that snake_case `latest_run_id` decodes back.
+    public var latestRunId: Int64
     /// `YYYY-MM-DDTHH:MM:SS.SSSZ`, UTC.
     public var latestRunAt: String
     /// The items current in any region, in the order first assessed.
@@ -382,7 +383,7 @@ extension QueryEngine {
             throw StoreError(kind: .malformedGeoPackage, message: "the registry has no assessment run yet", path: request.registryPath)
         }
         return RegistryStatus(
-            latestRunID: latest.runID, latestRunAt: latest.run.runAt,
+            latestRunId: latest.runID, latestRunAt: latest.run.runAt,
             items: try reader.currentItemCatalogue().map { .init(id: $0.itemID, title: $0.title) })
     }
 }
