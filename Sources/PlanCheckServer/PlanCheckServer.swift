@@ -173,6 +173,11 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             response = Response(QueryService.notFound(method: request.method.rawValue, path: request.uri.path))
+        } catch let error as HTTPError {
+            // Any other status Hummingbird chooses keeps its code; a client's mistake is a usage error.
+            let code = Int(error.status.code)
+            response = Response(QueryService.errorResponse(RequestError(
+                httpStatus: code, error.body ?? error.status.reasonPhrase, exitStatus: code < 500 ? .usage : .software)))
         } catch is NIOTooManyBytesError {
             response = Response(QueryService.errorResponse(RequestError(httpStatus: 413, "the request body is too large")))
         } catch {
