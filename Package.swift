@@ -18,6 +18,18 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         // SHA-256 of inputs and rule sets for provenance (BoringSSL's implementation on Linux).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // `plan-check serve`: HTTP/1.1 server on SwiftNIO, graceful shutdown on SIGTERM/SIGINT
+        // (swift-service-lifecycle), request logging through swift-log. The default trait
+        // ConfigurationSupport (swift-configuration) is left out: options come from the command line.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: ["FullFoundation"]),
+        // Already in the graph through Hummingbird; named for NIOCore's Channel (the bound address)
+        // and IOError (why a bind failed).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        // Also through Hummingbird; named for HTTPField (Retry-After, Allow headers).
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // The request log of `plan-check serve` (one line per request on stderr); Hummingbird logs
+        // through it too. 1.14 is Hummingbird's own floor; `LogHandler.log(event:)` is from 1.11.
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
     ],
     targets: [
         // C libraries from Debian (libgeos-dev, libproj-dev, libsqlite3-dev). Each is imported by
@@ -55,10 +67,20 @@ let package = Package(
             // The documented layout of the query answer; the tests validate answers against it.
             exclude: ["Query/query-answer.schema.json"]
         ),
+        // The web service applicants use (`plan-check serve`): HTTP endpoints over the query engine,
+        // errors as JSON with the HTTP status of their exit status.
+        .target(
+            name: "PlanCheckServer",
+            dependencies: [
+                "PlanCheckKit", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The `plan-check` command: parses arguments, calls the engine, maps errors to exit codes.
         .executableTarget(
             name: "PlanCheckCLI",
-            dependencies: ["PlanCheckKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["PlanCheckKit", "PlanCheckServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Clock, peak memory and stderr for the benchmark executables below.
         .target(name: "PlanCheckBenchSupport", path: "Tools/bench-support/Sources"),
@@ -83,6 +105,8 @@ let package = Package(
         .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
         .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore"]),
+        // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
+        .testTarget(name: "PlanCheckServerTests", dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers"]),
     ],
     swiftLanguageModes: [.v6]
 )

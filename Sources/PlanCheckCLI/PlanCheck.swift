@@ -12,7 +12,7 @@ struct PlanCheck: AsyncParsableCommand {
             data; 66 missing input; 70 a GEOS/PROJ/SQLite failure; 74 cannot write output.
             """,
         version: "plan-check \(PlanCheckVersion.current) (GEOS \(LibraryVersions.geos), PROJ \(LibraryVersions.proj), SQLite \(LibraryVersions.sqlite))",
-        subcommands: [Inspect.self, Overlay.self, Assess.self, Query.self]
+        subcommands: [Inspect.self, Overlay.self, Assess.self, Query.self, Serve.self]
     )
 }
 

@@ -358,3 +358,32 @@ public struct QueryEngine: Sendable {
         String(format: "%.1f m², %.4f ha, %.2f 亩", area.ellipsoidalM2, area.ha, area.mu)
     }
 }
+
+/// What the registry holds now, read afresh: the latest run and the current items.
+public struct RegistryStatus: Sendable, Codable {
+    public struct Item: Sendable, Codable, Equatable {
+        public var id: String
+        public var title: String?
+    }
+
+    /// Spelt `Id`, as in QueryAnswer, so that snake_case `latest_run_id` decodes back.
+    public var latestRunId: Int64
+    /// `YYYY-MM-DDTHH:MM:SS.SSSZ`, UTC.
+    public var latestRunAt: String
+    /// The items current in any region, in the order first assessed.
+    public var items: [Item]
+}
+
+extension QueryEngine {
+    /// Opens the registry (its own connection, like `answer`) and reads its latest run and current
+    /// items, for `plan-check serve`'s health and item endpoints.
+    public func registryStatus() throws -> RegistryStatus {
+        let reader = try RegistryReader(path: request.registryPath)
+        guard let latest = try reader.latestRun() else {
+            throw StoreError(kind: .malformedGeoPackage, message: "the registry has no assessment run yet", path: request.registryPath)
+        }
+        return RegistryStatus(
+            latestRunId: latest.runID, latestRunAt: latest.run.runAt,
+            items: try reader.currentItemCatalogue().map { .init(id: $0.itemID, title: $0.title) })
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import PlanCheckKit
+import PlanCheckServer
+
+/// `plan-check serve`: the query as a web service for applicants.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the query over HTTP: applicants POST their site and get the same answer as plan-check query.",
+        discussion: """
+            POST /v1/query?project_type=TYPE&at=YYYY-MM-DD with the site's GeoJSON as the body \
+            (Content-Type application/geo+json) answers with the JSON of plan-check query --format json. \
+            GET /v1/health and GET /v1/items tell the registry's latest run and its items. Errors are \
+            {"error": {"exit_status": N, "message": "..."}} with HTTP 400 (usage, 64), 422 (bad data, 65), \
+            413 (body too large), 503 with Retry-After (registry busy, 75) or 500. Each request reads the \
+            registry afresh, so a new plan-check assess run is answered without a restart; the conformity \
+            rules and their layers are read once at start. One line per request on stderr; SIGTERM or \
+            SIGINT stops the server after the requests in flight.
+            """
+    )
+
+    @Option(help: "The registry GeoPackage written by plan-check assess.")
+    var registry: String
+
+    @Option(help: "The rule set whose rules reading 'site' are checked (default: the rules stored with the latest run).",
+            completion: .file(extensions: ["yaml", "yml"]))
+    var rules: String?
+
+    @Option(name: .customLong("layer"), help: ArgumentHelp("A layer file (repeatable): for conformity rules, and compared with the assessment's inputs.", valueName: "NAME=PATH"))
+    var layers: [String] = []
+
+    @Option(help: "The address to listen on (127.0.0.1: this machine only; 0.0.0.0 or :: for every interface).")
+    var host = "127.0.0.1"
+
+    @Option(help: "The TCP port (0: any free port; the one bound is printed).")
+    var port = 8080
+
+    @Option(help: "The largest request body accepted, in bytes (larger ones get 413).")
+    var maxBodyBytes = 10 * 1024 * 1024
+
+    @Option(help: "What to do with an invalid site polygon: repair, reject or fail.")
+    var invalid: InvalidFeaturePolicy = .repair
+
+    func validate() throws {
+        _ = try layerPaths(layers)
+        guard (0...65535).contains(port) else { throw ValidationError("--port \(port): not a TCP port (0-65535)") }
+        guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1 (got \(maxBodyBytes))") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors {
+            let engine = try await QueryEngine.prepare(QueryRequest(
+                registryPath: registry, rulesPath: rules, layerPaths: try layerPaths(layers), policy: invalid))
+            for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") }
+            let server = PlanCheckServer(
+                engine: engine, configuration: ServeConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),
+                logger: ServeLogHandler.logger())
+            try await server.run { url in StandardError.write("plan-check: listening on \(url)\n") }
+            StandardError.write("plan-check: stopped\n")
+            return .success
+        }
+    }
+}

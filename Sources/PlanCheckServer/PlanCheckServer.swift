@@ -1,0 +1,192 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PlanCheckKit
+
+/// Where and how `plan-check serve` listens.
+public struct ServeConfiguration: Sendable {
+    /// The address to bind, e.g. `127.0.0.1` (loopback only), `0.0.0.0` or `::`.
+    public var host: String
+    /// The TCP port; 0 asks the system for a free one (the real one is reported when bound).
+    public var port: Int
+    /// Request bodies larger than this are refused with 413.
+    public var maxBodyBytes: Int
+    /// A connection that sends nothing for this long is closed.
+    public var idleTimeoutSeconds: Int64
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 * 1024 * 1024, idleTimeoutSeconds: Int64 = 60) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+    }
+}
+
+/// Why the server could not start: the address cannot be bound.
+public struct ServeError: PlanCheckFailure {
+    public var message: String
+    public var exitStatus: ExitStatus
+    public var description: String { message }
+}
+
+/// `plan-check serve`: the query service over HTTP/1.1 (Hummingbird on SwiftNIO).
+///
+/// - `POST /v1/query?project_type=TYPE&at=YYYY-MM-DD`, the site's GeoJSON as the body: the
+///   answer of `plan-check query --format json`;
+/// - `GET /v1/health`, `GET /v1/items`;
+/// - every error as `{"error": {"exit_status": N, "message": "..."}}` (see ``QueryService``).
+///
+/// One line per request on the request logger: method, path, status, milliseconds.
+public struct PlanCheckServer: Sendable {
+    public let service: QueryService
+    public let configuration: ServeConfiguration
+    /// The request log, and Hummingbird's own warnings and errors.
+    public let logger: Logger
+
+    public init(engine: QueryEngine, configuration: ServeConfiguration, logger: Logger) {
+        service = QueryService(engine: engine, maxBodyBytes: configuration.maxBodyBytes)
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets the requests in flight finish and returns.
+    /// `onListening` gets the bound address as `http://HOST:PORT` (the real port for port 0).
+    public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+        var frameworkLogger = logger
+        frameworkLogger.logLevel = .warning  // Hummingbird's "Server started…" is ours to say
+        let app = Application(
+            router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "plan-check/\(PlanCheckVersion.current)"),
+            onServerRunning: { channel in onListening(Self.url(of: channel.localAddress)) },
+            logger: frameworkLogger)
+        do {
+            try await app.runService()
+        } catch let error as IOError {
+            throw bindFailure(error)
+        }
+    }
+
+    /// The routes, with the request log and the JSON error mapping around every one of them
+    /// (and around the not-found responder).
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(RequestLogMiddleware(logger: logger))
+        let service = self.service
+        let logger = self.logger
+        router.post("/v1/query") { request, _ -> Response in
+            let response = await Self.query(request, service: service)
+            return Self.response(response, request: request, logger: logger)
+        }
+        router.get("/v1/health") { request, _ -> Response in
+            Self.response(service.health(), request: request, logger: logger)
+        }
+        router.get("/v1/items") { request, _ -> Response in
+            Self.response(service.items(), request: request, logger: logger)
+        }
+        return router
+    }
+
+    /// Reads the body (refusing it early when Content-Length is over the limit) and asks the service.
+    static func query(_ request: Request, service: QueryService) async -> ServiceResponse {
+        let parameters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+        let contentType = request.headers[.contentType]
+        do {
+            try QueryService.checkContentType(contentType)
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }) {
+                try service.checkSize(length)
+            }
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: service.maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                return service.errorResponse(service.tooLarge(bytes: nil))
+            }
+            return await service.query(parameters: parameters, contentType: contentType, body: Array(buffer.readableBytesView))
+        } catch {
+            return service.errorResponse(error)
+        }
+    }
+
+    /// A Hummingbird response; server-side failures (5xx) also go to the log with their message.
+    static func response(_ response: ServiceResponse, request: Request, logger: Logger) -> Response {
+        if response.status >= 500 {
+            logger.error("\(request.method) \(request.uri.path): \(Self.message(of: response))")
+        }
+        return Response(response)
+    }
+
+    static func message(of response: ServiceResponse) -> String {
+        struct Body: Decodable {
+            struct Detail: Decodable { var message: String }
+            var error: Detail
+        }
+        return (try? JSONDecoder().decode(Body.self, from: Data(response.body)).error.message) ?? "HTTP \(response.status)"
+    }
+
+    /// `http://127.0.0.1:8080`, `http://[::1]:8080`.
+    static func url(of address: SocketAddress?) -> String {
+        let host = address?.ipAddress ?? "?"
+        let port = address?.port.map(String.init) ?? "?"
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+
+    func bindFailure(_ error: IOError) -> any Error {
+        let address = "\(configuration.host):\(configuration.port)"
+        switch error.errnoCode {
+        case EADDRINUSE:
+            return ServeError(message: "cannot listen on \(address): the port is in use (stop the other server or choose another --port)", exitStatus: .temporaryFailure)
+        case EADDRNOTAVAIL:
+            return ServeError(message: "cannot listen on \(address): --host \(configuration.host) is not an address of this machine", exitStatus: .usage)
+        case EACCES:
+            return ServeError(message: "cannot listen on \(address): permission denied (ports below 1024 need privileges)", exitStatus: .usage)
+        default:
+            return ServeError(message: "cannot listen on \(address): \(error)", exitStatus: .software)
+        }
+    }
+}
+
+extension Response {
+    init(_ response: ServiceResponse) {
+        var headers: HTTPFields = [.contentType: ServiceResponse.contentType]
+        for header in response.headers {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        self.init(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+    }
+}
+
+/// Logs one line per request (method, path and query, status, milliseconds) and turns what
+/// Hummingbird throws (no such route, a body too large, anything unexpected) into the service's
+/// JSON errors.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            response = Response(QueryService.notFound(method: request.method.rawValue, path: request.uri.path))
+        } catch let error as HTTPError {
+            // Any other status Hummingbird chooses keeps its code; a client's mistake is a usage error.
+            let code = Int(error.status.code)
+            response = Response(QueryService.errorResponse(RequestError(
+                httpStatus: code, error.body ?? error.status.reasonPhrase, exitStatus: code < 500 ? .usage : .software)))
+        } catch is NIOTooManyBytesError {
+            response = Response(QueryService.errorResponse(RequestError(httpStatus: 413, "the request body is too large")))
+        } catch {
+            logger.error("\(request.method) \(request.uri.path): \(error)")
+            response = Response(QueryService.errorResponse(error))
+        }
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.info("\(request.method) \(request.uri) \(response.status.code) \(String(format: "%.1f", ms)) ms")
+        return response
+    }
+}
