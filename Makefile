@@ -9,6 +9,7 @@ APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config
 TEST_APT_PACKAGES := gdal-bin python3-gdal python3-jsonschema
 RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
+SITES        := clean conditional farmland redline hazard straddle chemical expired
 
 .PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay clean
 
@@ -43,13 +44,26 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product plan-check
 
-## sample: build a release binary and run plan-check on the sample district.
+## sample: build a release binary and run inspect, overlay, assess and query on the sample district.
 sample: release
 	$(RELEASE_BIN) --version
 	$(RELEASE_BIN) inspect $(SAMPLES)
 	mkdir -p out
 	$(RELEASE_BIN) overlay --rules SampleLayers/rules.yaml \
 	  --out out/sample-patches.geojson --summary out/sample-summary.json --dissolve
+	rm -f out/registry.gpkg
+	$(RELEASE_BIN) assess --rules SampleLayers/rules.yaml --regions SampleLayers/regions.geojson \
+	  --registry out/registry.gpkg --issued-by 大连市自然资源局 --region R3 \
+	  --valid-from 2021-03-01 --valid-until 2024-02-29
+	$(RELEASE_BIN) assess --rules SampleLayers/rules.yaml --regions SampleLayers/regions.geojson \
+	  --registry out/registry.gpkg --issued-by 大连市自然资源局 --region R1 --region R2 \
+	  --valid-from 2026-01-01
+	@for site in $(SITES); do \
+	  type=""; [ $$site = chemical ] && type="--project-type chemical"; \
+	  echo "== plan-check query --at 2026-12-01 $$type SampleLayers/sites/$$site.geojson"; \
+	  $(RELEASE_BIN) query --registry out/registry.gpkg --at 2026-12-01 --format text $$type \
+	    SampleLayers/sites/$$site.geojson; echo "(exit $$?)"; echo; \
+	done
 
 ## test: the whole test suite (Swift Testing on real GEOS, PROJ, SQLite and files).
 test: test-deps

@@ -94,6 +94,25 @@ struct AssessQueryCommandTests {
         }
     }
 
+    @Test func historyListsEveryRunAndSupersededRecords() throws {
+        let (_, registry) = try sampleRegistry()
+        let again = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions", CLI.path("SampleLayers/regions.geojson"),
+                                 "--registry", registry, "--region", "R1", "--valid-from", "2026-06-01", "--quiet"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let run = try CLI.run(["history", "--registry", registry, "--region", "R1", "--item", "geohazard", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect((json["runs"] as? [Any])?.count == 3)
+        let records = try #require(json["records"] as? [[String: Any]])
+        #expect(records.map { $0["run_id"] as? Int } == [2, 3])
+        #expect(records.map { $0["valid_from"] as? String } == ["2026-01-01", "2026-06-01"])
+        #expect(records[0]["superseded_by_run"] as? Int == 3)
+        #expect(records[1]["superseded_by_run"] == nil)
+        let text = try CLI.run(["history", "--registry", registry, "--format", "text"])
+        #expect(text.stdout.contains("R1  geohazard  run 2  2026-01-01..2028-12-31  superseded by run 3"))
+        #expect(text.stdout.contains("R3  geohazard  run 1  2021-03-01..2024-02-29  current"))
+    }
+
     @Test func textAnswerOnStandardInputSaysWhyAndExitsOne() throws {
         let (_, registry) = try sampleRegistry()
         let site = try String(contentsOfFile: CLI.path("SampleLayers/sites/expired.geojson"), encoding: .utf8)
