@@ -39,6 +39,9 @@ struct Query: AsyncParsableCommand {
     @Option(help: "What to do with an invalid site polygon: repair, reject or fail.")
     var invalid: InvalidFeaturePolicy = .repair
 
+    @Flag(help: "Also print the rule set's and the plan layers' warnings (unmatched codes, datum shifts) on stderr.")
+    var verbose = false
+
     @Argument(help: "The site: a GeoJSON file, or - for standard input.")
     var site: String
 
@@ -51,7 +54,8 @@ struct Query: AsyncParsableCommand {
         try await runReportingErrors {
             let engine = try await QueryEngine.prepare(QueryRequest(
                 registryPath: registry, rulesPath: rules, layerPaths: try layerPaths(layers), policy: invalid))
-            for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") }
+            // Warnings about the rule set and the plan layers are for planners; an applicant asks for them.
+            if verbose { for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") } }
             let options = QueryOptions(projectType: projectType, at: at.flatMap(CalendarDate.init) ?? CalendarDate(Date()))
             let answer = try await engine.answer(try QuerySite.read(path: site), options: options)
             let format = format ?? (isatty(STDOUT_FILENO) == 1 ? .text : .json)

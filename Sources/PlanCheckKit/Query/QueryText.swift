@@ -58,11 +58,12 @@ extension QueryAnswer {
             for reason in item.reasons where reason.code != "zone" {
                 out += "      why: \(reason.message)\n"
             }
-            for condition in item.conditions where item.mayReuse {
-                out += "      condition: \(condition)\n"
-            }
-            if !item.mayReuse {
-                for condition in item.conditions { out += "      note: \(condition)\n" }
+            if item.mayReuse {
+                for condition in item.conditions { out += "      condition: \(condition)\n" }
+            } else {
+                // Only what the worst zones say; the reuse texts of the other zones do not apply.
+                let worst = Set(item.zones.filter { $0.outcome == item.zoneOutcome && $0.outcome > .reuse }.compactMap(\.condition))
+                for condition in item.conditions where worst.contains(condition) { out += "      note: \(condition)\n" }
             }
         }
         for note in notes { out += "\nNote: \(note)\n" }
