@@ -62,7 +62,7 @@ public final class RegistryReader {
 
     /// The latest run (highest id), or nil in a registry without runs.
     public func latestRun() throws -> StoredRun? {
-        try runs(where: "1", arguments: []).max { $0.runID < $1.runID }
+        try runs(where: "id = (SELECT max(id) FROM assessment_runs)", arguments: []).first
     }
 
     /// The run with this id, or nil.

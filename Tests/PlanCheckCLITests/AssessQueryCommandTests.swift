@@ -94,6 +94,24 @@ struct AssessQueryCommandTests {
         }
     }
 
+    @Test func ogrinfoListsTheRegistryLayersWithTheirCounts() throws {
+        let (_, registry) = try sampleRegistry()
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo"), "install gdal-bin (make test-deps)")
+        let (status, output) = try GDALCheck.run("/usr/bin/ogrinfo", ["-so", "-al", "-ro", registry])
+        #expect(status == 0, "\(output)")
+        var counts: [String: Int] = [:]
+        var layer = ""
+        for line in output.split(separator: "\n") {
+            if line.hasPrefix("Layer name: ") { layer = String(line.dropFirst(12)) }
+            if line.hasPrefix("Feature Count: ") { counts[layer] = Int(line.dropFirst(15)) }
+        }
+        // 3 regions; 8 + 8 + 6 zones (R3, R1, R2); 4 items each; 2 runs; 4 inputs each.
+        #expect(counts == ["regions": 3, "zones": 22, "assessment_items": 12, "assessment_runs": 2,
+                           "assessment_inputs": 8, "registry_info": 2])
+        #expect(output.contains("Geometry: Multi Polygon"))
+        #expect(output.contains("EPSG\",4529") || output.contains("ID[\"EPSG\",4529]"), "\(output.prefix(2000))")
+    }
+
     @Test func historyListsEveryRunAndSupersededRecords() throws {
         let (_, registry) = try sampleRegistry()
         let again = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions", CLI.path("SampleLayers/regions.geojson"),

@@ -186,7 +186,11 @@ public struct QueryEngine: Sendable {
         let touchedIDs = touched.map(\.regionId)
         let records = try reader.currentItems(regionIDs: touchedIDs)
         let zones = try reader.currentZones(intersecting: envelope, regionIDs: Set(touchedIDs))
-        let runs = Dictionary(try reader.allRuns().map { ($0.runID, $0.run) }, uniquingKeysWith: { a, _ in a })
+        // The runs' inputs are needed only to compare them with --layer files.
+        var runs: [Int64: RegistryRun] = [:]
+        if !givenLayerHashes.isEmpty {
+            for id in Set(records.map(\.runID)) { runs[id] = try reader.run(id: id)?.run }
+        }
 
         var items: [QueryAnswer.ItemAnswer] = []
         for (itemID, title) in try reader.currentItemCatalogue() {
