@@ -109,7 +109,6 @@ public struct AssessRunner: Sendable {
         }
         let dates = try validityDates()
         var timings: [(String, Double)] = []
-        var clock = Date()
 
         // The constraint layers of every item, read, checked, reprojected and classified.
         let overlay = OverlayRunner(OverlayRequest(
@@ -119,10 +118,7 @@ public struct AssessRunner: Sendable {
         let names = ruleSet.layers.map(\.name).filter { name in
             ruleSet.assessments.contains { $0.constraintLayers.contains(name) }
         }
-        let regionsLayer: Layer
-        do {
-            regionsLayer = try LayerReader.read(path: request.regionsPath)
-        }
+        let regionsLayer = try LayerReader.read(path: request.regionsPath)
         let regionsCheck = try await LayerChecker(policy: request.policy, jobs: request.jobs).check(regionsLayer)
         let crsContext = try CRSContext()
         let regionsCRS: CRSDescription
@@ -137,7 +133,7 @@ public struct AssessRunner: Sendable {
             prepared = try await overlay.prepareLayers(of: ruleSet, named: names)
         }
         timings += prepared.timings
-        clock = Date()
+        var clock = Date()
         let working = prepared.workingCRS
         guard !working.isGeographic || working.ellipsoid != nil else {
             throw AssessmentUsageError("the working CRS \(working) has no ellipsoid; give --crs")
