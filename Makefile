@@ -10,7 +10,7 @@ TEST_APT_PACKAGES := gdal-bin python3-gdal python3-jsonschema
 RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 
-.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay clean
+.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-query clean
 
 all: release
 
@@ -68,6 +68,11 @@ bench-read: deps
 ## bench-overlay: plan-check against GeoPandas, PostGIS and a bare GEOS loop; see Tools/bench-overlay/.
 bench-overlay: deps
 	Tools/bench-overlay/run.sh 10000 100000
+
+## bench-query: per-site query latency against a registry of 1 000 regions x 10 items, side by
+## side with PostGIS and GeoPandas; see Tools/bench-query/.
+bench-query: deps
+	Tools/bench-query/run.sh 2000 300
 
 clean:
 	rm -rf .build .build-asan
