@@ -32,6 +32,10 @@ LABELS = [
 ]
 
 
+def ratio(x):
+    return f"{x:.2f}×" if x >= 0.1 else f"{x:.3f}×"
+
+
 def rss(r):
     for key in ("peak_rss_kb", "server_peak_rss_kb", "backend_peak_rss_kb"):
         if key in r and int(r[key]) > 0:
@@ -76,8 +80,8 @@ for key, label in LABELS:
     if not r:
         continue
     w(f"| {label} | {int(r['queries']):,} | {float(r['p50_ms']):.2f} | {float(r['p90_ms']):.2f} | {float(r['p99_ms']):.2f} "
-      f"| {float(r['max_ms']):.2f} | {float(r['qps']):.0f} | {float(r['p50_ms']) / float(base['p50_ms']):.3g}× "
-      f"| {float(r['p99_ms']) / float(base['p99_ms']):.3g}× | {rss(r)} |")
+      f"| {float(r['max_ms']):.2f} | {float(r['qps']):.0f} | {ratio(float(r['p50_ms']) / float(base['p50_ms']))} "
+      f"| {ratio(float(r['p99_ms']) / float(base['p99_ms']))} | {rss(r)} |")
 w("")
 w(f"- Set-up, not in the latencies: plan-check prepares its engine in {float(base['prepare_s']):.2f} s "
   f"(`serve` does this once at start); GeoPandas reads the registry and builds its trees in "
