@@ -16,6 +16,7 @@ memory is sampled by ../bench-overlay/pg_memory_poll.py. Prints the summary line
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -106,6 +107,7 @@ for text in outputs:
                 current["outside"][a] = float(area)
             else:
                 current["patches"].append([a, b, float(area)])
+shutil.rmtree(work)
 results.sort(key=lambda r: r["site"])
 with open(out_path, "w") as out:
     out.writelines(json.dumps(r) + "\n" for r in results)
