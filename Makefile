@@ -11,7 +11,7 @@ RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 SITES        := clean conditional farmland redline hazard straddle chemical expired
 
-.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay clean
+.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-query clean
 
 all: release
 
@@ -82,6 +82,11 @@ bench-read: deps
 ## bench-overlay: plan-check against GeoPandas, PostGIS and a bare GEOS loop; see Tools/bench-overlay/.
 bench-overlay: deps
 	Tools/bench-overlay/run.sh 10000 100000
+
+## bench-query: per-site query latency against a registry of 1 000 regions x 10 items, side by
+## side with PostGIS and GeoPandas; see Tools/bench-query/.
+bench-query: deps
+	Tools/bench-query/run.sh 2000 300
 
 clean:
 	rm -rf .build .build-asan

@@ -94,6 +94,11 @@ let package = Package(
         .executableTarget(
             name: "plan-check-bench-bareloop", dependencies: ["PlanLayers", "PlanGeometry", "PlanModel", "PlanCheckBenchSupport"],
             path: "Tools/bench-overlay/Sources"),
+        // Benchmark: one prepared QueryEngine answers every generated site in turn (and from
+        // several tasks at once), per-query latency percentiles (Tools/bench-query/run.sh).
+        .executableTarget(
+            name: "plan-check-bench-query", dependencies: ["PlanCheckKit", "PlanCheckBenchSupport"],
+            path: "Tools/bench-query/Sources"),
 
         .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
