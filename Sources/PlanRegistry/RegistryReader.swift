@@ -65,6 +65,17 @@ public final class RegistryReader {
         try runs(where: "id = (SELECT max(id) FROM assessment_runs)", arguments: []).first
     }
 
+    /// The id of the latest run, or nil in a registry without runs (one indexed lookup: a cheap
+    /// way to tell whether anything was assessed since the last look).
+    public func latestRunID() throws -> Int64? {
+        let statement = try cached("SELECT max(id) FROM assessment_runs")
+        // Reset at once: a statement left on a row would hold its read snapshot, and this
+        // connection would not see the next run.
+        defer { try? statement.reset() }
+        guard try statement.step(), !statement.isNull(at: 0) else { return nil }
+        return statement.int64(at: 0)
+    }
+
     /// The run with this id, or nil.
     public func run(id: Int64) throws -> StoredRun? {
         try runs(where: "id = ?", arguments: [.integer(id)]).first

@@ -6,6 +6,7 @@ import PlanModel
 import PlanRegistry
 import PlanRules
 import PlanStore
+import Synchronization
 
 /// What `plan-check query` and `plan-check serve` are set up with once.
 public struct QueryRequest: Sendable {
@@ -89,6 +90,11 @@ public struct QueryEngine: Sendable {
     /// SHA-256 of each `--layer` file, by layer name.
     public let givenLayerHashes: [String: String]
     public let warnings: [String]
+    /// The bounding boxes of the conformity layers' features, to hand each answer only the
+    /// features near its site.
+    let conformityEnvelopes: [[Envelope]]
+    /// Registry connections and the latest run's item list, kept between answers.
+    let state = QueryState()
 
     /// Opens the registry, loads the rule set (`--rules`, or the latest run's), and reads the
     /// layers of its conformity rules.
@@ -128,7 +134,8 @@ public struct QueryEngine: Sendable {
         return QueryEngine(
             request: request, ruleSet: ruleSet, rulesSource: source, conformityRules: rules,
             conformityLayers: prepared.layers, workingCRS: working, srs: srs, givenLayerHashes: hashes,
-            warnings: prepared.warnings)
+            warnings: prepared.warnings,
+            conformityEnvelopes: prepared.layers.map { $0.geometries.map { $0.envelope ?? .empty } })
     }
 
     /// The answer for one site.
@@ -137,17 +144,18 @@ public struct QueryEngine: Sendable {
             let known = ruleSet.projectTypes.map(\.id)
             throw AssessmentUsageError("--project-type \(type): not a project type of the rule set (known: \(known.joined(separator: ", ")))")
         }
-        let reader = try RegistryReader(path: request.registryPath)
-        guard let latest = try reader.latestRun() else {
-            throw StoreError(kind: .malformedGeoPackage, message: "the registry has no assessment run yet", path: request.registryPath)
-        }
+        let reader = try state.checkOutReader(path: request.registryPath)
+        defer { state.giveBack(reader) }
+        let snapshot = try state.snapshot(from: reader, path: request.registryPath)
+        let latest = snapshot.run
 
         // The site: checked, in the registry's CRS, its parts unioned.
         let checked = try await LayerChecker(policy: request.policy, jobs: 1).check(site.layer)
         guard !checked.features.isEmpty else {
             throw AssessmentUsageError("\(site.name): the site has no usable polygon (\(checked.layer.features.count) features, every one rejected)", exitStatus: .dataError)
         }
-        let crsContext = try CRSContext()
+        let lease = try CRSContextPool.shared.lease()
+        let crsContext = lease.context
         let siteCRS: CRSDescription
         do { siteCRS = try crsContext.crs(for: site.layer.crs) } catch {
             throw LayerFailure(path: site.name, layer: site.layer.name, underlying: error)
@@ -193,14 +201,14 @@ public struct QueryEngine: Sendable {
         }
 
         var items: [QueryAnswer.ItemAnswer] = []
-        for (itemID, title) in try reader.currentItemCatalogue() {
+        for (itemID, title) in snapshot.catalogue {
             items.append(try answerItem(
                 itemID: itemID, title: title, site: siteGeometry, records: records.filter { $0.item.itemID == itemID },
                 zones: zones.filter { $0.zone.itemID == itemID }, regionGeometries: regionGeometries, siteArea: siteArea,
                 defaultThreshold: threshold, runs: runs, options: options, measure: measure))
         }
 
-        let conformity = try await checkConformity(siteLayer: siteLayer, overlay: overlay)
+        let conformity = try await checkConformity(siteLayer: siteLayer, near: envelope, overlay: overlay)
         let mayProceed = items.allSatisfy(\.mayReuse) && conformity.criticalPatches == 0
         var notes: [String] = []
         if options.projectType == nil, items.contains(where: { item in
@@ -314,11 +322,10 @@ public struct QueryEngine: Sendable {
 
     // MARK: Conformity
 
-    private func checkConformity(siteLayer: OverlayLayer, overlay: OverlayRunner) async throws -> QueryAnswer.Conformity {
+    private func checkConformity(siteLayer: OverlayLayer, near envelope: Envelope, overlay: OverlayRunner) async throws -> QueryAnswer.Conformity {
         guard !conformityRules.isEmpty else { return .init(rules: [], criticalPatches: 0) }
-        let outcomes = try await overlay.evaluate(
-            conformityRules, of: ruleSet, layers: conformityLayers + [siteLayer], workingCRS: workingCRS)
-        let layers = conformityLayers + [siteLayer]
+        let layers = layers(near: envelope) + [siteLayer]
+        let outcomes = try await overlay.evaluate(conformityRules, of: ruleSet, layers: layers, workingCRS: workingCRS)
         var rules: [QueryAnswer.ConformityRule] = []
         var critical = 0
         for outcome in outcomes {
@@ -341,6 +348,20 @@ public struct QueryEngine: Sendable {
                 sliversDropped: outcome.sliversDropped))
         }
         return .init(rules: rules, criticalPatches: critical)
+    }
+
+    /// The conformity layers with only the features whose bounding box meets `envelope`: the
+    /// only ones that can touch the site. Feature ids stay, so patch ids are those of a full run.
+    func layers(near envelope: Envelope) -> [OverlayLayer] {
+        zip(conformityLayers, conformityEnvelopes).map { layer, envelopes in
+            let keep = envelopes.indices.filter { envelopes[$0].intersects(envelope) }
+            var nearby = layer
+            nearby.checked.features = keep.map { layer.checked.features[$0] }
+            nearby.geometries = keep.map { layer.geometries[$0] }
+            nearby.codes = keep.map { layer.codes[$0] }
+            nearby.classes = keep.map { layer.classes[$0] }
+            return nearby
+        }
     }
 
     // MARK: Areas
@@ -382,12 +403,53 @@ extension QueryEngine {
     /// Opens the registry (its own connection, like `answer`) and reads its latest run and current
     /// items, for `plan-check serve`'s health and item endpoints.
     public func registryStatus() throws -> RegistryStatus {
-        let reader = try RegistryReader(path: request.registryPath)
-        guard let latest = try reader.latestRun() else {
-            throw StoreError(kind: .malformedGeoPackage, message: "the registry has no assessment run yet", path: request.registryPath)
-        }
+        let reader = try state.checkOutReader(path: request.registryPath)
+        defer { state.giveBack(reader) }
+        let snapshot = try state.snapshot(from: reader, path: request.registryPath)
         return RegistryStatus(
-            latestRunId: latest.runID, latestRunAt: latest.run.runAt,
-            items: try reader.currentItemCatalogue().map { .init(id: $0.itemID, title: $0.title) })
+            latestRunId: snapshot.run.runID, latestRunAt: snapshot.run.run.runAt,
+            items: snapshot.catalogue.map { .init(id: $0.itemID, title: $0.title) })
+    }
+}
+
+/// What a `QueryEngine` keeps between answers: idle registry connections (each answer checks one
+/// out, so statements stay prepared), and the latest run with the registry's item list, read
+/// again only when a new run has been committed (one `max(id)` lookup per answer tells).
+final class QueryState: Sendable {
+    struct Snapshot: Sendable {
+        var run: StoredRun
+        var catalogue: [(itemID: String, title: String?)]
+    }
+
+    /// A connection at rest in the pool: nobody holds it, so the next answer may take it.
+    private struct IdleReader: @unchecked Sendable {
+        let reader: RegistryReader
+    }
+
+    private let readers = Mutex<[IdleReader]>([])
+    private let latest = Mutex<Snapshot?>(nil)
+
+    func checkOutReader(path: String) throws -> RegistryReader {
+        if let idle = readers.withLock({ $0.popLast() }) { return idle.reader }
+        return try RegistryReader(path: path)
+    }
+
+    func giveBack(_ reader: RegistryReader) {
+        let idle = IdleReader(reader: reader)
+        readers.withLock { $0.append(idle) }
+    }
+
+    /// The latest run and the current items, from the cache unless a newer run exists.
+    func snapshot(from reader: RegistryReader, path: String) throws -> Snapshot {
+        guard let id = try reader.latestRunID() else {
+            throw StoreError(kind: .malformedGeoPackage, message: "the registry has no assessment run yet", path: path)
+        }
+        if let cached = latest.withLock({ $0 }), cached.run.runID == id { return cached }
+        guard let run = try reader.run(id: id) else {
+            throw StoreError(kind: .malformedGeoPackage, message: "run \(id) vanished while it was read", path: path)
+        }
+        let fresh = Snapshot(run: run, catalogue: try reader.currentItemCatalogue())
+        latest.withLock { $0 = fresh }
+        return fresh
     }
 }
