@@ -3,7 +3,7 @@
 # they print the exact apt-get command to run).
 
 SWIFT        ?= swift
-APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev pkg-config
+APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev libjemalloc-dev pkg-config
 # The tests also run GDAL's own GeoPackage validator and ogrinfo on what plan-check writes.
 TEST_APT_PACKAGES := gdal-bin python3-gdal
 RELEASE_BIN  := .build/release/plan-check
