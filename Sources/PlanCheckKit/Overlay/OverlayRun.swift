@@ -63,7 +63,8 @@ public struct OverlayResult: Sendable {
     public var outcomes: [RuleOutcome]
     /// Rule-set and classification warnings, one line each with the rule file's line.
     public var warnings: [String]
-    /// Seconds per stage: "read", "check", "reproject", "overlay".
+    /// Seconds per stage: "read", "check", "reproject", "overlay", and "write" when the patches
+    /// were written during the run (`OverlayRunner.run(progress:writingPatchesTo:)`).
     public var timings: [(stage: String, seconds: Double)]
 
     public func layer(named name: String) -> OverlayLayer? { layers.first { $0.definition.name == name } }
@@ -80,6 +81,15 @@ public struct OverlayRunner: Sendable {
     public init(_ request: OverlayRequest) { self.request = request }
 
     public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil) async throws -> OverlayResult {
+        try await run(progress: progress, writingPatchesTo: nil)
+    }
+
+    /// Runs the overlay and, with `output`, writes the patches file while the overlay runs:
+    /// each worker encodes the patches it finds and the file is appended in order, so the bytes
+    /// are those `PatchWriter.write(_:)` would write afterwards. The file appears only when the
+    /// whole run succeeded (a failed run leaves whatever was at its path). The timings then
+    /// include "write": the part of the output left after the overlay (flush, sync, rename).
+    public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil, writingPatchesTo output: PatchWriter?) async throws -> OverlayResult {
         let ruleSet = try RuleSetLoader.load(path: request.rulesPath)
         for name in request.layerPaths.keys.sorted() where ruleSet.layer(named: name) == nil {
             throw OverlayUsageError(message: "--layer \(name)=…: the rule set \(request.rulesPath) has no layer '\(name)' (it has: \(ruleSet.layers.map(\.name).joined(separator: ", ")))")
@@ -143,6 +153,9 @@ public struct OverlayRunner: Sendable {
         }
         lap("reproject")
 
+        // Opened after the layers are checked, so a run that stops on bad input never creates
+        // a temporary file.
+        let stream = try output?.open(workingCRS: working)
         var outcomes: [RuleOutcome] = []
         for (ruleIndex, rule) in ruleSet.rules.enumerated() {
             let a = try side(rule.a, in: layers)
@@ -152,9 +165,17 @@ public struct OverlayRunner: Sendable {
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
                 gridSize: grid > 0 ? grid : nil, workingCRS: working, jobs: request.jobs,
                 sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve)
-            outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress))
+            let streaming = stream.map { stream in
+                (encoder: stream.encoder(for: PatchLineage(rule: rule, layers: layers)),
+                 consume: { (encoded: EncodedPatches) throws in try stream.write(encoded) })
+            }
+            outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress, output: streaming))
         }
         lap("overlay")
+        if let stream {
+            try stream.finish()
+            lap("write")
+        }
 
         return OverlayResult(
             ruleSet: ruleSet, rulesSHA256: try FileHash.sha256(ofFile: request.rulesPath), workingCRS: working,
