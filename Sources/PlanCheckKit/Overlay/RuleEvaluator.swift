@@ -150,8 +150,11 @@ struct RuleEvaluator: Sendable {
                 group.cancelAll()
                 throw error
             }
+            // The stream ended early only when a worker failed (or the run was cancelled): stop
+            // the others, and let waitForAll throw that worker's error.
+            if due < chunkCount { group.cancelAll() }
             try await group.waitForAll()
-            precondition(due == chunkCount, "rule \(rule.id): \(chunkCount - due) chunks were never finished")
+            if due < chunkCount { throw CancellationError() }
         }
         var outcome = RuleOutcome(
             rule: rule, patches: [], sliversDropped: 0, sliverArea: 0, lowerDimensionLeftovers: 0,
