@@ -72,15 +72,12 @@ struct Overlay: AsyncParsableCommand {
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
             if let progressLine { report = { progressLine.show($0) } }
-            let result = try await OverlayRunner(request).run(progress: report)
+            // The patches file is written while the overlay runs (its "write" timing is what
+            // is left after the overlay: flush, sync, rename).
+            let writer = out.map { PatchWriter(path: $0, rfc7946: rfc7946, jobs: request.jobs) }
+            let result = try await OverlayRunner(request).run(progress: report, writingPatchesTo: writer)
             progressLine?.finish()
-            var extra: [String: Double] = [:]
-            if let out {
-                let started = Date()
-                try await PatchWriter(path: out, rfc7946: rfc7946, jobs: request.jobs).write(result)
-                extra["write"] = Date().timeIntervalSince(started)
-            }
-            var statistics = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946, extraTimings: extra)
+            var statistics = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946)
             statistics.findingsAtOrAbove = failOn?.rawValue
             if let summary { try SummaryFile.write(try statistics.json() + "\n", to: summary) }
             if !quiet { print(statistics.text(), terminator: "") }

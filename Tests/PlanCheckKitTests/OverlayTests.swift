@@ -88,6 +88,30 @@ func relative(_ a: Double, _ b: Double) -> Double {
         #expect(error.exitStatus == .usage)
     }
 
+    /// The patches file written during the run (`run(progress:writingPatchesTo:)`) has the same
+    /// bytes as `PatchWriter.write(_:)` writes from the finished result, for one and two jobs, in
+    /// the working CRS and as RFC 7946; and no temporary file is left next to it.
+    @Test(arguments: [false, true])
+    func streamedOutputMatchesWritingAfterwards(rfc7946: Bool) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plan-check-stream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let afterwards = dir.appendingPathComponent("afterwards.geojson").path
+        let result = try await OverlayRunner(OverlayRequest(rulesPath: rules, jobs: 2)).run()
+        try await PatchWriter(path: afterwards, rfc7946: rfc7946, jobs: 2).write(result)
+        for jobs in [1, 2] {
+            let streamed = dir.appendingPathComponent("streamed-\(jobs).geojson").path
+            let run = try await OverlayRunner(OverlayRequest(rulesPath: rules, jobs: jobs))
+                .run(writingPatchesTo: PatchWriter(path: streamed, rfc7946: rfc7946, jobs: jobs))
+            #expect(run.patches.map(\.id) == result.patches.map(\.id))
+            #expect(run.timings.contains { $0.stage == "write" })
+            #expect(try Data(contentsOf: URL(fileURLWithPath: streamed)) == Data(contentsOf: URL(fileURLWithPath: afterwards)),
+                    "jobs \(jobs), rfc7946 \(rfc7946)")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(names == ["afterwards.geojson", "streamed-1.geojson", "streamed-2.geojson"])
+    }
+
     @Test func workingCRSCanBeChosen() async throws {
         let native = try await OverlayRunner(OverlayRequest(rulesPath: rules)).run()
         let lonLat = try await OverlayRunner(OverlayRequest(rulesPath: rules, workingCRS: "EPSG:4490")).run()

@@ -9,7 +9,8 @@
 #   plan-check overlay (default --jobs, i.e. one per core, and --jobs 1),
 #   GeoPandas overlay(how="intersection", keep_geom_type=True) (geopandas_overlay.py),
 #   PostGIS ST_Intersection over an ST_Intersects join (postgis_overlay.sh),
-#   the single-threaded bare loop of STRtree query + GEOSIntersection_r (no output file).
+#   the single-threaded bare loop of STRtree query + GEOSIntersection_r (no output file), also
+#   with jemalloc preloaded (plan-check's release binary links jemalloc).
 # Each is timed with /usr/bin/time -v (wall seconds, maximum resident set size): best of 3 runs
 # below 50 000 parcels, else best of 2 (1 when the first takes longer than $SLOW s, default 120).
 # Then checks that all agree (features with area >= 1 m², total area) and prints a table.
@@ -101,6 +102,12 @@ for count in "${counts[@]}"; do
     bench "plan-check-jobs1" "$runs" "${pc[@]}" --out "$work/plan-check-jobs1.geojson" --jobs 1
     bench "geopandas" "$runs" "$py" "$here/geopandas_overlay.py" "$urban" "$landuse" "$work/geopandas.geojson"
     bench "bare-loop" "$runs" "$bin/plan-check-bench-bareloop" "$urban" "$landuse"
+    # plan-check's release binary links jemalloc; the same loop with jemalloc preloaded shows how
+    # much of the difference is the allocator.
+    jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+    if [ -e "$jemalloc" ]; then
+        bench "bare-loop-jemalloc" "$runs" env LD_PRELOAD="$jemalloc" "$bin/plan-check-bench-bareloop" "$urban" "$landuse"
+    fi
 
     # PostGIS measures itself (one cluster for all its runs; the server's memory from /proc).
     echo "  postgis: starting a throwaway cluster" >&2
@@ -141,6 +148,7 @@ for count in "${counts[@]}"; do
             plan-check) label="plan-check (jobs $(nproc))" ;;
             plan-check-jobs1) label="plan-check --jobs 1" ;;
             bare-loop) label="bare loop (1 thread)" ;;
+            bare-loop-jemalloc) label="bare loop + jemalloc" ;;
         esac
         printf '| %-22s | %9.2f | %13d | %17.2fx | %17.2fx |\n' "$label" "$secs" "$((rss / 1024))" \
             "$(awk "BEGIN{print $secs / $base}")" "$(awk "BEGIN{print $rss / $base_rss}")"

@@ -63,7 +63,8 @@ public struct OverlayResult: Sendable {
     public var outcomes: [RuleOutcome]
     /// Rule-set and classification warnings, one line each with the rule file's line.
     public var warnings: [String]
-    /// Seconds per stage: "read", "check", "reproject", "overlay".
+    /// Seconds per stage: "read", "check", "reproject", "overlay", and "write" when the patches
+    /// were written during the run (`OverlayRunner.run(progress:writingPatchesTo:)`).
     public var timings: [(stage: String, seconds: Double)]
 
     public func layer(named name: String) -> OverlayLayer? { layers.first { $0.definition.name == name } }
@@ -80,6 +81,15 @@ public struct OverlayRunner: Sendable {
     public init(_ request: OverlayRequest) { self.request = request }
 
     public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil) async throws -> OverlayResult {
+        try await run(progress: progress, writingPatchesTo: nil)
+    }
+
+    /// Runs the overlay and, with `output`, writes the patches file while the overlay runs:
+    /// each worker encodes the patches it finds and the file is appended in order, so the bytes
+    /// are those `PatchWriter.write(_:)` would write afterwards. The file appears only when the
+    /// whole run succeeded (a failed run leaves whatever was at its path). The timings then
+    /// include "write": the part of the output left after the overlay (flush, sync, rename).
+    public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil, writingPatchesTo output: PatchWriter?) async throws -> OverlayResult {
         let ruleSet = try RuleSetLoader.load(path: request.rulesPath)
         try checkLayerOverrides(ruleSet)
         // The applicant's site is only there when given: without it, its rules are skipped.
@@ -98,10 +108,18 @@ public struct OverlayRunner: Sendable {
             let skipped = ruleSet.rules(involving: site).map(\.id)
             prepared.warnings.append("\(ruleSet.sourcePath): note: rules \(skipped.joined(separator: ", ")) read the applicant's site and are skipped (give --layer site=PATH to check a site)")
         }
+        // Opened after the layers are checked, so a run that stops on bad input never creates
+        // a temporary file.
+        let stream = try output?.open(workingCRS: prepared.workingCRS)
         var clock = Date()
-        let outcomes = try await evaluate(rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress)
+        let outcomes = try await evaluate(
+            rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: stream)
         prepared.timings.append(("overlay", Date().timeIntervalSince(clock)))
-        clock = Date()
+        if let stream {
+            clock = Date()
+            try stream.finish()
+            prepared.timings.append(("write", Date().timeIntervalSince(clock)))
+        }
         return OverlayResult(
             ruleSet: ruleSet, rulesSHA256: try FileHash.sha256(ofFile: request.rulesPath), workingCRS: prepared.workingCRS,
             layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, timings: prepared.timings)
@@ -208,6 +226,14 @@ public struct OverlayRunner: Sendable {
         _ rules: [ConflictRule], of ruleSet: RuleSet, layers: [OverlayLayer], workingCRS: CRSDescription,
         progress: (@Sendable (OverlayProgress) -> Void)? = nil
     ) async throws -> [RuleOutcome] {
+        try await evaluate(rules, of: ruleSet, layers: layers, workingCRS: workingCRS, progress: progress, writingTo: nil)
+    }
+
+    /// `evaluate`, appending each rule's patches to `stream` in order as they are found.
+    func evaluate(
+        _ rules: [ConflictRule], of ruleSet: RuleSet, layers: [OverlayLayer], workingCRS: CRSDescription,
+        progress: (@Sendable (OverlayProgress) -> Void)?, writingTo stream: PatchStream?
+    ) async throws -> [RuleOutcome] {
         var outcomes: [RuleOutcome] = []
         for rule in rules {
             let ruleIndex = ruleSet.rules.firstIndex(of: rule) ?? 0
@@ -218,7 +244,11 @@ public struct OverlayRunner: Sendable {
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
                 gridSize: grid > 0 ? grid : nil, workingCRS: workingCRS, jobs: request.jobs,
                 sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve)
-            outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress))
+            let streaming = stream.map { stream in
+                (encoder: stream.encoder(for: PatchLineage(rule: rule, layers: layers)),
+                 consume: { (encoded: EncodedPatches) throws in try stream.write(encoded) })
+            }
+            outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress, output: streaming))
         }
         return outcomes
     }

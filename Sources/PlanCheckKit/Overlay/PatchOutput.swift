@@ -22,31 +22,33 @@ public struct PatchWriter: Sendable {
     /// Writes every patch of `result`, in rule order then `a` then `b` order. Chunks of patches
     /// are encoded on `jobs` tasks and appended in order. The file appears only when complete
     /// (written to a temporary file, then renamed).
+    ///
+    /// `OverlayRunner.run(progress:writingPatchesTo:)` writes the same bytes while the overlay
+    /// runs; this is for a result already in hand.
     public func write(_ result: OverlayResult) async throws {
-        let crsName: String? = rfc7946 ? nil : Self.urn(for: result.workingCRS)
-        let decimals: Int? = rfc7946 ? 9 : nil
-        let writer = try GeoJSONWriter(path: path, name: "discrepancy_patches", crsName: crsName, coordinateDecimals: decimals)
-        let target: CRSDescription? = rfc7946 ? try CRSContext().crs(CRSContext.rfc7946Identifier) : nil
-        let working = result.workingCRS
+        let stream = try open(workingCRS: result.workingCRS)
         for outcome in result.outcomes {
             // Looked up once per rule: per-patch lookups copied the layer structs and made both
             // tasks fight over the same reference counts.
-            let lineage = PatchLineage(outcome: outcome, result: result)
+            let encoder = stream.encoder(for: PatchLineage(rule: outcome.rule, layers: result.layers))
             try await parallelChunksInOrder(outcome.patches, jobs: jobs, chunkSize: 256) { chunk in
-                let transformer = try target.map { try CRSContext().transformer(from: working, to: $0) }
-                let features = try chunk.map { patch in
-                    EncodableFeature(
-                        id: .string(patch.id),
-                        geometry: try transformer?.transform(patch.geometry) ?? patch.geometry,
-                        properties: lineage.properties(of: patch),
-                        groups: lineage.sourceAttributes(of: patch))
-                }
-                return (GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), features.count)
+                let transformer = try encoder.target.map { try CRSContext().transformer(from: encoder.workingCRS, to: $0) }
+                return try encoder.encode(chunk, transformer: transformer)
             } consume: { encoded in
-                try writer.writeEncoded(encoded.0, count: encoded.1)
+                try stream.write(encoded)
             }
         }
-        try writer.finish()
+        try stream.finish()
+    }
+
+    /// Starts the output file (a temporary file until `PatchStream.finish()`) for patches in
+    /// `workingCRS`.
+    func open(workingCRS: CRSDescription) throws -> PatchStream {
+        let crsName: String? = rfc7946 ? nil : Self.urn(for: workingCRS)
+        let decimals: Int? = rfc7946 ? 9 : nil
+        let writer = try GeoJSONWriter(path: path, name: "discrepancy_patches", crsName: crsName, coordinateDecimals: decimals)
+        let target: CRSDescription? = rfc7946 ? try CRSContext().crs(CRSContext.rfc7946Identifier) : nil
+        return PatchStream(writer: writer, workingCRS: workingCRS, target: target, decimals: decimals)
     }
 
     /// The 2008 GeoJSON CRS name for a CRS: `urn:ogc:def:crs:EPSG::4529`, or its identifier.
@@ -60,6 +62,70 @@ public struct PatchWriter: Sendable {
 
 }
 
+/// Patches encoded as GeoJSON Features, ready to append in order: the bytes and how many.
+struct EncodedPatches: Sendable {
+    var bytes: [UInt8] = []
+    var count = 0
+}
+
+/// Encodes a rule's patches as the Features of the output file: lineage properties, areas,
+/// source attributes, and the geometry (reprojected to WGS 84 for RFC 7946). A pure value, so
+/// the workers that find the patches can encode them at once.
+struct PatchEncoder: Sendable {
+    let lineage: PatchLineage
+    let workingCRS: CRSDescription
+    /// The CRS to reproject to (RFC 7946: OGC:CRS84), or nil to keep the working CRS.
+    let target: CRSDescription?
+    let decimals: Int?
+
+    /// The Features of `patches`, separated by `,\n` (see `GeoJSONWriter.encodeFeatures`).
+    /// `transformer` (working CRS → `target`) must be given when `target` is, and belongs to
+    /// the calling task.
+    func encode<Patches: Collection<DiscrepancyPatch>>(_ patches: Patches, transformer: Transformer?) throws -> EncodedPatches {
+        let features = try patches.map { patch in
+            EncodableFeature(
+                id: .string(patch.id),
+                geometry: try transformer?.transform(patch.geometry) ?? patch.geometry,
+                properties: lineage.properties(of: patch),
+                groups: lineage.sourceAttributes(of: patch))
+        }
+        return EncodedPatches(bytes: GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), count: features.count)
+    }
+}
+
+/// The output file of an overlay while it is being written: Features are appended in order as
+/// they are encoded; the file appears at its path only at `finish()` (dropped, the temporary
+/// file is removed). Stays on the task that opened it.
+final class PatchStream {
+    private let writer: GeoJSONWriter
+    let workingCRS: CRSDescription
+    let target: CRSDescription?
+    let decimals: Int?
+
+    init(writer: GeoJSONWriter, workingCRS: CRSDescription, target: CRSDescription?, decimals: Int?) {
+        self.writer = writer
+        self.workingCRS = workingCRS
+        self.target = target
+        self.decimals = decimals
+    }
+
+    /// The encoder for one rule's patches, in this file's CRS and precision.
+    func encoder(for lineage: PatchLineage) -> PatchEncoder {
+        PatchEncoder(lineage: lineage, workingCRS: workingCRS, target: target, decimals: decimals)
+    }
+
+    func write(_ encoded: EncodedPatches) throws {
+        try writer.writeEncoded(encoded.bytes, count: encoded.count)
+    }
+
+    /// Ends the collection, syncs the file and renames it onto its path.
+    func finish() throws {
+        try writer.finish()
+    }
+}
+
+@available(*, unavailable) extension PatchStream: Sendable {}
+
 /// What a rule's patches need from their source layers, resolved once per rule.
 struct PatchLineage: Sendable {
     let rule: ConflictRule
@@ -68,10 +134,10 @@ struct PatchLineage: Sendable {
     let aCodes: [String?]
     let bCodes: [String?]
 
-    init(outcome: RuleOutcome, result: OverlayResult) {
-        rule = outcome.rule
-        let a = result.layer(named: rule.a.layer)!
-        let b = result.layer(named: rule.b.layer)!
+    init(rule: ConflictRule, layers: [OverlayLayer]) {
+        self.rule = rule
+        let a = layers.first { $0.definition.name == rule.a.layer }!
+        let b = layers.first { $0.definition.name == rule.b.layer }!
         aFeatures = a.checked.features
         bFeatures = b.checked.features
         aCodes = a.codes

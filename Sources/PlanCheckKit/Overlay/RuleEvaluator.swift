@@ -82,34 +82,79 @@ struct RuleEvaluator: Sendable {
         var lowerDimension = 0
         var fastPath = 0
         var overlays = 0
+        /// The patches encoded for the output file, when the run streams one.
+        var encoded: EncodedPatches?
     }
 
-    func evaluate(a: RuleSide, b: RuleSide, progress: (@Sendable (OverlayProgress) -> Void)?) async throws -> RuleOutcome {
+    /// Evaluates the rule. With `output`, each chunk's patches are also encoded by the worker
+    /// that found them (`output.encoder`), and `output.consume` gets the encoded chunks on the
+    /// calling task, in chunk order, while the workers go on: the output file is written during
+    /// the overlay instead of after it.
+    func evaluate(
+        a: RuleSide, b: RuleSide, progress: (@Sendable (OverlayProgress) -> Void)?,
+        output: (encoder: PatchEncoder, consume: (EncodedPatches) throws -> Void)? = nil
+    ) async throws -> RuleOutcome {
         let started = Date()
         let chunkCount = (a.indices.count + chunkSize - 1) / chunkSize
         let workers = max(1, min(jobs, chunkCount))
         let done = Counter()
+        // Workers take the next chunk as they become free (chunk contents are fixed, so the
+        // results do not depend on which worker ran which chunk).
+        let nextChunk = Counter()
+        let workersDone = Counter()
         let evaluator = self
+        let encoder = output?.encoder
         var results = [ChunkResult?](repeating: nil, count: chunkCount)
-        try await withThrowingTaskGroup(of: [(Int, ChunkResult)].self) { group in
-            for first in 0..<workers {
+        let (finished, continuation) = AsyncStream<(Int, ChunkResult)>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<workers {
                 group.addTask {
-                    var worker = try Worker(evaluator: evaluator, b: b)
-                    var mine: [(Int, ChunkResult)] = []
-                    for chunk in stride(from: first, to: chunkCount, by: workers) {
-                        let range = chunk * evaluator.chunkSize..<min((chunk + 1) * evaluator.chunkSize, a.indices.count)
-                        mine.append((chunk, try worker.run(range, a: a)))
-                        let finished = done.add(range.count)
-                        progress?(OverlayProgress(
-                            ruleID: evaluator.rule.id, done: finished, total: a.indices.count,
-                            elapsedSeconds: Date().timeIntervalSince(started)))
+                    do {
+                        var worker = try Worker(evaluator: evaluator, b: b)
+                        while !Task.isCancelled {
+                            let chunk = nextChunk.add(1) - 1
+                            guard chunk < chunkCount else { break }
+                            let range = chunk * evaluator.chunkSize..<min((chunk + 1) * evaluator.chunkSize, a.indices.count)
+                            var result = try worker.run(range, a: a)
+                            if let encoder {
+                                result.encoded = try encoder.encode(result.patches, transformer: try worker.outputTransformer(for: encoder))
+                            }
+                            continuation.yield((chunk, result))
+                            let total = done.add(range.count)
+                            progress?(OverlayProgress(
+                                ruleID: evaluator.rule.id, done: total, total: a.indices.count,
+                                elapsedSeconds: Date().timeIntervalSince(started)))
+                            // Lets the calling task write what is ready (the workers would
+                            // otherwise hold every thread of the cooperative pool to the end).
+                            if encoder != nil { await Task.yield() }
+                        }
+                        if workersDone.add(1) == workers { continuation.finish() }
+                    } catch {
+                        continuation.finish()  // the loop below stops; waitForAll rethrows
+                        throw error
                     }
-                    return mine
                 }
             }
-            for try await finished in group {
-                for (chunk, result) in finished { results[chunk] = result }
+            var due = 0
+            do {
+                for await (chunk, result) in finished {
+                    results[chunk] = result
+                    while due < chunkCount, let ready = results[due] {
+                        if let encoded = ready.encoded { try output?.consume(encoded) }
+                        results[due]?.encoded = nil
+                        due += 1
+                    }
+                    if due == chunkCount { break }
+                }
+            } catch {
+                group.cancelAll()
+                throw error
             }
+            // The stream ended early only when a worker failed (or the run was cancelled): stop
+            // the others, and let waitForAll throw that worker's error.
+            if due < chunkCount { group.cancelAll() }
+            try await group.waitForAll()
+            if due < chunkCount { throw CancellationError() }
         }
         var outcome = RuleOutcome(
             rule: rule, patches: [], sliversDropped: 0, sliverArea: 0, lowerDimensionLeftovers: 0,
@@ -162,7 +207,8 @@ struct RuleEvaluator: Sendable {
         }
         let context = try GeometryContext()
         let union = try Geometry(level[0], context: context)
-        let calculator = try CRSContext().areaCalculator(for: workingCRS)
+        let lease = try CRSContextPool.shared.lease()
+        let calculator = try lease.context.areaCalculator(for: workingCRS)
         let ellipsoidal = try calculator.area(of: level[0])
         let planar = workingCRS.isGeographic
             ? ellipsoidal : try union.area() * (workingCRS.squareMetresPerSquareUnit ?? 1)
@@ -174,6 +220,10 @@ struct RuleEvaluator: Sendable {
         let b: RuleSide
         let context: GeometryContext
         let index: SpatialIndex
+        /// This worker's PROJ context, from the shared pool (a query answers many small sites: a
+        /// context made anew each time would cost more than the overlays).
+        let crsLease: CRSContextLease
+        var crsContext: CRSContext { crsLease.context }
         let areas: EllipsoidalAreaCalculator
         /// `b` geometries converted to GEOS on first use, by index.
         var bCache: [Geometry?]
@@ -199,8 +249,14 @@ struct RuleEvaluator: Sendable {
             sameLayer = evaluator.sameLayer
             context = try GeometryContext()
             index = try SpatialIndex(envelopes: b.envelopes, context: context)
-            areas = try CRSContext().areaCalculator(for: evaluator.workingCRS)
+            crsLease = try CRSContextPool.shared.lease()
+            areas = try crsLease.context.areaCalculator(for: evaluator.workingCRS)
             bCache = Array(repeating: nil, count: b.geometries.count)
+        }
+
+        /// The transformer the output needs (RFC 7946), made once in this worker's context.
+        func outputTransformer(for encoder: PatchEncoder) throws -> Transformer? {
+            try encoder.target.map { try crsContext.transformer(from: encoder.workingCRS, to: $0) }
         }
 
         mutating func bGeometry(_ k: Int) throws -> Geometry {
