@@ -210,6 +210,32 @@ struct AssessQueryTests {
         #expect(json.contains("\"outside_region\""))
     }
 
+    @Test func overlappingRegionsAreWarnedAbout() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plan-check-overlap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func square(_ id: String, _ x: Double, _ y: Double, _ size: Double) -> String {
+            "{\"type\":\"Feature\",\"properties\":{\"region_id\":\"\(id)\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[\(x),\(y)],[\(x + size),\(y)],[\(x + size),\(y + size)],[\(x),\(y + size)],[\(x),\(y)]]]}}"
+        }
+        func regions(_ features: [String], _ name: String) throws -> String {
+            let path = folder.appendingPathComponent(name).path
+            try "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::4529\"}},\"features\":[\(features.joined(separator: ","))]}"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let registry = folder.appendingPathComponent("registry.gpkg").path
+        let rules = Repo.path("SampleLayers/rules.yaml")
+        // Two regions of one run overlapping by 100 m x 400 m; one touching along an edge only.
+        let first = try regions([square("A", 41_482_500, 4_374_500, 500), square("B", 41_482_900, 4_374_500, 400),
+                                 square("C", 41_482_500, 4_375_000, 500)], "first.geojson")
+        let one = try await AssessRunner(AssessRequest(rulesPath: rules, regionsPath: first, registryPath: registry, jobs: 1)).run()
+        let overlaps = one.warnings.filter { $0.contains("overlaps") }
+        #expect(overlaps == ["\(first): warning: region A overlaps region B by 40000.0 m²; a site there gets the zones of both"])
+        // A later run's region overlapping a current region of the registry that it does not supersede.
+        let second = try regions([square("D", 41_483_200, 4_374_600, 200)], "second.geojson")
+        let two = try await AssessRunner(AssessRequest(rulesPath: rules, regionsPath: second, registryPath: registry, jobs: 1)).run()
+        #expect(two.warnings.filter { $0.contains("overlaps") } == ["\(second): warning: region D overlaps region B of the registry by 20000.0 m²; a site there gets the zones of both"])
+    }
+
     @Test func unknownProjectTypeIsAUsageError() async throws {
         let engine = try await QueryEngine.prepare(QueryRequest(registryPath: try await SampleRegistry.path.value, jobs: 1))
         await #expect {

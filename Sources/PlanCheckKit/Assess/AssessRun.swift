@@ -162,6 +162,7 @@ public struct AssessRunner: Sendable {
             let name = feature.attributes.first { $0.name == "name" }?.value.textValue
             regionInputs.append(RegionInput(id: regionIDs[index], name: name, featureID: feature.id, geometry: geometry))
         }
+        prepared.warnings += try overlapWarnings(regionInputs, minArea: ruleSet.minAreaM2, workingCRS: working)
         timings.append(("regions", Date().timeIntervalSince(clock)))
         clock = Date()
 
@@ -212,6 +213,37 @@ public struct AssessRunner: Sendable {
     }
 
     // MARK: Inputs
+
+    /// One warning per pair of regions that overlap by at least `minArea` m² (planar): regions of
+    /// this run with each other, and with current regions of the registry that this run does not
+    /// supersede. A site in such an overlap gets the zones of both regions.
+    func overlapWarnings(_ regions: [RegionInput], minArea: Double, workingCRS: CRSDescription) throws -> [String] {
+        let context = try GeometryContext()
+        let scale = workingCRS.squareMetresPerSquareUnit ?? 1
+        var others: [(id: String, geometry: GeometryValue, stored: Bool)] = regions.map { ($0.id, $0.geometry, false) }
+        if FileManager.default.fileExists(atPath: request.registryPath), let reader = try? RegistryReader(path: request.registryPath) {
+            let assessed = Set(regions.map(\.id))
+            for region in regions {
+                guard let envelope = region.geometry.envelope else { continue }
+                for stored in try reader.currentRegions(intersecting: envelope)
+                where !assessed.contains(stored.region.regionID) && !others.contains(where: { $0.id == stored.region.regionID }) {
+                    others.append((stored.region.regionID, stored.region.geometry, true))
+                }
+            }
+        }
+        var warnings: [String] = []
+        let geometries = try others.map { try Geometry($0.geometry, context: context) }
+        for i in regions.indices {
+            for j in others.indices where j > i || others[j].stored {
+                guard let a = others[i].geometry.envelope, let b = others[j].geometry.envelope, a.intersects(b) else { continue }
+                let area = try geometries[i].intersection(with: geometries[j]).area() * scale
+                guard area >= minArea else { continue }
+                let whose = others[j].stored ? "region \(others[j].id) of the registry" : "region \(others[j].id)"
+                warnings.append("\(request.regionsPath): warning: region \(others[i].id) overlaps \(whose) by \(String(format: "%.1f", area)) m²; a site there gets the zones of both")
+            }
+        }
+        return warnings
+    }
 
     /// The first valid day and, per validity in years, the last valid day.
     func validityDates() throws -> ValidityDates {
