@@ -17,15 +17,7 @@ struct Query: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The registry GeoPackage written by plan-check assess.")
-    var registry: String
-
-    @Option(help: "The rule set whose rules reading 'site' are checked (default: the rules stored with the latest run).",
-            completion: .file(extensions: ["yaml", "yml"]))
-    var rules: String?
-
-    @Option(name: .customLong("layer"), help: ArgumentHelp("A layer file (repeatable): for conformity rules, and compared with the assessment's inputs.", valueName: "NAME=PATH"))
-    var layers: [String] = []
+    @OptionGroup var source: RegistryOptions
 
     @Option(help: "The project type, checked against each item's exclusion list (负面清单).")
     var projectType: String?
@@ -36,9 +28,6 @@ struct Query: AsyncParsableCommand {
     @Option(help: "text or json (default: text on a terminal, json otherwise).")
     var format: Format?
 
-    @Option(help: "What to do with an invalid site polygon: repair, reject or fail.")
-    var invalid: InvalidFeaturePolicy = .repair
-
     @Flag(help: "Also print the rule set's and the plan layers' warnings (unmatched codes, datum shifts) on stderr.")
     var verbose = false
 
@@ -46,15 +35,13 @@ struct Query: AsyncParsableCommand {
     var site: String
 
     func validate() throws {
-        _ = try layerPaths(layers)
         if let at, CalendarDate(at) == nil { throw ValidationError("--at \(at): not a date (write YYYY-MM-DD)") }
     }
 
     func run() async throws {
         try await runReportingErrors {
-            let engine = try await QueryEngine.prepare(QueryRequest(
-                registryPath: registry, rulesPath: rules, layerPaths: try layerPaths(layers), policy: invalid))
-            // Warnings about the rule set and the plan layers are for planners; an applicant asks for them.
+            let engine = try await QueryEngine.prepare(try source.request())
+            // Warnings about the rule set and the plan layers are for planners: --verbose shows them.
             if verbose { for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") } }
             let options = QueryOptions(projectType: projectType, at: at.flatMap(CalendarDate.init) ?? CalendarDate(Date()))
             let answer = try await engine.answer(try QuerySite.read(path: site), options: options)

@@ -19,15 +19,7 @@ struct Serve: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The registry GeoPackage written by plan-check assess.")
-    var registry: String
-
-    @Option(help: "The rule set whose rules reading 'site' are checked (default: the rules stored with the latest run).",
-            completion: .file(extensions: ["yaml", "yml"]))
-    var rules: String?
-
-    @Option(name: .customLong("layer"), help: ArgumentHelp("A layer file (repeatable): for conformity rules, and compared with the assessment's inputs.", valueName: "NAME=PATH"))
-    var layers: [String] = []
+    @OptionGroup var source: RegistryOptions
 
     @Option(help: "The address to listen on (127.0.0.1: this machine only; 0.0.0.0 or :: for every interface).")
     var host = "127.0.0.1"
@@ -38,19 +30,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest request body accepted, in bytes (larger ones get 413).")
     var maxBodyBytes = 10 * 1024 * 1024
 
-    @Option(help: "What to do with an invalid site polygon: repair, reject or fail.")
-    var invalid: InvalidFeaturePolicy = .repair
-
     func validate() throws {
-        _ = try layerPaths(layers)
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): not a TCP port (0-65535)") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1 (got \(maxBodyBytes))") }
     }
 
     func run() async throws {
         try await runReportingErrors {
-            let engine = try await QueryEngine.prepare(QueryRequest(
-                registryPath: registry, rulesPath: rules, layerPaths: try layerPaths(layers), policy: invalid))
+            let engine = try await QueryEngine.prepare(try source.request())
             for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") }
             let server = PlanCheckServer(
                 engine: engine, configuration: ServeConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),
