@@ -106,16 +106,18 @@ let package = Package(
             name: "plan-check-bench-query", dependencies: ["PlanCheckKit", "PlanCheckBenchSupport"],
             path: "Tools/bench-query/Sources"),
 
+        // Independent checkers the tests run (GDAL's GeoPackage validator, ogrinfo), shared by them.
+        .target(name: "PlanCheckTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
-        .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel"], exclude: ["Fixtures"]),
-        .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel"]),
+        .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel", "PlanCheckTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
-        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers"]),
+        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanCheckTestSupport"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
-        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore"]),
+        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanCheckTestSupport"]),
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
         .testTarget(name: "PlanCheckServerTests", dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers"]),
     ],

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PlanCheckTestSupport
 import PlanRegistry
 import PlanStore
 
@@ -96,18 +97,11 @@ struct AssessQueryCommandTests {
 
     @Test func ogrinfoListsTheRegistryLayersWithTheirCounts() throws {
         let (_, registry) = try sampleRegistry()
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo"), "install gdal-bin (make test-deps)")
-        let (status, output) = try GDALCheck.run("/usr/bin/ogrinfo", ["-so", "-al", "-ro", registry])
-        #expect(status == 0, "\(output)")
-        var counts: [String: Int] = [:]
-        var layer = ""
-        for line in output.split(separator: "\n") {
-            if line.hasPrefix("Layer name: ") { layer = String(line.dropFirst(12)) }
-            if line.hasPrefix("Feature Count: ") { counts[layer] = Int(line.dropFirst(15)) }
-        }
         // 3 regions; 8 + 8 + 6 zones (R3, R1, R2); 4 items each; 2 runs; 4 inputs each.
-        #expect(counts == ["regions": 3, "zones": 22, "assessment_items": 12, "assessment_runs": 2,
-                           "assessment_inputs": 8, "registry_info": 2])
+        #expect(try GDAL.featureCounts(registry) == ["regions": 3, "zones": 22, "assessment_items": 12, "assessment_runs": 2,
+                                                     "assessment_inputs": 8, "registry_info": 2])
+        let (status, output) = try GDAL.summary(registry)
+        #expect(status == 0, "\(output)")
         #expect(output.contains("Geometry: Multi Polygon"))
         #expect(output.contains("EPSG\",4529") || output.contains("ID[\"EPSG\",4529]"), "\(output.prefix(2000))")
     }
@@ -204,7 +198,7 @@ struct AssessQueryCommandTests {
         #expect(try dump(registry) == before)
         let reader = try RegistryReader(path: registry)
         #expect(try reader.allRuns().count == 2)
-        let validation = try GDALCheck.validate(registry)
+        let validation = try GDAL.validate(registry)
         #expect(validation.status == 0, "\(validation.output)")
         // And the registry still takes a run.
         let again = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions",
@@ -242,31 +236,10 @@ struct AssessQueryCommandTests {
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)
         #expect(try RegistryReader(path: registry).allRuns().count == 3)
-        #expect(try GDALCheck.validate(registry).status == 0)
+        #expect(try GDAL.validate(registry).status == 0)
     }
 }
 
-/// GDAL's validator and the answer schema, run as separate programs.
-enum GDALCheck {
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    static func validate(_ path: String) throws -> (status: Int32, output: String) {
-        let validator = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
-        try #require(FileManager.default.fileExists(atPath: validator), "install python3-gdal (make test-deps)")
-        return try run("/usr/bin/python3", [validator, path])
-    }
-}
 
 /// Validates a JSON answer against Sources/PlanCheckKit/Query/query-answer.schema.json with
 /// Debian's python3-jsonschema (Draft 2020-12).
@@ -279,7 +252,7 @@ func validateAgainstSchema(_ path: String) throws -> (status: Int32, output: Str
         for e in errors: print(list(e.absolute_path), e.message)
         sys.exit(1 if errors else 0)
         """
-    let check = try GDALCheck.run("/usr/bin/python3", ["-c", "import jsonschema"])
+    let check = try ExternalTool.run("/usr/bin/python3", ["-c", "import jsonschema"])
     try #require(check.status == 0, "install python3-jsonschema (make test-deps)")
-    return try GDALCheck.run("/usr/bin/python3", ["-c", script, CLI.path("Sources/PlanCheckKit/Query/query-answer.schema.json"), path])
+    return try ExternalTool.run("/usr/bin/python3", ["-c", script, CLI.path("Sources/PlanCheckKit/Query/query-answer.schema.json"), path])
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PlanModel
+import PlanCheckTestSupport
 import PlanRegistry
 import PlanRules
 @testable import PlanCheckKit
@@ -181,18 +182,8 @@ struct AssessQueryTests {
 
     @Test func theRegistryIsAValidGeoPackageWithHistory() async throws {
         let path = try await SampleRegistry.path.value
-        let validator = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
-        try #require(FileManager.default.fileExists(atPath: validator), "install python3-gdal (make test-deps)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [validator, path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && output.isEmpty, "validate_gpkg.py: \(output)")
+        let (status, output) = try GDAL.validate(path)
+        #expect(status == 0 && output.isEmpty, "validate_gpkg.py: \(output)")
         let reader = try RegistryReader(path: path)
         #expect(try reader.allRuns().count == 2)
         #expect(try reader.latestRun()?.run.inputs.map(\.layer) == ["ecology", "hazard", "flood", "regions"])

@@ -1,46 +1,13 @@
 import Foundation
 import Testing
 import PlanModel
+import PlanCheckTestSupport
 import PlanStore
 @testable import PlanRegistry
 
 // The registry written with real SQLite and checked by independent readers: GDAL's GeoPackage
 // validator and ogrinfo (Debian's python3-gdal and gdal-bin), and SQLite itself.
 
-enum GDAL {
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    static func validate(_ path: String) throws -> (status: Int32, output: String) {
-        let validator = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
-        try #require(FileManager.default.fileExists(atPath: validator), "install python3-gdal (the Makefile's test-deps does)")
-        return try run("/usr/bin/python3", [validator, path])
-    }
-
-    /// Feature counts per layer as `ogrinfo -so -al` reports them.
-    static func featureCounts(_ path: String) throws -> [String: Int] {
-        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ogrinfo"), "install gdal-bin (the Makefile's test-deps does)")
-        let (status, output) = try run("/usr/bin/ogrinfo", ["-so", "-al", "-ro", path])
-        try #require(status == 0, "ogrinfo failed: \(output)")
-        var counts: [String: Int] = [:]
-        var layer: String?
-        for line in output.split(separator: "\n") {
-            if line.hasPrefix("Layer name: ") { layer = String(line.dropFirst("Layer name: ".count)) }
-            if line.hasPrefix("Feature Count: "), let layer { counts[layer] = Int(line.dropFirst("Feature Count: ".count)) }
-        }
-        return counts
-    }
-}
 
 func temporaryPath(_ name: String) throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plan-check-registry-\(UUID().uuidString)")
@@ -119,7 +86,7 @@ struct RegistryTests {
         let validation = try GDAL.validate(path)
         #expect(validation.status == 0, "validate_gpkg.py: \(validation.output)")
         #expect(validation.output.isEmpty, "validate_gpkg.py: \(validation.output)")
-        let counts = try GDAL.featureCounts(path)
+        let counts = try #require(try GDAL.featureCounts(path))
         #expect(counts["regions"] == 2)
         #expect(counts["zones"] == 6)
         #expect(counts["assessment_items"] == 4)
@@ -170,7 +137,7 @@ struct RegistryTests {
         #expect(counts.first { $0.table == "regions" }.map { [$0.all, $0.current] } == [3, 2])
         #expect(counts.first { $0.table == "zones" }.map { [$0.all, $0.current] } == [9, 6])
         #expect(try GDAL.validate(path).status == 0)
-        #expect(try GDAL.featureCounts(path)["regions"] == 3)
+        #expect(try GDAL.featureCounts(path)?["regions"] == 3)
     }
 
     @Test func aRunThatFailsLeavesTheRegistryExactlyAsItWas() throws {

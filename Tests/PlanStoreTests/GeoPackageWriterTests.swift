@@ -1,48 +1,12 @@
 import Foundation
 import Testing
 import PlanModel
+import PlanCheckTestSupport
 @testable import PlanStore
 
 // GeoPackageWriter checked against independent oracles: GDAL's validator and ogrinfo (GDAL
 // 3.6.2, Debian's gdal-bin and python3-gdal) and plan-check's own reader.
 
-/// GDAL's tools. Missing tools fail the test with how to install them; they never skip.
-enum GDALTools {
-    static let python = "/usr/bin/python3"
-    static let validator = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
-    static let ogrinfo = "/usr/bin/ogrinfo"
-
-    /// Runs a program, returning its exit status and its stdout and stderr together.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    /// GDAL's GeoPackage validator on `path`: (exit status, output); valid is (0, "").
-    static func validate(_ path: String) throws -> (status: Int32, output: String) {
-        let fm = FileManager.default
-        try #require(fm.isExecutableFile(atPath: python) && fm.fileExists(atPath: validator),
-                     "GDAL's GeoPackage validator is missing: install python3-gdal (apt-get install python3-gdal; the Makefile does)")
-        return try run(python, [validator, path])
-    }
-
-    /// `ogrinfo -so -al path`.
-    static func summary(_ path: String) throws -> String {
-        try #require(FileManager.default.isExecutableFile(atPath: ogrinfo),
-                     "ogrinfo is missing: install gdal-bin (apt-get install gdal-bin; the Makefile does)")
-        let result = try run(ogrinfo, ["-so", "-al", path])
-        #expect(result.status == 0, "ogrinfo failed: \(result.output)")
-        return result.output
-    }
-}
 
 /// EPSG:4529 as GDAL wrote it into the fixture parcels.gpkg.
 private func epsg4529Definition() throws -> String {
@@ -108,18 +72,20 @@ private func rowCount(_ database: Database, _ table: String) throws -> Int64? {
     writer.close()
     #expect(throws: StoreError.self) { try writer.database() }
 
-    let validation = try GDALTools.validate(path)
+    let validation = try GDAL.validate(path)
     #expect(validation.status == 0)
     #expect(validation.output == "")
 
-    let summary = try GDALTools.summary(path)
+    let summaryRun = try GDAL.summary(path)
+    #expect(summaryRun.status == 0, "ogrinfo failed: \(summaryRun.output)")
+    let summary = summaryRun.output
     #expect(summary.contains("Layer name: assessments"))
     #expect(summary.contains("Geometry: Multi Polygon"))
     #expect(summary.contains("Feature Count: 4"))
     #expect(summary.contains("Extent: (41500000.000000, 4400000.000000) - (41500700.000000, 4400100.000000)"))
     #expect(summary.contains("approved: Integer(Boolean)"))
     #expect(summary.contains("assessed_at: DateTime"))
-    let features = try GDALTools.run(GDALTools.ogrinfo, ["-al", "-q", path])
+    let features = try ExternalTool.run(GDAL.ogrinfo, ["-al", "-q", path])
     #expect(features.status == 0)
     #expect(features.output.contains("name (String) = 居住用地 北区"))
     #expect(features.output.contains("name (String) = 公园绿地（含湖）"))
@@ -267,7 +233,7 @@ private func rowCount(_ database: Database, _ table: String) throws -> Int64? {
         """) == [[.integer(1)]])
     #expect(try rowCount(database, "assessments") == 2)
 
-    let validation = try GDALTools.validate(path)
+    let validation = try GDAL.validate(path)
     #expect(validation.status == 0)
     #expect(validation.output == "")
 }
@@ -319,7 +285,7 @@ private struct AssessmentFailed: Error {}
     #expect(try rowCount(database, "assessments") == 1)
     writer.close()
 
-    let validation = try GDALTools.validate(path)
+    let validation = try GDAL.validate(path)
     #expect(validation.status == 0)
     #expect(validation.output == "")
     #expect(try GeoPackageFile(path: path).readLayer(named: "assessments").features.map(\.geometry) == [north])
@@ -356,7 +322,7 @@ private struct AssessmentFailed: Error {}
     first.close()
     second.close()
 
-    let validation = try GDALTools.validate(path)
+    let validation = try GDAL.validate(path)
     #expect(validation.status == 0)
     #expect(validation.output == "")
     #expect(try GeoPackageFile(path: path).readLayer(named: "assessments").features.map(\.geometry) == [north, twoParts])
