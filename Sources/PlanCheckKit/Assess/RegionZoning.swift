@@ -84,13 +84,8 @@ struct RegionZoning: Sendable {
 
         /// Planar and ellipsoidal area of a geometry's polygonal parts, with those parts.
         func area(of geometry: Geometry) throws -> (area: RegistryArea, polygons: [[[Position]]]) {
-            // Polygonal parts with rings only: GEOS can hand back POLYGON EMPTY members of a
-            // collection, which must not be stored as zones.
-            let polygons = try geometry.value().polygons.filter { !($0.first?.isEmpty ?? true) }
-            let value = GeometryValue.multiPolygon(polygons)
-            let ellipsoidal = try areas.area(of: value)
-            let planar = zoning.workingCRS.squareMetresPerSquareUnit.map { try? geometry.area() * $0 } ?? ellipsoidal
-            return (RegistryArea(planarM2: planar ?? ellipsoidal, ellipsoidalM2: ellipsoidal), polygons)
+            let measured = try PolygonalArea(crs: zoning.workingCRS, areas: areas).measure(geometry)
+            return (RegistryArea(planarM2: measured.planarM2, ellipsoidalM2: measured.ellipsoidalM2), measured.polygons)
         }
 
         mutating func zones(of region: Geometry, regionID: String, plan: ItemPlan) throws -> [RegistryZone] {

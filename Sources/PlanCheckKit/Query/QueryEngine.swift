@@ -372,10 +372,8 @@ public struct QueryEngine: Sendable {
         let areas: EllipsoidalAreaCalculator
 
         func area(_ geometry: Geometry) throws -> QueryAnswer.Area {
-            let polygons = try geometry.value().polygons
-            let ellipsoidal = try areas.area(of: .multiPolygon(polygons))
-            let planar = try crs.squareMetresPerSquareUnit.map { try geometry.area() * $0 } ?? ellipsoidal
-            return QueryAnswer.Area(planar: planar, ellipsoidal: ellipsoidal)
+            let measured = try PolygonalArea(crs: crs, areas: areas).measure(geometry)
+            return QueryAnswer.Area(planar: measured.planarM2, ellipsoidal: measured.ellipsoidalM2)
         }
     }
 
