@@ -83,8 +83,12 @@ struct Overlay: AsyncParsableCommand {
             if !quiet { print(statistics.text(), terminator: "") }
             for warning in result.warnings where quiet { StandardError.write("plan-check: \(warning)\n") }
             let worst = result.outcomes.filter { !$0.patches.isEmpty }.map(\.rule.severity).max()
-            if let failOn, let worst, worst >= failOn { return .findings }
-            return .success
+            let status: ExitStatus = if let failOn, let worst, worst >= failOn { .findings } else { .success }
+            // Everything is written: end the process here rather than free the run's patches
+            // and layers object by object (0.2-0.3 s at 100 000 parcels), which the system
+            // does at once.
+            fflush(nil)
+            Foundation.exit(status.rawValue)
         }
     }
 }

@@ -44,18 +44,44 @@ public struct PrefixedAttributes: Sendable {
     }
 }
 
-/// A feature to encode: its own properties first, then each group of prefixed attributes.
+/// Members of a JSON object encoded once, for the parts of many features' properties that
+/// repeat (a rule's lineage, a source feature's attributes): `"name":value` pairs joined by `,`,
+/// without braces. Spliced in with `EncodableFeature.Part.encoded`, they give the same bytes as
+/// the attributes themselves would.
+public struct EncodedMembers: Sendable {
+    public let bytes: [UInt8]
+
+    /// `attributes` in their order, each name written after `prefix` (e.g. `a.` + `DLBM`).
+    public init(_ attributes: [Attribute], prefix: String = "") {
+        var text = JSONText()
+        var first = true
+        text.appendMembers(attributes, prefix: prefix, first: &first)
+        bytes = text.bytes
+    }
+}
+
+/// A feature to encode: its properties are the members of its parts, in order.
 public struct EncodableFeature: Sendable {
+    /// A run of members of the properties object.
+    public enum Part: Sendable {
+        case members([Attribute])
+        case prefixed(PrefixedAttributes)
+        case encoded(EncodedMembers)
+    }
+
     public var id: FeatureID?
     public var geometry: GeometryValue?
-    public var properties: [Attribute]
-    public var groups: [PrefixedAttributes]
+    public var parts: [Part]
 
+    /// A feature with its own properties first, then each group of prefixed attributes.
     public init(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute], groups: [PrefixedAttributes] = []) {
+        self.init(id: id, geometry: geometry, parts: [.members(properties)] + groups.map(Part.prefixed))
+    }
+
+    public init(id: FeatureID?, geometry: GeometryValue?, parts: [Part]) {
         self.id = id
         self.geometry = geometry
-        self.properties = properties
-        self.groups = groups
+        self.parts = parts
     }
 }
 
@@ -153,9 +179,7 @@ public final class GeoJSONWriter {
         out.bytes.reserveCapacity(features.count * 512)
         for (n, feature) in features.enumerated() {
             if n > 0 { out.append(",\n") }
-            out.appendFeature(
-                id: feature.id, geometry: feature.geometry, properties: feature.properties,
-                groups: feature.groups, decimals: coordinateDecimals)
+            out.appendFeature(id: feature.id, geometry: feature.geometry, parts: feature.parts, decimals: coordinateDecimals)
         }
         return out.bytes
     }
@@ -309,8 +333,19 @@ extension JSONText {
     }
 
     /// `{"type":"Feature","id":...,"properties":{...},"geometry":{...}}`.
-    mutating func appendFeature(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute],
-                                groups: [PrefixedAttributes] = [], decimals: Int?) {
+    mutating func appendFeature(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute], decimals: Int?) {
+        appendFeature(id: id, geometry: geometry, decimals: decimals) { $0.appendObject(properties) }
+    }
+
+    mutating func appendFeature(id: FeatureID?, geometry: GeometryValue?, parts: [EncodableFeature.Part], decimals: Int?) {
+        appendFeature(id: id, geometry: geometry, decimals: decimals) { $0.appendObject(parts: parts) }
+    }
+
+    /// `{"type":"Feature","id":…,"properties":…,"geometry":…}` with the properties object written
+    /// by `properties`.
+    @inline(__always) private mutating func appendFeature(
+        id: FeatureID?, geometry: GeometryValue?, decimals: Int?, properties: (inout JSONText) -> Void
+    ) {
         append("{\"type\":\"Feature\"")
         switch id {
         case .int(let i)?:
@@ -323,7 +358,7 @@ extension JSONText {
             break
         }
         append(",\"properties\":")
-        appendObject(properties, groups: groups)
+        properties(&self)
         append(",\"geometry\":")
         if let geometry { appendGeometry(geometry, decimals: decimals) } else { append("null") }
         append("}")

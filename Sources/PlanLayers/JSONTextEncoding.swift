@@ -332,26 +332,43 @@ struct JSONText {
     }
 
     /// An object with `members` in their order.
-    mutating func appendObject(_ members: [Attribute], groups: [PrefixedAttributes] = []) {
+    mutating func appendObject(_ members: [Attribute]) {
         bytes.append(UInt8(ascii: "{"))
         var first = true
-        for member in members {
-            if !first { bytes.append(UInt8(ascii: ",")) }
-            first = false
-            appendString(member.name)
-            bytes.append(UInt8(ascii: ":"))
-            appendValue(member.value)
-        }
-        for group in groups {
-            for member in group.attributes {
+        appendMembers(members, prefix: "", first: &first)
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// An object whose members are those of `parts`, in order.
+    mutating func appendObject(parts: [EncodableFeature.Part]) {
+        bytes.append(UInt8(ascii: "{"))
+        var first = true
+        for part in parts {
+            switch part {
+            case .members(let members):
+                appendMembers(members, prefix: "", first: &first)
+            case .prefixed(let group):
+                appendMembers(group.attributes, prefix: group.prefix, first: &first)
+            case .encoded(let encoded):
+                guard !encoded.bytes.isEmpty else { continue }
                 if !first { bytes.append(UInt8(ascii: ",")) }
                 first = false
-                appendString(prefix: group.prefix, member.name)
-                bytes.append(UInt8(ascii: ":"))
-                appendValue(member.value)
+                bytes.append(contentsOf: encoded.bytes)
             }
         }
         bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// `"name":value` for each member (names after `prefix`), a `,` before each but the very
+    /// first member of the object (`first` tracks that across calls).
+    mutating func appendMembers(_ members: [Attribute], prefix: String, first: inout Bool) {
+        for member in members {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            if prefix.isEmpty { appendString(member.name) } else { appendString(prefix: prefix, member.name) }
+            bytes.append(UInt8(ascii: ":"))
+            appendValue(member.value)
+        }
     }
 
     private mutating func appendBase64(_ data: [UInt8]) {

@@ -81,13 +81,36 @@ struct PatchEncoder: Sendable {
     /// The Features of `patches`, separated by `,\n` (see `GeoJSONWriter.encodeFeatures`).
     /// `transformer` (working CRS → `target`) must be given when `target` is, and belongs to
     /// the calling task.
+    ///
+    /// The properties that repeat are encoded once: the rule's lineage for the whole call, each
+    /// source feature's lineage and attributes once per call (a feature is in several patches;
+    /// the patches of one `a` feature come together). The bytes are the same as encoding every
+    /// property of every patch.
     func encode<Patches: Collection<DiscrepancyPatch>>(_ patches: Patches, transformer: Transformer?) throws -> EncodedPatches {
+        var aParts: (index: Int, lineage: EncodedMembers, attributes: EncodedMembers)?
+        var bParts: [Int: (lineage: EncodedMembers, attributes: EncodedMembers)] = [:]
+        let noB = lineage.bLineage(nil)
         let features = try patches.map { patch in
-            EncodableFeature(
-                id: .string(patch.id),
-                geometry: try transformer?.transform(patch.geometry) ?? patch.geometry,
-                properties: lineage.properties(of: patch),
-                groups: lineage.sourceAttributes(of: patch))
+            if aParts?.index != patch.aIndex {
+                aParts = (patch.aIndex, lineage.aLineage(patch.aIndex), lineage.aAttributes(patch.aIndex))
+            }
+            var parts: [EncodableFeature.Part] = [
+                .encoded(lineage.ruleLineage), .encoded(aParts!.lineage),
+            ]
+            var bAttributes: EncodedMembers?
+            if let k = patch.bIndex {
+                let b = bParts[k] ?? (lineage.bLineage(k), lineage.bAttributes(k))
+                bParts[k] = b
+                parts.append(.encoded(b.lineage))
+                bAttributes = b.attributes
+            } else {
+                parts.append(.encoded(noB))
+            }
+            parts.append(.members(lineage.areas(of: patch)))
+            parts.append(.encoded(aParts!.attributes))
+            if let bAttributes { parts.append(.encoded(bAttributes)) }
+            return EncodableFeature(
+                id: .string(patch.id), geometry: try transformer?.transform(patch.geometry) ?? patch.geometry, parts: parts)
         }
         return EncodedPatches(bytes: GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), count: features.count)
     }
@@ -126,13 +149,18 @@ final class PatchStream {
 
 @available(*, unavailable) extension PatchStream: Sendable {}
 
-/// What a rule's patches need from their source layers, resolved once per rule.
+/// What a rule's patches need from their source layers, resolved once per rule, and their
+/// properties: `rule`, `title`, `severity`, `relation`, `a_layer`, `a_fid`, `a_class`, `a_code`,
+/// `b_layer`, `b_fid`, `b_class`, `b_code`, `area_m2`, `area_ellipsoidal_m2`, `area_ha`, `area_mu`,
+/// then the source attributes of both features under `a.` and `b.` prefixes.
 struct PatchLineage: Sendable {
     let rule: ConflictRule
     let aFeatures: [CheckedFeature]
     let bFeatures: [CheckedFeature]
     let aCodes: [String?]
     let bCodes: [String?]
+    /// `rule` … `a_layer`, the same for every patch of the rule.
+    let ruleLineage: EncodedMembers
 
     init(rule: ConflictRule, layers: [OverlayLayer]) {
         self.rule = rule
@@ -142,45 +170,58 @@ struct PatchLineage: Sendable {
         bFeatures = b.checked.features
         aCodes = a.codes
         bCodes = b.codes
-    }
-
-    /// The source attributes of both features, under `a.` and `b.` prefixes.
-    func sourceAttributes(of patch: DiscrepancyPatch) -> [PrefixedAttributes] {
-        var groups = [PrefixedAttributes(prefix: "a.", attributes: aFeatures[patch.aIndex].attributes)]
-        if let k = patch.bIndex {
-            groups.append(PrefixedAttributes(prefix: "b.", attributes: bFeatures[k].attributes))
-        }
-        return groups
-    }
-
-    /// The properties of a patch: rule, lineage and areas (the source attributes follow, see
-    /// `sourceAttributes`).
-    func properties(of patch: DiscrepancyPatch) -> [Attribute] {
-        func fid(_ id: FeatureID?) -> AttributeValue {
-            switch id {
-            case .int(let i)?: .integer(i)
-            case .string(let s)?: .string(s)
-            case nil: .null
-            }
-        }
-        func text(_ s: String?) -> AttributeValue { s.map(AttributeValue.string) ?? .null }
-        return [
+        ruleLineage = EncodedMembers([
             Attribute("rule", .string(rule.id)),
             Attribute("title", .string(rule.title ?? rule.id)),
             Attribute("severity", .string(rule.severity.rawValue)),
             Attribute("relation", .string(rule.relation.rawValue)),
             Attribute("a_layer", .string(rule.a.layer)),
-            Attribute("a_fid", fid(aFeatures[patch.aIndex].id)),
+        ])
+    }
+
+    /// `a_fid`, `a_class`, `a_code` of the `a` feature at `index` (of its layer's features).
+    func aLineage(_ index: Int) -> EncodedMembers {
+        EncodedMembers([
+            Attribute("a_fid", Self.fid(aFeatures[index].id)),
             Attribute("a_class", .string(rule.a.className ?? "all")),
-            Attribute("a_code", text(aCodes[patch.aIndex])),
+            Attribute("a_code", Self.text(aCodes[index])),
+        ])
+    }
+
+    /// `b_layer`, `b_fid`, `b_class`, `b_code` of the `b` feature at `index`; with nil (an
+    /// `outside` patch) the fid and code are null.
+    func bLineage(_ index: Int?) -> EncodedMembers {
+        EncodedMembers([
             Attribute("b_layer", .string(rule.b.layer)),
-            Attribute("b_fid", fid(patch.bIndex.map { bFeatures[$0].id })),
+            Attribute("b_fid", Self.fid(index.map { bFeatures[$0].id })),
             Attribute("b_class", .string(rule.b.className ?? "all")),
-            Attribute("b_code", text(patch.bIndex.flatMap { bCodes[$0] })),
+            Attribute("b_code", Self.text(index.flatMap { bCodes[$0] })),
+        ])
+    }
+
+    /// The source attributes of the `a` feature at `index`, under `a.`.
+    func aAttributes(_ index: Int) -> EncodedMembers { EncodedMembers(aFeatures[index].attributes, prefix: "a.") }
+
+    /// The source attributes of the `b` feature at `index`, under `b.`.
+    func bAttributes(_ index: Int) -> EncodedMembers { EncodedMembers(bFeatures[index].attributes, prefix: "b.") }
+
+    /// `area_m2` (planar; ellipsoidal in a geographic CRS), `area_ellipsoidal_m2`, `area_ha`, `area_mu`.
+    func areas(of patch: DiscrepancyPatch) -> [Attribute] {
+        [
             Attribute("area_m2", .double(patch.area)),
             Attribute("area_ellipsoidal_m2", .double(patch.ellipsoidalArea)),
             Attribute("area_ha", .double(AreaUnit.hectares(patch.area))),
             Attribute("area_mu", .double(AreaUnit.mu(patch.area))),
         ]
     }
+
+    private static func fid(_ id: FeatureID?) -> AttributeValue {
+        switch id {
+        case .int(let i)?: .integer(i)
+        case .string(let s)?: .string(s)
+        case nil: .null
+        }
+    }
+
+    private static func text(_ s: String?) -> AttributeValue { s.map(AttributeValue.string) ?? .null }
 }
