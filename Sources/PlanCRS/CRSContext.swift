@@ -175,6 +175,17 @@ public final class CRSContext {
         try areaCalculator(for: crs).area(of: geometry)
     }
 
+    /// The projection of a projected CRS as a classic PROJ object (from its PROJ string, without
+    /// `+type=crs`), whose forward step takes longitude and latitude in radians: what
+    /// `proj_factors` reads scale factors from. nil when the CRS has no PROJ string.
+    func projectionForFactors(of crs: CRSDescription) -> NativeObject? {
+        guard !crs.isGeographic, let object = try? nativeCRS(crs),
+              let text = proj_as_proj_string(native.pointer, object.pointer, PJ_PROJ_5, nil).map({ String(cString: $0) })
+        else { return nil }
+        let projection = text.split(separator: " ").filter { $0 != "+type=crs" }.joined(separator: " ")
+        return native.objectIfPossible { proj_create($0, projection) }
+    }
+
     // MARK: Internals
 
     /// The PROJ object for a description, recreated from its definition once per context.

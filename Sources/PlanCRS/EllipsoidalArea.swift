@@ -10,6 +10,11 @@ import PlanModel
 /// Xian 1980 zone, IAG 1975; for Beijing 1954, Krassowsky 1940. Edges are geodesics between the
 /// given vertices; densify long edges first if they stand for other curves.
 ///
+/// In a projected CRS in metres, a polygon of at least 1 000 m² and at most 1 km across is
+/// measured faster, from the projection's areal scale integrated over it (`ArealScaleModel`),
+/// which agrees with the geodesic polygon area within 10⁻⁷ of the area plus the geodesic area's
+/// own rounding (tested); `geodesicArea(of:)` always measures edge by edge.
+///
 /// Made by `CRSContext.areaCalculator(for:)` and cached there; it belongs to that context.
 public final class EllipsoidalAreaCalculator {
     /// The CRS the geometries' positions are in.
@@ -25,6 +30,8 @@ public final class EllipsoidalAreaCalculator {
     private var lats: [Double] = []
     /// `S12` of edges measured recently (see `edgeArea`): neighbouring patches share most edges.
     let edges = EdgeAreaCache()
+    /// The areal scale of a projected CRS in metres, for polygons of moderate size (nil otherwise).
+    let scaleModel: ArealScaleModel?
 
     init(crs: CRSDescription, context: CRSContext) throws {
         let operation = "prepare ellipsoidal area in \(crs)"
@@ -42,6 +49,10 @@ public final class EllipsoidalAreaCalculator {
         self.ellipsoid = ellipsoid
         toGeographic = try context.transformer(from: crs, to: geographicCRS)
         geod_init(&geodesic, ellipsoid.semiMajorAxis, ellipsoid.flattening)
+        let transformer = toGeographic
+        scaleModel = context.projectionForFactors(of: crs).flatMap {
+            ArealScaleModel(projection: $0, crs: crs, toGeographic: transformer)
+        }
     }
 
     /// Ellipsoidal area of `geometry` (positions in `crs`), in m².
@@ -49,14 +60,38 @@ public final class EllipsoidalAreaCalculator {
     /// A polygon's area is |exterior| − Σ|holes| (so ring orientation does not matter); a
     /// multipolygon's or collection's is the sum over its polygons; points and lines have 0.
     /// Invalid polygons are not repaired: holes larger than their exterior give a negative area.
+    ///
+    /// Each polygon is measured as a geodesic polygon (`geodesicArea(of:)`), except in a projected
+    /// CRS in metres a polygon of at least 1 000 m² and at most 1 km across, whose area comes from
+    /// the projection's areal scale (`ArealScaleModel`): within 10⁻⁷ of the geodesic area (plus
+    /// that area's own rounding), at a small part of its cost.
     /// - Throws: `CRSError` `.nonFiniteResult` when a position cannot be transformed.
     public func area(of geometry: GeometryValue) throws -> Double {
         var total = 0.0
         for polygon in geometry.polygons {
-            for (index, ring) in polygon.enumerated() {
-                let ringArea = abs(try geodesicArea(ofRing: ring))
-                total += index == 0 ? ringArea : -ringArea
+            if let modelled = scaleModel?.ellipsoidalArea(of: polygon) {
+                total += modelled
+            } else {
+                total += try geodesicArea(ofPolygon: polygon)
             }
+        }
+        return total
+    }
+
+    /// Ellipsoidal area of `geometry` as geodesic polygons (`geod_polygonarea` of each ring), in
+    /// m², whatever the polygons' size: |exterior| − Σ|holes| per polygon, summed.
+    /// - Throws: `CRSError` `.nonFiniteResult` when a position cannot be transformed.
+    public func geodesicArea(of geometry: GeometryValue) throws -> Double {
+        var total = 0.0
+        for polygon in geometry.polygons { total += try geodesicArea(ofPolygon: polygon) }
+        return total
+    }
+
+    private func geodesicArea(ofPolygon polygon: [PositionList]) throws -> Double {
+        var total = 0.0
+        for (index, ring) in polygon.enumerated() {
+            let ringArea = abs(try geodesicArea(ofRing: ring))
+            total += index == 0 ? ringArea : -ringArea
         }
         return total
     }
