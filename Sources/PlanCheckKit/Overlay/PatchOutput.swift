@@ -91,12 +91,14 @@ struct PatchEncoder: Sendable {
         var bParts: [Int: (lineage: EncodedMembers, attributes: EncodedMembers)] = [:]
         let noB = lineage.bLineage(nil)
         let features = try patches.map { patch in
-            if aParts?.index != patch.aIndex {
-                aParts = (patch.aIndex, lineage.aLineage(patch.aIndex), lineage.aAttributes(patch.aIndex))
+            let a: (index: Int, lineage: EncodedMembers, attributes: EncodedMembers)
+            if let last = aParts, last.index == patch.aIndex {
+                a = last
+            } else {
+                a = (patch.aIndex, lineage.aLineage(patch.aIndex), lineage.aAttributes(patch.aIndex))
+                aParts = a
             }
-            var parts: [EncodableFeature.Part] = [
-                .encoded(lineage.ruleLineage), .encoded(aParts!.lineage),
-            ]
+            var parts: [EncodableFeature.Part] = [.encoded(lineage.ruleLineage), .encoded(a.lineage)]
             var bAttributes: EncodedMembers?
             if let k = patch.bIndex {
                 let b = bParts[k] ?? (lineage.bLineage(k), lineage.bAttributes(k))
@@ -107,7 +109,7 @@ struct PatchEncoder: Sendable {
                 parts.append(.encoded(noB))
             }
             parts.append(.members(lineage.areas(of: patch)))
-            parts.append(.encoded(aParts!.attributes))
+            parts.append(.encoded(a.attributes))
             if let bAttributes { parts.append(.encoded(bAttributes)) }
             return EncodableFeature(
                 id: .string(patch.id), geometry: try transformer?.transform(patch.geometry) ?? patch.geometry, parts: parts)
