@@ -321,4 +321,31 @@ struct GeoJSONWriterTests {
                                     operation: .write, code: ENOSPC)
         #expect(error.description == "out/patches.geojson: cannot write: No space left on device")
     }
+
+    /// Properties spliced in as pre-encoded members must give the bytes the attributes give:
+    /// commas between parts, none around empty parts, prefixes, escaping, every value type.
+    @Test func encodedMembersGiveTheSameBytesAsTheAttributes() throws {
+        let lineage = [Attribute("rule", .string("C1")), Attribute("title", .string("城规建设占用\"农田\"\n"))]
+        let source = [Attribute("DLBM", .string("0111")), Attribute("BSM", .integer(4_100_000_001)),
+                      Attribute("AREA", .double(1.5)), Attribute("NOTE", .null), Attribute("OK", .bool(true)),
+                      Attribute("TAGS", .array([.integer(1), .string("a")]))]
+        let areas = [Attribute("area_m2", .double(28_862.791789276096))]
+        let geometry = GeometryValue.polygon([[Position(0, 0), Position(1, 0), Position(1, 1), Position(0, 0)]])
+        for (first, second) in [(source, source), ([], source), (source, []), ([], [])] {
+            let plain = EncodableFeature(
+                id: .string("C1:U010:11"), geometry: geometry, properties: lineage + areas,
+                groups: [PrefixedAttributes(prefix: "a.", attributes: first), PrefixedAttributes(prefix: "b.", attributes: second)])
+            let spliced = EncodableFeature(
+                id: .string("C1:U010:11"), geometry: geometry,
+                parts: [.encoded(EncodedMembers(lineage)), .members(areas), .encoded(EncodedMembers([])),
+                        .encoded(EncodedMembers(first, prefix: "a.")), .encoded(EncodedMembers(second, prefix: "b."))])
+            let expected = GeoJSONWriter.encodeFeatures([plain])
+            #expect(GeoJSONWriter.encodeFeatures([spliced]) == expected)
+            // And the text is valid JSON with the members in order.
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(expected)) as? [String: Any])
+            let properties = try #require(object["properties"] as? [String: Any])
+            #expect(properties.count == 3 + first.count + second.count)
+            #expect(properties["title"] as? String == "城规建设占用\"农田\"\n")
+        }
+    }
 }
