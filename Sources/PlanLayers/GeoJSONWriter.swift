@@ -65,7 +65,6 @@ public struct EncodableFeature: Sendable {
     /// A run of members of the properties object.
     public enum Part: Sendable {
         case members([Attribute])
-        case prefixed(PrefixedAttributes)
         case encoded(EncodedMembers)
     }
 
@@ -75,7 +74,9 @@ public struct EncodableFeature: Sendable {
 
     /// A feature with its own properties first, then each group of prefixed attributes.
     public init(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute], groups: [PrefixedAttributes] = []) {
-        self.init(id: id, geometry: geometry, parts: [.members(properties)] + groups.map(Part.prefixed))
+        self.init(id: id, geometry: geometry, parts: [.members(properties)] + groups.map {
+            .encoded(EncodedMembers($0.attributes, prefix: $0.prefix))
+        })
     }
 
     public init(id: FeatureID?, geometry: GeometryValue?, parts: [Part]) {

@@ -347,8 +347,6 @@ struct JSONText {
             switch part {
             case .members(let members):
                 appendMembers(members, prefix: "", first: &first)
-            case .prefixed(let group):
-                appendMembers(group.attributes, prefix: group.prefix, first: &first)
             case .encoded(let encoded):
                 guard !encoded.bytes.isEmpty else { continue }
                 if !first { bytes.append(UInt8(ascii: ",")) }
