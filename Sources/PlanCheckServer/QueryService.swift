@@ -252,10 +252,7 @@ public struct QueryService: Sendable {
 
     /// Encoded as the query answer is: snake_case keys, sorted, pretty, a final newline.
     static func json(_ status: Int, _ value: some Encodable) -> ServiceResponse {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"exit_status":70,"message":"cannot encode the response"}}"#.utf8)
+        let data = (try? ReportJSON.encoder().encode(value)) ?? Data(#"{"error":{"exit_status":70,"message":"cannot encode the response"}}"#.utf8)
         return ServiceResponse(status: status, body: Array(data) + [0x0A])
     }
 

@@ -121,10 +121,7 @@ public struct OverlaySummary: Sendable, Codable {
 
     /// JSON with snake_case keys, sorted, pretty-printed.
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try ReportJSON.text(self)
     }
 
     /// The table a planner reads on the terminal.

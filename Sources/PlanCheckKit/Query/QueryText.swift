@@ -5,10 +5,7 @@ extension QueryAnswer {
     /// The answer as JSON (snake_case keys, sorted, indented), the layout of
     /// `query-answer.schema.json`.
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try ReportJSON.text(self)
     }
 
     /// Reads an answer back from its JSON.
