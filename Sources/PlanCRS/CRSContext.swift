@@ -135,6 +135,20 @@ public final class CRSContext {
         return description
     }
 
+    /// Where the CRS may be used, as its authority states it (`proj_get_area_of_use`): a box in
+    /// degrees of longitude and latitude and the area's name, e.g. "China - onshore between
+    /// 121°30'E and 124°30'E." for EPSG:4529. nil when PROJ knows none (a CRS from bare WKT).
+    public func areaOfUse(of crs: CRSDescription) -> AreaOfUse? {
+        guard let object = try? nativeCRS(crs) else { return nil }
+        var west = 0.0, south = 0.0, east = 0.0, north = 0.0
+        var name: UnsafePointer<CChar>?
+        native.clearMessages()
+        defer { native.clearMessages() }
+        guard proj_get_area_of_use(native.pointer, object.pointer, &west, &south, &east, &north, &name) != 0,
+              west > -1000, south > -1000, east > -1000, north > -1000 else { return nil }
+        return AreaOfUse(west: west, south: south, east: east, north: north, name: name.map { String(cString: $0) } ?? "")
+    }
+
     // MARK: Transformers and areas
 
     /// The transformer from `source` to `target`, made on first use and cached in this context

@@ -12,8 +12,14 @@ public final class CRSContextPool: Sendable {
     public static let shared = CRSContextPool()
 
     private let idle = Mutex<[PooledContext]>([])
+    /// Contexts kept for later callers; a burst of callers makes more, and they are destroyed as
+    /// the burst ends (each holds a connection to PROJ's database and its caches).
+    public let maxIdle: Int
 
-    public init() {}
+    /// `maxIdle` defaults to 16: an overlay's workers on a workstation, a service's answers.
+    public init(maxIdle: Int = 16) {
+        self.maxIdle = max(1, maxIdle)
+    }
 
     /// A context of the caller's own until the lease is released. Throws `CRSError` when PROJ
     /// cannot create a context.
@@ -25,8 +31,11 @@ public final class CRSContextPool: Sendable {
     }
 
     fileprivate func giveBack(_ context: CRSContext) {
-        let pooled = PooledContext(context: context)
-        idle.withLock { $0.append(pooled) }
+        var surplus: PooledContext? = PooledContext(context: context)
+        idle.withLock { pool in
+            if pool.count < maxIdle, let kept = surplus.take() { pool.append(kept) }
+        }
+        _ = surplus  // destroyed here, outside the lock
     }
 
     /// Contexts waiting in the pool (for tests).

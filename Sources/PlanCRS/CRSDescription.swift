@@ -105,3 +105,44 @@ public struct Ellipsoid: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(name) (a = \(semiMajorAxis) m, 1/f = \(inverseFlattening))" }
 }
+
+/// Where a CRS may be used: a box in degrees (longitude, latitude; `west > east` when it crosses
+/// the antimeridian) and the authority's name for the area.
+public struct AreaOfUse: Sendable, Hashable, CustomStringConvertible {
+    public var west: Double
+    public var south: Double
+    public var east: Double
+    public var north: Double
+    /// E.g. "China - onshore between 121°30'E and 124°30'E."
+    public var name: String
+
+    public init(west: Double, south: Double, east: Double, north: Double, name: String) {
+        self.west = west
+        self.south = south
+        self.east = east
+        self.north = north
+        self.name = name
+    }
+
+    /// True when the position (longitude, latitude in degrees) lies in the box widened by
+    /// `margin` degrees on every side.
+    public func contains(longitude: Double, latitude: Double, margin: Double = 0) -> Bool {
+        guard latitude >= south - margin, latitude <= north + margin else { return false }
+        if west <= east { return longitude >= west - margin && longitude <= east + margin }
+        return longitude >= west - margin || longitude <= east + margin  // across the antimeridian
+    }
+
+    /// "121.5..124.5°E, 28.22..53.56°N (China - onshore between 121°30'E and 124°30'E.)"
+    public var description: String {
+        func lon(_ v: Double) -> String { "\(Self.formatDegrees(abs(v)))°\(v < 0 ? "W" : "E")" }
+        func lat(_ v: Double) -> String { "\(Self.formatDegrees(abs(v)))°\(v < 0 ? "S" : "N")" }
+        return "\(lon(west))..\(lon(east)), \(lat(south))..\(lat(north))" + (name.isEmpty ? "" : " (\(name))")
+    }
+
+    /// Degrees to four decimals, without trailing zeros: 121.5, 28.22, 124.
+    public static func formatDegrees(_ value: Double) -> String {
+        let rounded = (value * 10_000).rounded() / 10_000
+        let text = "\(rounded)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+}

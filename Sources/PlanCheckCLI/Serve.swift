@@ -30,9 +30,37 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest request body accepted, in bytes (larger ones get 413).")
     var maxBodyBytes = 10 * 1024 * 1024
 
+    @Option(help: "Sites answered at once (default: one per core); larger sites have one more worker of their own.")
+    var workers = ServiceLimits.defaultWorkers
+
+    @Option(help: "Requests taken on beyond those being answered; more get 503 with Retry-After.")
+    var maxWaiting = ServiceLimits().maxWaiting
+
+    @Option(help: "The most polygons a site may have (more get 413).")
+    var maxSiteParts = ServiceLimits().maxSiteParts
+
+    @Option(help: "The most vertices a site may have (more get 413).")
+    var maxSiteVertices = ServiceLimits().maxSiteVertices
+
+    @Option(help: "Seconds a request may take from arrival to answer (beyond: 503 with Retry-After).")
+    var maxQuerySeconds = ServiceLimits().maxQuerySeconds
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): not a TCP port (0-65535)") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1 (got \(maxBodyBytes))") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers))") }
+        guard maxWaiting >= 0 else { throw ValidationError("--max-waiting must be 0 or more (got \(maxWaiting))") }
+        guard maxSiteParts >= 1 else { throw ValidationError("--max-site-parts must be at least 1 (got \(maxSiteParts))") }
+        guard maxSiteVertices >= 4 else { throw ValidationError("--max-site-vertices must be at least 4 (got \(maxSiteVertices))") }
+        guard maxQuerySeconds > 0 else { throw ValidationError("--max-query-seconds must be more than 0 (got \(maxQuerySeconds))") }
+    }
+
+    /// The service's limits from the options.
+    var limits: ServiceLimits {
+        var limits = ServiceLimits(workers: workers, maxWaiting: maxWaiting, maxSiteParts: maxSiteParts,
+                                   maxSiteVertices: maxSiteVertices, maxQuerySeconds: maxQuerySeconds)
+        limits.maxPendingBodyBytes = max(limits.maxPendingBodyBytes, maxBodyBytes)
+        return limits
     }
 
     func run() async throws {
@@ -40,7 +68,7 @@ struct Serve: AsyncParsableCommand {
             let engine = try await QueryEngine.prepare(try source.request())
             for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") }
             let server = PlanCheckServer(
-                engine: engine, configuration: ServeConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),
+                engine: engine, configuration: ServeConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes, limits: limits),
                 logger: ServeLogHandler.logger())
             try await server.run { url in StandardError.write("plan-check: listening on \(url)\n") }
             StandardError.write("plan-check: stopped\n")

@@ -15,12 +15,16 @@ public struct ServeConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// A connection that sends nothing for this long is closed.
     public var idleTimeoutSeconds: Int64
+    /// Workers, waiting requests, site sizes and time per request.
+    public var limits: ServiceLimits
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 * 1024 * 1024, idleTimeoutSeconds: Int64 = 60) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 * 1024 * 1024, idleTimeoutSeconds: Int64 = 60,
+                limits: ServiceLimits = ServiceLimits()) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.limits = limits
     }
 }
 
@@ -46,7 +50,7 @@ public struct PlanCheckServer: Sendable {
     public let logger: Logger
 
     public init(engine: QueryEngine, configuration: ServeConfiguration, logger: Logger) {
-        service = QueryService(engine: engine, maxBodyBytes: configuration.maxBodyBytes)
+        service = QueryService(engine: engine, maxBodyBytes: configuration.maxBodyBytes, limits: configuration.limits)
         self.configuration = configuration
         self.logger = logger
     }
@@ -83,38 +87,74 @@ public struct PlanCheckServer: Sendable {
             return Self.response(response, request: request, logger: logger)
         }
         router.get("/v1/health") { request, _ -> Response in
-            Self.response(service.health(), request: request, logger: logger)
+            Self.response(await Self.admitted(service) { await service.health() }, request: request, logger: logger)
         }
         router.get("/v1/items") { request, _ -> Response in
-            Self.response(service.items(), request: request, logger: logger)
+            Self.response(await Self.admitted(service) { await service.items() }, request: request, logger: logger)
         }
         return router
     }
 
-    /// Reads the body (refusing it early when Content-Length is over the limit) and asks the service.
+    /// Takes the request on (or answers 503 at once when the service is full), reads the body
+    /// (refusing it early when Content-Length is over the limit, and giving up at the request's
+    /// deadline) and asks the service.
     static func query(_ request: Request, service: QueryService) async -> ServiceResponse {
         let parameters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
         let contentType = request.headers[.contentType]
+        let deadline = QueryDeadline.after(seconds: service.limits.maxQuerySeconds)
         do {
             try QueryService.checkContentType(contentType)
-            if let length = request.headers[.contentLength].flatMap({ Int($0) }) {
-                try service.checkSize(length)
-            }
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: service.maxBodyBytes)
-            } catch is NIOTooManyBytesError {
-                return service.errorResponse(service.tooLarge(bytes: nil))
-            }
-            return await service.query(parameters: parameters, contentType: contentType, body: Array(buffer.readableBytesView))
+            let length = request.headers[.contentLength].flatMap { Int($0) }
+            if let length { try service.checkSize(length) }
+            let ticket = try service.admit(declaredBytes: length)
+            defer { service.release(ticket) }
+            let body = try await readBody(of: request, upTo: service.maxBodyBytes, by: deadline, service: service)
+            return await service.query(parameters: parameters, contentType: contentType, body: body, deadline: deadline)
         } catch {
             return service.errorResponse(error)
         }
     }
 
-    /// A Hummingbird response; server-side failures (5xx) also go to the log with their message.
+    /// The whole body, unless it is over `limit` (413) or still incomplete at `deadline` (408).
+    static func readBody(of request: Request, upTo limit: Int, by deadline: QueryDeadline, service: QueryService) async throws -> [UInt8] {
+        let body = request.body
+        return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                do {
+                    return Array(try await body.collect(upTo: limit).readableBytesView)
+                } catch is NIOTooManyBytesError {
+                    throw service.tooLarge(bytes: nil)
+                }
+            }
+            if let instant = deadline.instant {
+                group.addTask {
+                    try await Task.sleep(until: instant, clock: .continuous)
+                    return nil
+                }
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let bytes = first else {
+                throw RequestError(httpStatus: 408, "the request body did not arrive within \(deadline.seconds ?? 0) s")
+            }
+            return bytes
+        }
+    }
+
+    /// `body` under an admission ticket (a cheap request still counts towards the limits).
+    static func admitted(_ service: QueryService, _ body: () async -> ServiceResponse) async -> ServiceResponse {
+        do {
+            let ticket = try service.admit(declaredBytes: 0)
+            defer { service.release(ticket) }
+            return await body()
+        } catch {
+            return service.errorResponse(error)
+        }
+    }
+
+    /// A Hummingbird response; server-side failures (500) also go to the log with their message
+    /// (a 503 says the server is full or the registry busy: the request line says enough).
     static func response(_ response: ServiceResponse, request: Request, logger: Logger) -> Response {
-        if response.status >= 500 {
+        if response.status >= 500, response.status != 503 {
             logger.error("\(request.method) \(request.uri.path): \(Self.message(of: response))")
         }
         return Response(response)

@@ -33,6 +33,14 @@ public struct ServiceResponse: Sendable, Equatable {
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
+/// The service holds as many requests as its limits allow: 503 with Retry-After (exit status 75,
+/// as for a busy registry: try again).
+public struct ServiceBusy: PlanCheckFailure {
+    public var message: String
+    public var exitStatus: ExitStatus { .temporaryFailure }
+    public var description: String { message }
+}
+
 /// Why a request was refused before the engine saw it (a bad parameter, a wrong content type,
 /// a body over the limit, an unknown path). Chooses its own HTTP status; its exit status is the
 /// one the same mistake would give on the command line.
@@ -54,24 +62,35 @@ public struct RequestError: PlanCheckFailure {
 
 /// The endpoints of `plan-check serve`, independent of the HTTP server that carries them: each
 /// takes what the request says and gives a `ServiceResponse`, never throws. Sendable: one value
-/// serves every connection; each query opens its own registry connection and GEOS/PROJ contexts
-/// (``QueryEngine/answer(_:options:)``), so a new `plan-check assess` run is seen at once.
+/// serves every connection. Answers run on the service's own worker threads, small sites and
+/// large ones in lanes of their own (``ServiceLimits``); each reads the registry from one snapshot
+/// on a pooled connection (``QueryEngine/answer(_:options:)``), so a new `plan-check assess` run
+/// is seen at once.
 public struct QueryService: Sendable {
     public let engine: QueryEngine
     /// Request bodies larger than this are refused with 413.
     public let maxBodyBytes: Int
-    /// Seconds a client is asked to wait (Retry-After) when the registry is busy.
+    /// Seconds a client is asked to wait (Retry-After) when the registry or the service is busy.
     public let retryAfterSeconds: Int
+    public let limits: ServiceLimits
+    let admission: QueryAdmission
+    let smallSites: QueryLane
+    let largeSites: QueryLane
 
     /// The query parameters `POST /v1/query` knows.
     public static let queryParameters = ["project_type", "at"]
     /// The name of the site in answers and messages (`query.site`, `request body:3:17: …`).
     public static let siteName = "request body"
 
-    public init(engine: QueryEngine, maxBodyBytes: Int, retryAfterSeconds: Int = 2) {
+    public init(engine: QueryEngine, maxBodyBytes: Int, limits: ServiceLimits = ServiceLimits(), retryAfterSeconds: Int = 2) {
         self.engine = engine
         self.maxBodyBytes = maxBodyBytes
+        self.limits = limits
         self.retryAfterSeconds = retryAfterSeconds
+        admission = QueryAdmission(
+            maxRequests: limits.workers + limits.largeSiteWorkers + limits.maxWaiting, maxBytes: limits.maxPendingBodyBytes)
+        smallSites = QueryLane(name: "site", workers: limits.workers)
+        largeSites = QueryLane(name: "large-site", workers: limits.largeSiteWorkers)
     }
 
     // MARK: Endpoints
@@ -79,24 +98,36 @@ public struct QueryService: Sendable {
     /// `POST /v1/query?project_type=TYPE&at=YYYY-MM-DD` with the site's GeoJSON as the body: the
     /// answer exactly as `plan-check query --format json` prints it, with status 200 whether or
     /// not the site may proceed (`may_proceed`, `exit_status` in the answer say that).
-    public func query(parameters: [(name: String, value: String)], contentType: String?, body: [UInt8]) async -> ServiceResponse {
+    ///
+    /// The site is parsed, checked against the part and vertex limits (413) and answered on a
+    /// worker of its lane; `deadline` (default: `maxQuerySeconds` from now) bounds the wait for a
+    /// worker and the answer (503 with Retry-After beyond it).
+    public func query(
+        parameters: [(name: String, value: String)], contentType: String?, body: [UInt8], deadline: QueryDeadline? = nil
+    ) async -> ServiceResponse {
         do {
-            let options = try Self.options(from: parameters)
+            var options = try Self.options(from: parameters)
             try checkProjectType(options.projectType)
             try Self.checkContentType(contentType)
             try checkSize(body.count)
-            let site = try QuerySite.read(bytes: body, name: Self.siteName)
-            let answer = try await engine.answer(site, options: options)
-            return ServiceResponse(status: 200, body: Array((try answer.json() + "\n").utf8))
+            options.deadline = deadline ?? .after(seconds: limits.maxQuerySeconds)
+            let lane = body.count > limits.largeBodyBytes ? largeSites : smallSites
+            let (engine, limits, frozen) = (self.engine, self.limits, options)
+            let text = try await lane.run(deadline: options.deadline) {
+                let site = try QuerySite.read(bytes: body, name: Self.siteName)
+                try Self.checkSiteSize(site, limits: limits)
+                return try await engine.answer(site, options: frozen).json() + "\n"
+            }
+            return ServiceResponse(status: 200, body: Array(text.utf8))
         } catch {
             return errorResponse(error)
         }
     }
 
     /// `GET /v1/health`: 200 when the registry can be read, with its latest run.
-    public func health() -> ServiceResponse {
+    public func health() async -> ServiceResponse {
         do {
-            let status = try engine.registryStatus()
+            let status = try await registryStatus()
             return Self.json(200, Health(
                 status: "ok", registry: engine.request.registryPath, latestRunId: status.latestRunId,
                 latestRunAt: status.latestRunAt, rules: engine.rulesSource, planCheckVersion: PlanCheckVersion.current))
@@ -106,12 +137,50 @@ public struct QueryService: Sendable {
     }
 
     /// `GET /v1/items`: the assessment items current in the registry (id, title).
-    public func items() -> ServiceResponse {
+    public func items() async -> ServiceResponse {
         do {
-            let status = try engine.registryStatus()
+            let status = try await registryStatus()
             return Self.json(200, Items(latestRunId: status.latestRunId, items: status.items))
         } catch {
             return errorResponse(error)
+        }
+    }
+
+    /// The registry's latest run and items, read on a worker of the small-site lane (so that a
+    /// burst of them takes no more registry connections than the workers hold).
+    private func registryStatus() async throws -> RegistryStatus {
+        let engine = self.engine
+        return try await smallSites.run(deadline: .after(seconds: limits.maxQuerySeconds)) { try engine.registryStatus() }
+    }
+
+    // MARK: Admission
+
+    /// A ticket for a request whose body declares `declaredBytes` (nil: sent without
+    /// Content-Length, counted as `maxBodyBytes`), or the 503 to answer at once when the service
+    /// already holds as many requests or body bytes as its limits allow. Give the ticket back
+    /// with `release(_:)` when the answer is sent.
+    func admit(declaredBytes: Int?) throws -> QueryAdmission.Ticket {
+        if let ticket = admission.admit(bytes: declaredBytes ?? maxBodyBytes) { return ticket }
+        let (requests, _) = admission.current
+        throw ServiceBusy(message: "the service is full (\(requests) requests taken on: \(limits.workers + limits.largeSiteWorkers) being answered, the rest waiting); try again in \(retryAfterSeconds) s")
+    }
+
+    func release(_ ticket: QueryAdmission.Ticket) {
+        admission.release(ticket)
+    }
+
+    /// Requests taken on now (answered, waiting, or sending their body).
+    public var requestsInProgress: Int { admission.current.requests }
+
+    /// A site over `maxSiteParts` parts or `maxSiteVertices` vertices: 413, before any work on it.
+    static func checkSiteSize(_ site: QuerySite, limits: ServiceLimits) throws {
+        let parts = site.layer.features.reduce(0) { $0 + max(1, $1.geometry?.polygons.count ?? 1) }
+        if parts > limits.maxSiteParts {
+            throw RequestError(httpStatus: 413, "the site has \(parts) polygons, more than the service takes (\(limits.maxSiteParts), --max-site-parts): send the site's outline, or ask plan-check query on the command line")
+        }
+        let vertices = site.layer.features.reduce(0) { $0 + ($1.geometry?.positionCount ?? 0) }
+        if vertices > limits.maxSiteVertices {
+            throw RequestError(httpStatus: 413, "the site has \(vertices) vertices, more than the service takes (\(limits.maxSiteVertices), --max-site-vertices): simplify the outline, or ask plan-check query on the command line")
         }
     }
 

@@ -58,6 +58,13 @@ public final class RegistryReader {
         try RegistrySchema.checkIsRegistry(database, path: path)
     }
 
+    /// Runs `body` in one read transaction: every read in it sees the registry as one commit
+    /// left it (SQLite's WAL snapshot), even while `plan-check assess` commits a new run, so an
+    /// answer never mixes records of two runs.
+    public func readingOneSnapshot<T>(_ body: () throws -> T) throws -> T {
+        try database.inTransaction(.deferred, body)
+    }
+
     // MARK: Runs
 
     /// The latest run (highest id), or nil in a registry without runs.

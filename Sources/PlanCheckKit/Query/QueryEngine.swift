@@ -66,10 +66,14 @@ public struct QueryOptions: Sendable {
     public var projectType: String?
     /// `--at`: the day validity is judged on.
     public var at: CalendarDate
+    /// When the answer must be ready (the service's time limit per request); none on the
+    /// command line.
+    public var deadline: QueryDeadline
 
-    public init(projectType: String? = nil, at: CalendarDate = CalendarDate(Date())) {
+    public init(projectType: String? = nil, at: CalendarDate = CalendarDate(Date()), deadline: QueryDeadline = .none) {
         self.projectType = projectType
         self.at = at
+        self.deadline = deadline
     }
 }
 
@@ -138,50 +142,41 @@ public struct QueryEngine: Sendable {
             conformityEnvelopes: prepared.layers.map { $0.geometries.map { $0.envelope ?? .empty } })
     }
 
-    /// The answer for one site.
+    /// The answer for one site. Throws `SiteError` (exit 65) for a site that cannot be judged,
+    /// `QueryDeadline.Exceeded` (exit 75) when `options.deadline` passes first.
     public func answer(_ site: QuerySite, options: QueryOptions) async throws -> QueryAnswer {
         if let type = options.projectType, !ruleSet.projectTypes.isEmpty, !ruleSet.projectTypes.contains(where: { $0.id == type }) {
             let known = ruleSet.projectTypes.map(\.id)
             throw AssessmentUsageError("--project-type \(type): not a project type of the rule set (known: \(known.joined(separator: ", ")))")
         }
-        let reader = try state.checkOutReader(path: request.registryPath)
-        defer { state.giveBack(reader) }
-        let snapshot = try state.snapshot(from: reader, path: request.registryPath)
-        let latest = snapshot.run
-
-        // The site: checked, in the registry's CRS, its parts unioned.
-        let checked = try await LayerChecker(policy: request.policy, jobs: 1).check(site.layer)
-        guard !checked.features.isEmpty else {
-            throw AssessmentUsageError("\(site.name): the site has no usable polygon (\(checked.layer.features.count) features, every one rejected)", exitStatus: .dataError)
-        }
+        let deadline = options.deadline
         let lease = try CRSContextPool.shared.lease()
-        let crsContext = lease.context
-        let siteCRS: CRSDescription
-        do { siteCRS = try crsContext.crs(for: site.layer.crs) } catch {
-            throw LayerFailure(path: site.name, layer: site.layer.name, underlying: error)
-        }
-        let siteDefinition = ruleSet.layer(named: LayerDefinition.siteLayerName) ?? LayerDefinition(name: LayerDefinition.siteLayerName)
-        let overlay = OverlayRunner(OverlayRequest(rulesPath: ruleSet.sourcePath, workingCRS: srs.crsDefinition, policy: request.policy, jobs: 1))
-        let (siteLayer, _) = try await overlay.prepare(
-            checked, definition: siteDefinition, path: site.name, sha256: site.sha256, sourceCRS: siteCRS,
-            workingCRS: workingCRS, ruleSetPath: ruleSet.sourcePath, crsContext: crsContext)
+        let prepared = try await prepareSite(site, crsContext: lease.context)
+        try deadline.check("checking the site")
 
         let context = try GeometryContext()
-        let areas = try crsContext.areaCalculator(for: workingCRS)
+        let areas = try lease.context.areaCalculator(for: workingCRS)
         let measure = Measure(crs: workingCRS, areas: areas)
-        let parts = try siteLayer.geometries.map { try Geometry($0, context: context) }
+        let parts = try prepared.layer.geometries.map { try Geometry($0, context: context) }
         let siteGeometry = try Geometry.unaryUnion(of: parts, context: context)
-        guard let envelope = try siteGeometry.envelope() else {
-            throw AssessmentUsageError("\(site.name): the site is empty", exitStatus: .dataError)
-        }
         let siteArea = try measure.area(siteGeometry)
-        let threshold = latest.run.minAreaM2
+        try SiteCheck.requireArea(siteArea, siteName: site.name)
+        guard let envelope = try siteGeometry.envelope() else {
+            throw SiteError("\(site.name): the site is empty")
+        }
+
+        // Everything the answer reads from the registry, from one snapshot.
+        let registry = try readRegistry(near: envelope)
+        let latest = registry.snapshot.run
+        // A site smaller than ten sliver thresholds is judged with a tenth of its own area as
+        // the threshold: otherwise a small site inside a prohibited zone would touch nothing.
+        let threshold = Self.sliverThreshold(latest.run.minAreaM2, siteArea: siteArea)
+        try deadline.check("reading the registry")
 
         // Regions the site overlaps.
-        let candidates = try reader.currentRegions(intersecting: envelope)
         var regionGeometries: [String: Geometry] = [:]
         var touched: [QueryAnswer.SiteRegion] = []
-        for candidate in candidates {
+        for candidate in registry.regions {
             let geometry = try Geometry(candidate.region.geometry, context: context)
             regionGeometries[candidate.region.regionID] = geometry
             let inside = try measure.area(try siteGeometry.intersection(with: geometry))
@@ -191,24 +186,22 @@ public struct QueryEngine: Sendable {
         }
         let allRegions = try regionGeometries.isEmpty ? nil : Geometry.unaryUnion(of: Array(regionGeometries.values), context: context)
         let outsideAll = try allRegions.map { try measure.area(try siteGeometry.difference(with: $0)) } ?? siteArea
-        let touchedIDs = touched.map(\.regionId)
-        let records = try reader.currentItems(regionIDs: touchedIDs)
-        let zones = try reader.currentZones(intersecting: envelope, regionIDs: Set(touchedIDs))
-        // The runs' inputs are needed only to compare them with --layer files.
-        var runs: [Int64: RegistryRun] = [:]
-        if !givenLayerHashes.isEmpty {
-            for id in Set(records.map(\.runID)) { runs[id] = try reader.run(id: id)?.run }
-        }
+        let touchedIDs = Set(touched.map(\.regionId))
+        let records = registry.items.filter { touchedIDs.contains($0.item.regionID) }
+        let zones = registry.zones.filter { touchedIDs.contains($0.zone.regionID) }
 
         var items: [QueryAnswer.ItemAnswer] = []
-        for (itemID, title) in snapshot.catalogue {
+        for (itemID, title) in registry.snapshot.catalogue {
+            try deadline.check("judging item \(itemID)")
             items.append(try answerItem(
                 itemID: itemID, title: title, site: siteGeometry, records: records.filter { $0.item.itemID == itemID },
                 zones: zones.filter { $0.zone.itemID == itemID }, regionGeometries: regionGeometries, siteArea: siteArea,
-                defaultThreshold: threshold, runs: runs, options: options, measure: measure))
+                defaultThreshold: threshold, runs: registry.runs, options: options, measure: measure))
         }
 
-        let conformity = try await checkConformity(siteLayer: siteLayer, near: envelope, overlay: overlay)
+        try deadline.check("checking plan conformity")
+        let conformity = try await checkConformity(
+            siteLayer: prepared.layer, near: envelope, siteArea: siteArea, overlay: prepared.overlay)
         let mayProceed = items.allSatisfy(\.mayReuse) && conformity.criticalPatches == 0
         var notes: [String] = []
         if options.projectType == nil, items.contains(where: { item in
@@ -219,10 +212,11 @@ public struct QueryEngine: Sendable {
         if request.rulesPath == nil, conformityRules.isEmpty {
             notes.append("the rule set has no rule that reads the site: plan conformity was not checked")
         }
+        let checked = prepared.layer.checked
         return QueryAnswer(
             planCheckVersion: PlanCheckVersion.current,
             registry: .init(path: request.registryPath, crs: workingCRS.identifier ?? workingCRS.name,
-                            latestRunId: latest.runID, latestRunAt: latest.run.runAt),
+                            latestRunId: registry.snapshot.run.runID, latestRunAt: latest.run.runAt),
             query: .init(site: site.name, siteSha256: site.sha256, projectType: options.projectType,
                          at: options.at.description, rules: rulesSource),
             site: .init(parts: site.layer.features.count, area: siteArea,
@@ -236,6 +230,72 @@ public struct QueryEngine: Sendable {
             mayProceed: mayProceed, exitStatus: mayProceed ? 0 : 1, conformity: conformity, items: items, notes: notes)
     }
 
+    /// The sliver threshold for a site of `siteArea`: the registry's, or a tenth of the site when
+    /// that is smaller (m², planar).
+    static func sliverThreshold(_ registryThreshold: Double, siteArea: QueryAnswer.Area) -> Double {
+        min(registryThreshold, siteArea.m2 / 10)
+    }
+
+    // MARK: The site
+
+    /// The site checked (`SiteCheck`), repaired by the policy, reprojected into the registry's CRS
+    /// and classified, ready for the overlay engine.
+    private func prepareSite(_ site: QuerySite, crsContext: CRSContext) async throws -> (layer: OverlayLayer, overlay: OverlayRunner) {
+        try SiteCheck.requirePolygonalParts(site.layer, siteName: site.name)
+        let checked = try await LayerChecker(policy: request.policy, jobs: 1).check(site.layer)
+        try SiteCheck.requireNothingRejected(checked, siteName: site.name)
+        let siteCRS: CRSDescription
+        do { siteCRS = try crsContext.crs(for: site.layer.crs) } catch {
+            throw LayerFailure(path: site.name, layer: site.layer.name, underlying: error)
+        }
+        try SiteCheck.requireMapCRS(siteCRS, siteName: site.name)
+        let original = checked.features.map(\.geometry)
+        try SiteCheck.requireInsideAreaOfUse(original, crs: siteCRS, registryCRS: workingCRS, context: crsContext, siteName: site.name)
+        let siteDefinition = ruleSet.layer(named: LayerDefinition.siteLayerName) ?? LayerDefinition(name: LayerDefinition.siteLayerName)
+        let overlay = OverlayRunner(OverlayRequest(rulesPath: ruleSet.sourcePath, workingCRS: srs.crsDefinition, policy: request.policy, jobs: 1))
+        let (layer, _) = try await overlay.prepare(
+            checked, definition: siteDefinition, path: site.name, sha256: site.sha256, sourceCRS: siteCRS,
+            workingCRS: workingCRS, ruleSetPath: ruleSet.sourcePath, crsContext: crsContext)
+        try SiteCheck.requireAreaPreserved(
+            original: original, originalCRS: siteCRS, reprojected: layer.geometries, registryCRS: workingCRS,
+            context: crsContext, siteName: site.name)
+        return (layer, overlay)
+    }
+
+    // MARK: The registry
+
+    /// What one answer reads from the registry, all from one snapshot.
+    struct RegistryView {
+        var snapshot: QueryState.Snapshot
+        /// Current regions whose bounding box meets the site's.
+        var regions: [StoredRegion]
+        /// Current items of those regions.
+        var items: [StoredItem]
+        /// Current zones of those regions whose bounding box meets the site's.
+        var zones: [StoredZone]
+        /// The runs of those items, when `--layer` files are to be compared with their inputs.
+        var runs: [Int64: RegistryRun]
+    }
+
+    /// Reads the latest run, the item list and the records near `envelope` in one read
+    /// transaction on a pooled connection.
+    private func readRegistry(near envelope: Envelope) throws -> RegistryView {
+        let reader = try state.checkOutReader(path: request.registryPath)
+        defer { state.giveBack(reader) }
+        return try reader.readingOneSnapshot {
+            let snapshot = try state.snapshot(from: reader, path: request.registryPath)
+            let regions = try reader.currentRegions(intersecting: envelope)
+            let ids = regions.map(\.region.regionID)
+            let items = try reader.currentItems(regionIDs: ids)
+            let zones = try reader.currentZones(intersecting: envelope, regionIDs: Set(ids))
+            var runs: [Int64: RegistryRun] = [:]
+            if !givenLayerHashes.isEmpty {
+                for id in Set(items.map(\.runID)) { runs[id] = try reader.run(id: id)?.run }
+            }
+            return RegistryView(snapshot: snapshot, regions: regions, items: items, zones: zones, runs: runs)
+        }
+    }
+
     // MARK: One item
 
     private func answerItem(
@@ -244,7 +304,7 @@ public struct QueryEngine: Sendable {
         runs: [Int64: RegistryRun], options: QueryOptions, measure: Measure
     ) throws -> QueryAnswer.ItemAnswer {
         let context = site.context
-        let threshold = records.map(\.item.minAreaM2).max() ?? defaultThreshold
+        let threshold = Self.sliverThreshold(records.map(\.item.minAreaM2).max() ?? defaultThreshold, siteArea: siteArea)
         var touches: [QueryAnswer.ZoneTouch] = []
         for stored in zones {
             let zoneGeometry = try Geometry(stored.zone.geometry, context: context)
@@ -322,10 +382,18 @@ public struct QueryEngine: Sendable {
 
     // MARK: Conformity
 
-    private func checkConformity(siteLayer: OverlayLayer, near envelope: Envelope, overlay: OverlayRunner) async throws -> QueryAnswer.Conformity {
+    private func checkConformity(
+        siteLayer: OverlayLayer, near envelope: Envelope, siteArea: QueryAnswer.Area, overlay: OverlayRunner
+    ) async throws -> QueryAnswer.Conformity {
         guard !conformityRules.isEmpty else { return .init(rules: [], criticalPatches: 0) }
         let layers = layers(near: envelope) + [siteLayer]
-        let outcomes = try await overlay.evaluate(conformityRules, of: ruleSet, layers: layers, workingCRS: workingCRS)
+        // The rules' sliver thresholds scaled down for a small site, as for the zones.
+        var scaled = ruleSet
+        for (n, rule) in scaled.rules.enumerated() where conformityRules.contains(rule) {
+            scaled.rules[n].minAreaM2 = Self.sliverThreshold(ruleSet.effectiveMinArea(for: rule), siteArea: siteArea)
+        }
+        let scaledRules = scaled.rules.filter { rule in conformityRules.contains { $0.id == rule.id } }
+        let outcomes = try await overlay.evaluate(scaledRules, of: scaled, layers: layers, workingCRS: workingCRS)
         var rules: [QueryAnswer.ConformityRule] = []
         var critical = 0
         for outcome in outcomes {
@@ -426,16 +494,33 @@ final class QueryState: Sendable {
 
     private let readers = Mutex<[IdleReader]>([])
     private let latest = Mutex<Snapshot?>(nil)
+    /// Idle connections kept for the next answers; a burst opens more, and closes them as it
+    /// ends (each connection holds two file descriptors and SQLite's page cache).
+    let maxIdleReaders: Int
+
+    init(maxIdleReaders: Int = QueryState.defaultMaxIdleReaders) {
+        self.maxIdleReaders = maxIdleReaders
+    }
+
+    /// One per core and a few more: what a service answering on every core keeps busy.
+    static let defaultMaxIdleReaders = ProcessInfo.processInfo.activeProcessorCount + 2
 
     func checkOutReader(path: String) throws -> RegistryReader {
         if let idle = readers.withLock({ $0.popLast() }) { return idle.reader }
         return try RegistryReader(path: path)
     }
 
+    /// Returns a connection to the pool, or closes it when the pool already keeps enough.
     func giveBack(_ reader: RegistryReader) {
-        let idle = IdleReader(reader: reader)
-        readers.withLock { $0.append(idle) }
+        var surplus: IdleReader? = IdleReader(reader: reader)
+        readers.withLock { idle in
+            if idle.count < maxIdleReaders, let kept = surplus.take() { idle.append(kept) }
+        }
+        _ = surplus  // released here, outside the lock: closes the connection
     }
+
+    /// Idle connections in the pool (for tests and the service's status).
+    var idleReaderCount: Int { readers.withLock { $0.count } }
 
     /// The latest run and the current items, from the cache unless a newer run exists.
     func snapshot(from reader: RegistryReader, path: String) throws -> Snapshot {
