@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
-        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanCheckTestSupport"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
         .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanCheckTestSupport"]),
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).

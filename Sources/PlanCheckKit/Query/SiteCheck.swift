@@ -73,7 +73,10 @@ enum SiteCheck {
         var outside: Position?
         var extent = Envelope.empty
         for geometry in geometries {
-            let degrees = try transformer?.transform(geometry) ?? geometry
+            let degrees: GeometryValue
+            do { degrees = try transformer?.transform(geometry) ?? geometry } catch let error as CRSError where error.kind == .nonFiniteResult {
+                throw SiteError("\(siteName): the site's coordinates do not fit its CRS \(crs.identifier ?? crs.name): \(error); are they in another CRS (degrees in a file that declares a projected CRS, a missing or extra zone number)?")
+            }
             degrees.forEachPosition { p in
                 extent.expand(toInclude: p)
                 if outside == nil, !area.contains(longitude: p.x, latitude: p.y, margin: areaOfUseMargin) { outside = p }
@@ -120,7 +123,10 @@ enum SiteCheck {
     private static func longitude(_ v: Double) -> String { "\(AreaOfUse.formatDegrees(abs(v)))°\(v < 0 ? "W" : "E")" }
     private static func latitude(_ v: Double) -> String { "\(AreaOfUse.formatDegrees(abs(v)))°\(v < 0 ? "S" : "N")" }
 
+    /// "48700", "0.01", "1": whole m² from 100 m² up, else to the mm².
     private static func formatArea(_ m2: Double) -> String {
-        m2 >= 100 ? "\(Int(m2.rounded()))" : "\(((m2 * 1000).rounded() / 1000))"
+        if m2 >= 100 { return "\(Int(m2.rounded()))" }
+        let text = "\((m2 * 1000).rounded() / 1000)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 }
