@@ -25,8 +25,13 @@ enum CLI {
     static func path(_ relative: String) -> String { repoRoot.appendingPathComponent(relative).path }
 
     static func run(_ arguments: [String], stdin: String? = nil) throws -> CLIRun {
+        try runTool(binary.path, arguments, stdin: stdin)
+    }
+
+    /// Runs any program to the end (a test's load generator, a checker) as `run` runs plan-check.
+    static func runTool(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> CLIRun {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
