@@ -168,4 +168,40 @@ struct RegistrySnapshotTests {
         #expect(try reader.latestRunID() == 2)
         #expect(try reader.currentItems(regionIDs: ["R1"]).isEmpty)
     }
+
+    /// Answers while `plan-check assess` commits twenty runs that re-assess R1: every answer cites
+    /// only runs up to its own latest_run_id, and each item's records of R1 come from one run.
+    @Test func answersDuringAssessRunsAreConsistentWithThemselves() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plan-check-torn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let registry = folder.appendingPathComponent("registry.gpkg").path
+        let request = AssessRequest(
+            rulesPath: Repo.path("SampleLayers/rules.yaml"), regionsPath: Repo.path("SampleLayers/regions.geojson"),
+            registryPath: registry, jobs: 1, validFrom: "2026-01-01", regionIDs: ["R1", "R2"])
+        _ = try await AssessRunner(request).run()
+        let engine = try await QueryEngine.prepare(QueryRequest(registryPath: registry, jobs: 1))
+        let site = try QuerySite.read(path: Repo.path("SampleLayers/sites/redline.geojson"))
+        let writer = Task.detached {
+            var again = request
+            again.regionIDs = ["R1"]
+            for _ in 0..<20 { _ = try await AssessRunner(again).run() }
+        }
+        var answers = 0
+        var latestSeen: Set<Int64> = []
+        while true {
+            let answer = try await engine.answer(site, options: QueryOptions(at: CalendarDate("2026-12-01")!))
+            answers += 1
+            latestSeen.insert(answer.registry.latestRunId)
+            for item in answer.items {
+                #expect(item.records.allSatisfy { $0.runId <= answer.registry.latestRunId },
+                        "item \(item.itemId) cites runs \(item.records.map(\.runId)) under latest_run_id \(answer.registry.latestRunId)")
+                #expect(Set(item.records.filter { $0.regionId == "R1" }.map(\.runId)).count == 1,
+                        "item \(item.itemId): R1 records of runs \(item.records.map(\.runId))")
+            }
+            if latestSeen.contains(21) { break }
+        }
+        try await writer.value
+        #expect(answers > 3)
+        #expect(latestSeen.count > 2, "answers saw runs \(latestSeen.sorted()) while they were committed")
+    }
 }
