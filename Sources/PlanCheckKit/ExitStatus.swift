@@ -16,7 +16,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case software = 70
     /// An output file cannot be written.
     case cannotWrite = 74
-    /// The registry is locked by another writer beyond the busy timeout: try again later.
+    /// Try again later: the registry is locked by another writer beyond the busy timeout, or the
+    /// service is full or past its time limit.
     case temporaryFailure = 75
 
     /// One line for the README's table.
@@ -29,7 +30,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .noInput: "an input file is missing or unreadable"
         case .software: "a GEOS, PROJ or SQLite failure"
         case .cannotWrite: "an output file cannot be written"
-        case .temporaryFailure: "another process is writing the registry; try again"
+        case .temporaryFailure: "try again: another process is writing the registry, or the service is full"
         }
     }
 }
