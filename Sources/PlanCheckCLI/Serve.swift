@@ -64,6 +64,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        raiseOpenFileLimit()
         try await runReportingErrors {
             let engine = try await QueryEngine.prepare(try source.request())
             for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") }
@@ -75,4 +76,14 @@ struct Serve: AsyncParsableCommand {
             return .success
         }
     }
+}
+
+/// Raises the soft limit on open files to the hard limit: every connection is a descriptor, and
+/// the default soft limit (often 1 024) would refuse connections long before the service's own
+/// limits (`--max-waiting`) answer them with 503.
+func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
