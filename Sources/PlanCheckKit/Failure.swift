@@ -2,6 +2,7 @@ import PlanCRS
 import PlanGeometry
 import PlanLayers
 import PlanModel
+import PlanOutput
 import PlanRules
 import PlanStore
 
@@ -59,7 +60,7 @@ public struct Failure: CustomStringConvertible {
             return .software
         case is WKBError:
             return .dataError
-        case is LayerWriteError:
+        case is OutputFileError:
             return .cannotWrite
         case let e as RuleSetError:
             switch e {
