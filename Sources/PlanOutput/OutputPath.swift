@@ -17,7 +17,8 @@ public enum FileKind: Sendable, Hashable {
     case socket
     case unknown
 
-    init(mode: mode_t) {
+    /// The kind in `mode` (`st_mode` of `stat` or `lstat`).
+    public init(mode: mode_t) {
         switch UInt32(mode) & UInt32(S_IFMT) {
         case UInt32(S_IFREG): self = .regular
         case UInt32(S_IFDIR): self = .directory
