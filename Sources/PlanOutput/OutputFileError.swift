@@ -62,7 +62,7 @@ public struct OutputFileError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     public var description: String {
-        let name = path == OutputPath.standardOutputName ? "standard output" : path
+        let name = path == OutputPath.standardOutputName ? "standard output" : path.isEmpty ? "the empty path" : path
         let subject = target.map { "\(name) (a symbolic link to \($0))" } ?? name
         let text: String
         switch operation {

@@ -89,6 +89,8 @@ public struct OutputPath: Sendable, Hashable, CustomStringConvertible {
             destination = .standardOutput
             return
         }
+        // The empty path names no file (lstat says ENOENT, and the temporary would be `..…`).
+        guard !path.isEmpty else { throw OutputFileError(path: path, operation: .resolve, code: ENOENT) }
         var info = stat()
         var current = path
         for _ in 0...Self.maximumLinks {

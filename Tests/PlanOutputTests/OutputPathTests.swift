@@ -48,8 +48,9 @@ func deadPID() throws -> pid_t {
         let old = try OutputPath(folder + "/old.geojson")
         #expect(old.destination == .file(target: folder + "/old.geojson"))
         #expect(!old.isStandardOutput)
-        // A file name without a folder is in the current folder.
+        // A file name without a folder is in the current folder; an empty one names no file.
         #expect(try OutputPath("patches.geojson").target == "patches.geojson")
+        #expect(throws: OutputFileError(path: "", operation: .resolve, code: ENOENT)) { try OutputPath("") }
     }
 
     @Test func dashIsStandardOutputUnlessTheCallerSaysItIsAFileName() throws {
