@@ -243,6 +243,11 @@ struct AssessQueryCommandTests {
         let running = TemporaryName.make(for: "registry.gpkg", pid: sleeper.processIdentifier, random: 0xace)
         try Data("being written".utf8).write(to: folder.appendingPathComponent(running))
 
+        // Even a run that then stops on a usage error clears them: it checks the registry first.
+        let wrong = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions",
+                                 CLI.path("SampleLayers/regions.geojson"), "--registry", registry, "--region", "R9"])
+        #expect(wrong.status == 64, "\(wrong.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") } == [running])
         let again = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions",
                                  CLI.path("SampleLayers/regions.geojson"), "--registry", registry, "--region", "R1", "--quiet"])
         #expect(again.status == 0, "\(again.stderr)")
