@@ -50,9 +50,13 @@ let package = Package(
         .target(name: "PlanStore", dependencies: ["PlanModel", "CSQLite"]),
         // The regional-assessment registry: a GeoPackage with regions, outcome zones, items and
         // the provenance of every run, written in one transaction and read through its R-tree.
-        .target(name: "PlanRegistry", dependencies: ["PlanModel", "PlanStore"]),
-        // Reading layer files (GeoJSON, GeoPackage) into the one layer model.
-        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore"]),
+        .target(name: "PlanRegistry", dependencies: ["PlanModel", "PlanStore", "PlanOutput"]),
+        // Output files: where a path really leads (links followed; FIFOs, devices, sockets and
+        // folders refused; `-` for standard output), temporaries beside the target renamed into
+        // place together, and the stale temporaries of killed runs removed. No C library.
+        .target(name: "PlanOutput", dependencies: ["PlanModel"]),
+        // Reading layer files (GeoJSON, GeoPackage) into the one layer model; writing GeoJSON.
+        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore", "PlanOutput"]),
         // Rule sets (YAML, version 1): layers, class maps, conflict rules, with line-numbered
         // diagnostics.
         .target(name: "PlanRules", dependencies: ["PlanModel", .product(name: "Yams", package: "Yams")]),
@@ -61,7 +65,7 @@ let package = Package(
         .target(
             name: "PlanCheckKit",
             dependencies: [
-                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers", "PlanRules", "PlanRegistry",
+                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers", "PlanRules", "PlanRegistry", "PlanOutput",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The documented layout of the query answer; the tests validate answers against it.
@@ -112,12 +116,13 @@ let package = Package(
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel", "PlanCheckTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanCheckTestSupport"]),
-        .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
+        .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput"]),
+        .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanOutput", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel", "PlanOutput"]),
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
-        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanOutput", "PlanCheckTestSupport"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
-        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanOutput", "PlanCheckTestSupport"]),
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
         .testTarget(name: "PlanCheckServerTests", dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers"]),
     ],

@@ -2,6 +2,7 @@ import PlanCRS
 import PlanGeometry
 import PlanLayers
 import PlanModel
+import PlanOutput
 import PlanRules
 import PlanStore
 

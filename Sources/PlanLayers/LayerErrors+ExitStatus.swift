@@ -20,15 +20,6 @@ extension LayerSourceError: PlanCheckFailure {
     }
 }
 
-extension LayerWriteError: PlanCheckFailure {
-    /// An output that cannot be written is 74.
-    public var exitStatus: ExitStatus {
-        switch operation {
-        case .create, .write, .sync, .close, .rename: .cannotWrite
-        }
-    }
-}
-
 extension JSONFailure: PlanCheckFailure {
     /// Bytes that are not JSON or not GeoJSON are bad input (65). The reader turns these into
     /// `LayerReadError`s with line and column before they leave the module.

@@ -4,6 +4,7 @@ import PlanCRS
 import PlanGeometry
 import PlanLayers
 import PlanModel
+import PlanOutput
 import PlanStore
 @testable import PlanCheckKit
 
@@ -63,7 +64,7 @@ import PlanStore
             (WKBError(offset: 0, kind: .invalidByteOrder(7)), .dataError),
             (LayerReadError.fileNotFound(path: "a.geojson"), .noInput),
             (LayerReadError.syntax(path: "a.geojson", line: 1, column: 2, message: "x"), .dataError),
-            (LayerWriteError(path: "out.geojson", temporaryPath: nil, operation: .write, code: 28), .cannotWrite),
+            (OutputFileError(path: "out.geojson", operation: .write, code: 28), .cannotWrite),
             (LayerFailure(path: "a.geojson", layer: "a", underlying: CRSError(kind: .noTransformation, operation: "x", message: "y")), .dataError),
             (SiteError("no area"), .dataError),
             (QueryDeadline.Exceeded(seconds: 1, step: "x"), .temporaryFailure),
