@@ -141,8 +141,12 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var framing = BodyFraming()
     /// The answer being written says `Connection: close` (a 413 whose body is not read).
     private var answerCloses = false
-    /// Hummingbird's idle timer closed the connection in the middle of a request.
-    private var closedWhileRequestOpen = false
+    /// Set when the connection was closed (by Hummingbird's idle timer) in the middle of a
+    /// request: whether the server was waiting for the client's bytes then.
+    private var closedWhileWaitingForClient: Bool?
+    /// A read has been asked for and no bytes have come since. False while the server holds its
+    /// reads back because the request reading the body has not taken what arrived (backpressure).
+    private var waitingForClient = false
     private var lingerTimer: Scheduled<Void>?
     /// The raw head of the request to come, until the parser has read it.
     private var head = RequestHeadScan()
@@ -160,6 +164,7 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
     /// as the end of the one before, its first bytes are not scanned; the only effect is a less
     /// precise message should the parser refuse that request.
     func noteRawBytes(_ bytes: ByteBufferView) {
+        waitingForClient = false
         guard !requestOpen else { return }
         head.scan(bytes)
     }
@@ -194,9 +199,13 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
             let cause: any Error
             switch error {
             case HTTPParserError.invalidEOFState, is IOError:
-                cause = IncompleteRequest(
-                    reason: closedWhileRequestOpen ? .idleTimeout(seconds: idleTimeoutSeconds) : .clientClosed,
-                    received: bodyBytes, expected: declaredLength)
+                let reason: IncompleteRequest.Reason =
+                    switch closedWhileWaitingForClient {
+                    case nil: .clientClosed
+                    case true: .idleTimeout(seconds: idleTimeoutSeconds)
+                    case false: .serverBusy(seconds: idleTimeoutSeconds)
+                    }
+                cause = IncompleteRequest(reason: reason, received: bodyBytes, expected: declaredLength)
             case let parserError as HTTPParserError:
                 cause = RequestError(httpStatus: 400, MalformedRequest.message(for: parserError, framing: framing))
             default:
@@ -256,9 +265,15 @@ final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler 
         }
     }
 
+    func read(context: ChannelHandlerContext) {
+        waitingForClient = true
+        context.read()
+    }
+
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        // Hummingbird's idle timer closes a connection whose request stopped arriving.
-        if mode == .all, requestOpen { closedWhileRequestOpen = true }
+        // Hummingbird's idle timer closes a connection whose body stopped arriving; it counts only
+        // what the server has read, so it also fires when the server was the one not reading.
+        if mode == .all, requestOpen, closedWhileWaitingForClient == nil { closedWhileWaitingForClient = waitingForClient }
         context.close(mode: mode, promise: promise)
     }
 

@@ -19,16 +19,20 @@ public struct RequestHeadLimits: Sendable, Equatable {
     }
 }
 
-/// A request that stopped arriving part-way through its body: the client closed the connection
-/// (or reset it), or sent nothing for the idle timeout and the server closed it. Nothing can be
-/// answered on that connection; the request log says what happened, with a 4xx status, because
-/// it is not the server's fault.
+/// A request whose body stopped part-way: the client closed the connection (or reset it), or the
+/// idle timer closed it. Nothing can be answered on that connection; the request log says what
+/// happened and whose side it was on: a 4xx when the client went away or went silent, a 503 when
+/// the server itself had stopped reading the body (too busy to take it) until the timer fired.
 public struct IncompleteRequest: Error, CustomStringConvertible {
     public enum Reason: Sendable, Equatable {
         /// The client closed or reset the connection.
         case clientClosed
-        /// The client sent nothing for this many seconds and the server closed the connection.
+        /// The client sent nothing for this many seconds while the server waited for the body,
+        /// and the server closed the connection.
         case idleTimeout(seconds: Int64)
+        /// The server read nothing of the body for this many seconds because the request that
+        /// reads it did not run (the server was busy), and the idle timer closed the connection.
+        case serverBusy(seconds: Int64)
     }
 
     public var reason: Reason
@@ -50,14 +54,18 @@ public struct IncompleteRequest: Error, CustomStringConvertible {
             return "the client closed the connection before sending the whole body (\(bytes) received)"
         case .idleTimeout(let seconds):
             return "the client sent nothing for \(seconds) s in the middle of the body (\(bytes) received); the connection was closed"
+        case .serverBusy(let seconds):
+            return "the server was too busy to read the body for \(seconds) s (\(bytes) received) and its idle timer closed the connection"
         }
     }
 
-    /// 400, or 408 for a client too slow: what the log says (the client is gone, so nothing is sent).
+    /// What the log says (the client is gone, so nothing is sent): 400 when the client closed,
+    /// 408 when it went silent, 503 when the server did not read.
     public var requestError: RequestError {
         switch reason {
         case .clientClosed: RequestError(httpStatus: 400, description)
         case .idleTimeout: RequestError(httpStatus: 408, description)
+        case .serverBusy: RequestError(httpStatus: 503, description, exitStatus: .temporaryFailure)
         }
     }
 }

@@ -67,12 +67,17 @@ import Testing
         #expect(MalformedRequest.refusal(for: .invalidEOFState, head: RequestHeadScan(), limits: RequestHeadLimits()) == nil)
     }
 
-    @Test func anIncompleteBodyIsA4xxThatSaysWhy() {
+    @Test func anIncompleteBodySaysWhyAndWhoseSideItWasOn() {
         let closed = IncompleteRequest(reason: .clientClosed, received: 100, expected: 812)
         #expect(closed.requestError.httpStatus == 400)
         #expect(closed.description == "the client closed the connection before sending the whole body (100 of 812 bytes received)")
         let stalled = IncompleteRequest(reason: .idleTimeout(seconds: 60), received: 0, expected: nil)
         #expect(stalled.requestError.httpStatus == 408)
         #expect(stalled.description.hasPrefix("the client sent nothing for 60 s in the middle of the body (0 bytes received)"))
+        // The idle timer also fires when the server held its reads back (too busy to take the body).
+        let busy = IncompleteRequest(reason: .serverBusy(seconds: 60), received: 485_224, expected: 1_169_115)
+        #expect(busy.requestError.httpStatus == 503)
+        #expect(busy.requestError.exitStatus == .temporaryFailure)
+        #expect(busy.description == "the server was too busy to read the body for 60 s (485224 of 1169115 bytes received) and its idle timer closed the connection")
     }
 }

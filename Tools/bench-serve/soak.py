@@ -169,9 +169,11 @@ class Client:
             name, query, body = self.rng.choice(self.sites[kind])
             request = (f"POST /v1/query?{query}at={self.at} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
                        f"Content-Type: application/geo+json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+            phase = "connect"
             try:
                 if self.writer is None:
                     await self.connect()
+                phase = "request"
                 start = time.perf_counter()
                 self.writer.write(request)
                 await self.writer.drain()
@@ -182,7 +184,7 @@ class Client:
                 await self.close()
                 continue
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, Closed) as error:
-                key = f"connection: {type(error).__name__}"
+                key = f"{phase}: {type(error).__name__}"
                 self.record["errors"][key] = self.record["errors"].get(key, 0) + 1
                 await self.close()
                 await asyncio.sleep(0.05)
