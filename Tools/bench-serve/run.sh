@@ -68,6 +68,7 @@ done
 [ -n "$url" ] || { echo "run.sh: plan-check serve did not start:" >&2; cat "$work/serve.log" >&2; exit 1; }
 echo "   $url (pid $server)" >&2
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 json="$root/Tools/out/bench-serve/soak-$stamp.json"
 python3 "$here/soak.py" --url "$url" --server-pid "$server" --sites SampleLayers/sites \
@@ -81,4 +82,6 @@ fivexx="$(grep -Ec ' /v1/query[^ ]* 5[0-9][0-9] ' "$work/serve.log" || true)"
 errors="$(grep -c 'error:' "$work/serve.log" || true)"
 echo
 echo "server: exit $status after SIGTERM; log: $requests request lines, $fivexx with a 5xx status, $errors 'error:' lines"
-echo "plan-check $("$bin" --version), $(nproc) cores, $(date -u +%Y-%m-%d); figures: $json"
+grep -E ' /v1/query[^ ]* [1-9][0-9][0-9] ' "$work/serve.log" | grep -v ' 200 ' | head -5 | sed 's/^/  /' || true
+echo "$("$bin" --version), $(nproc) cores, load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%d)"
+echo "figures: $json"

@@ -91,6 +91,16 @@ def percentile(sorted_values, p):
 
 # --- the server's process ------------------------------------------------------------------------
 
+def server_cpu_s(pid):
+    """User + system CPU seconds the process has used (utime and stime of /proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def server_figures(pid):
     """{"rss_kb", "fds", "threads"} of the process now (None for what cannot be read)."""
     figures = {"rss_kb": None, "fds": None, "threads": None}
@@ -208,6 +218,7 @@ class Client:
 async def run_level(clients, args, sites, host, port):
     record = {"latency_ms": {kind: [] for kind in KINDS}, "errors": {}, "shed": 0, "connect_ms": [], "examples": []}
     before = server_figures(args.server_pid)
+    cpu_before = server_cpu_s(args.server_pid)
     peak = dict(before)
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_peak(args.server_pid, stop, peak))
@@ -217,6 +228,7 @@ async def run_level(clients, args, sites, host, port):
                for c in range(clients)]
     await asyncio.gather(*(w.run() for w in workers))
     wall = time.monotonic() - start
+    cpu = server_cpu_s(args.server_pid)
     stop.set()
     await sampler
     await asyncio.sleep(args.settle)
@@ -233,6 +245,8 @@ async def run_level(clients, args, sites, host, port):
         "connects": len(record["connect_ms"]),
         "connect_p99_ms": percentile(sorted(record["connect_ms"]), 99),
         "server": {"before": before, "peak": peak, "after": after},
+        # Cores the server kept busy on average during the level (1.0 = one core all the time).
+        "server_cores_busy": None if cpu is None or cpu_before is None else round((cpu - cpu_before) / wall, 2),
     }
     for kind, values in record["latency_ms"].items():
         values.sort()
@@ -251,14 +265,16 @@ def mb(kb):
 
 
 def markdown(levels):
-    lines = ["| clients | answers | answers/s | p50 ms | p99 ms | errors | 503 + Retry-After | RSS MB before / peak / after | fds before / peak / after | threads peak |",
-             "|--:|--:|--:|--:|--:|--:|--:|--|--|--:|"]
+    lines = ["| clients | answers | answers/s | p50 ms | p99 ms | errors | 503 + Retry-After | connect p99 ms | server cores busy | RSS MB before / peak / after | fds before / peak / after | threads peak |",
+             "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|--|--:|"]
     for level in levels:
         s = level["server"]
+        busy = "?" if level["server_cores_busy"] is None else f"{level['server_cores_busy']:.2f}"
         errors = str(level["error_count"]) + ("" if not level["errors"] else " (" + ", ".join(f"{k}: {v}" for k, v in sorted(level["errors"].items())) + ")")
         lines.append(
             f"| {level['clients']} | {level['answers']} | {level['answers_per_s']:.0f} | {ms(level['p50_ms'])} | {ms(level['p99_ms'])} | "
-            f"{errors} | {level['shed_503_retry_after']} | "
+            f"{errors} | {level['shed_503_retry_after']} | {ms(level['connect_p99_ms'])} | "
+            f"{busy} | "
             f"{mb(s['before']['rss_kb'])} / {mb(s['peak']['rss_kb'])} / {mb(s['after']['rss_kb'])} | "
             f"{s['before']['fds']} / {s['peak']['fds']} / {s['after']['fds']} | {s['peak']['threads']} |")
     lines += ["", "| clients | " + " | ".join(f"{k} p50 / p99 ms (answers)" for k in KINDS) + " |",
