@@ -97,7 +97,8 @@ final class RequestHeadScanner: ChannelInboundHandler, RemovableChannelHandler {
 ///   The parser's error is not passed on, so Hummingbird does not write its empty 400.
 /// - In a body: the error is passed on in words the route turns into its answer: a
 ///   ``RequestError`` (a bad chunk, 400), or ``IncompleteRequest`` when the connection ended
-///   (the client closed it, or the idle timer did). The answer says `Connection: close`.
+///   (the client closed or reset it; or the idle timer closed it, while the server waited for
+///   the client's bytes or while it held its own reads back). The answer says `Connection: close`.
 ///
 /// After a refusal the connection is closed in two steps, as web servers do ("lingering close"):
 /// the server's side at once, then, after ``lingerTime`` or when the client closes, the whole
