@@ -23,8 +23,11 @@ let package = Package(
         // ConfigurationSupport (swift-configuration) is left out: options come from the command line.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: ["FullFoundation"]),
         // Already in the graph through Hummingbird; named for NIOCore's Channel (the bound address)
-        // and IOError (why a bind failed).
+        // and IOError (why a bind failed), and NIOHTTP1's HTTPParserError (why a request is not HTTP).
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        // Also through Hummingbird; named for NIOHTTPTypes' request and response parts, which the
+        // channel handler that answers malformed HTTP with JSON (PlanCheckServer) reads and writes.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         // Also through Hummingbird; named for HTTPField (Retry-After, Allow headers).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         // The request log of `plan-check serve` (one line per request on stderr); Hummingbird logs
@@ -77,7 +80,10 @@ let package = Package(
             name: "PlanCheckServer",
             dependencies: [
                 "PlanCheckKit", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -124,7 +130,9 @@ let package = Package(
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
         .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanOutput", "PlanCheckTestSupport"]),
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
-        .testTarget(name: "PlanCheckServerTests", dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers"]),
+        .testTarget(
+            name: "PlanCheckServerTests",
+            dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers", .product(name: "NIOHTTP1", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]
 )
