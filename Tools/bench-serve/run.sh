@@ -56,7 +56,8 @@ echo "== registry from the sample district (as make sample) -> $work/registry.gp
     --valid-from 2026-01-01 --quiet
 
 echo "== plan-check serve on 127.0.0.1 (ulimit -n $(ulimit -n))" >&2
-"$bin" serve --registry "$work/registry.gpkg" --host 127.0.0.1 --port 0 2>"$work/serve.log" &
+# --max-site-parts 5000: the mix's largest site has 5 000 parts (the default limit is 1 000).
+"$bin" serve --registry "$work/registry.gpkg" --host 127.0.0.1 --port 0 --max-site-parts 5000 2>"$work/serve.log" &
 server=$!
 url=""
 for _ in $(seq 300); do
