@@ -221,7 +221,7 @@ def record_parts(parts, areas, min_area, acc):
     return kept
 
 
-def run_rule(rule, min_area, a, b, areas, with_patches):
+def run_rule(rule, min_area, a, b, areas, with_patches, keep_geometries=False):
     relation = rule["relation"]
     acc = {"sliver_count": 0, "sliver_planar": 0.0, "sliver_ellipsoidal": 0.0}
     lower = 0
@@ -304,6 +304,9 @@ def run_rule(rule, min_area, a, b, areas, with_patches):
     result["_all_area"] = (total_e + acc["sliver_ellipsoidal"]) if areas.geographic else (total_p + acc["sliver_planar"])
     if with_patches:
         result["patch_list"] = patch_list
+    if keep_geometries:
+        # (a_fid, b_fid or None, kept polygon parts), in patch order: for district_oracle.py.
+        result["_geometries"] = patches
     return result
 
 
