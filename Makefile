@@ -50,7 +50,8 @@ sample: release
 	$(RELEASE_BIN) inspect $(SAMPLES)
 	mkdir -p out
 	$(RELEASE_BIN) overlay --rules SampleLayers/rules.yaml \
-	  --out out/sample-patches.geojson --summary out/sample-summary.json --dissolve
+	  --out out/sample-patches.geojson --summary out/sample-summary.json --dissolve \
+	  --districts SampleLayers/districts.geojson --district-field XZQMC --csv out/sample-patches.csv
 	rm -f out/registry.gpkg
 	$(RELEASE_BIN) assess --rules SampleLayers/rules.yaml --regions SampleLayers/regions.geojson \
 	  --registry out/registry.gpkg --issued-by 大连市自然资源局 --region R3 \

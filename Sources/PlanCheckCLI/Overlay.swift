@@ -16,7 +16,10 @@ struct Overlay: AsyncParsableCommand {
             rule. Patches go to --out as GeoJSON; statistics to stdout and, as JSON, to --summary. \
             The outputs appear together when the run has succeeded; a failed run leaves earlier \
             files as they were. A symbolic link is written through; FIFOs and devices are refused. \
-            With --out - (or --summary -) that output goes to stdout and the table to stderr. \
+            With --out - (or --summary -, --csv -) that output goes to stdout and the table to stderr. \
+            --districts FILE --district-field NAME splits each patch by district and adds the \
+            district table (ha, 亩) to the summary and the table; --csv writes one row per patch \
+            (UTF-8 with BOM, for Excel). \
             Exit 1 when --fail-on is given and a patch of that severity or above exists.
             """
     )
@@ -32,6 +35,15 @@ struct Overlay: AsyncParsableCommand {
 
     @Option(help: "Write the statistics as JSON to this file (- for stdout).")
     var summary: String?
+
+    @Option(help: "Write the patches as a CSV table for Excel to this file (UTF-8 with BOM; - for stdout).")
+    var csv: String?
+
+    @Option(help: "A districts layer (行政区, any format plan-check reads): tabulate patch area by district.")
+    var districts: String?
+
+    @Option(help: "The field of --districts that names each district (e.g. XZQMC or XZQDM).")
+    var districtField: String?
 
     @Option(help: "Working CRS (e.g. EPSG:4529); default: the first layer's.")
     var crs: String?
@@ -60,10 +72,18 @@ struct Overlay: AsyncParsableCommand {
             throw ValidationError("--layer takes NAME=PATH (got '\(entry)')")
         }
         if rfc7946 && out == nil { throw ValidationError("--rfc7946 needs --out") }
-        if let out, out == summary {
-            throw ValidationError(out == "-"
-                ? "--out - and --summary - would both write to standard output; give a file to one of them"
-                : "--out and --summary are the same file (\(out)); give two files")
+        let outputs = [("--out", out), ("--summary", summary), ("--csv", csv)].compactMap { o, p in p.map { (o, $0) } }
+        for (i, first) in outputs.enumerated() {
+            for second in outputs[(i + 1)...] where first.1 == second.1 {
+                throw ValidationError(first.1 == "-"
+                    ? "\(first.0) - and \(second.0) - would both write to standard output; give a file to one of them"
+                    : "\(first.0) and \(second.0) are the same file (\(first.1)); give two files")
+            }
+        }
+        if (districts == nil) != (districtField == nil) {
+            throw ValidationError(districts == nil
+                ? "--district-field needs --districts FILE"
+                : "--districts needs --district-field NAME (the field that names each district, e.g. XZQMC)")
         }
     }
 
@@ -76,9 +96,9 @@ struct Overlay: AsyncParsableCommand {
             }
             let request = OverlayRequest(
                 rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount,
-                dissolve: dissolve)
+                dissolve: dissolve, districts: districts.flatMap { path in districtField.map { (path, $0) } })
             // Both outputs are checked before any work, and put in place together at the end.
-            let outputs = try OverlayOutputs(patches: out, summary: summary, rfc7946: rfc7946, jobs: request.jobs)
+            let outputs = try OverlayOutputs(patches: out, summary: summary, csv: csv, rfc7946: rfc7946, jobs: request.jobs)
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
             if let progressLine { report = { progressLine.show($0) } }
@@ -88,10 +108,11 @@ struct Overlay: AsyncParsableCommand {
             progressLine?.finish()
             var statistics = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946)
             statistics.findingsAtOrAbove = failOn?.rawValue
-            try outputs.commit(summary: summary == nil ? nil : try statistics.json() + "\n")
+            try outputs.commit(
+                summary: summary == nil ? nil : try statistics.json() + "\n", csv: csv == nil ? nil : PatchCSV(result).text())
             if !quiet {
                 // Standard output carries the patches or the summary when one of them is `-`.
-                if out == "-" || summary == "-" {
+                if out == "-" || summary == "-" || csv == "-" {
                     StandardError.write(statistics.text())
                 } else {
                     print(statistics.text(), terminator: "")

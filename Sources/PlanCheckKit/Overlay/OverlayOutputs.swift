@@ -1,7 +1,7 @@
 import PlanOutput
 
-/// The files an overlay writes, the patches (`--out`) and the statistics (`--summary`), committed
-/// together.
+/// The files an overlay writes, the patches (`--out`), the statistics (`--summary`) and the patch
+/// table (`--csv`), committed together.
 ///
 /// - Checked before the run: each path is resolved (`OutputPath`: links followed; FIFOs,
 ///   devices, sockets and folders refused; `-` is standard output), its folder must exist and be
@@ -18,35 +18,43 @@ public final class OverlayOutputs {
     public let patches: PatchWriter?
     /// Where the statistics go (`--summary`), or nil for none.
     public let summary: OutputPath?
+    /// Where the patch table goes (`--csv`), or nil for none.
+    public let csv: OutputPath?
     /// Outputs complete and waiting for `commit(summary:)`.
     private var completed: [OutputFile] = []
 
     /// Checks the outputs of a run: the patches to `patches` (RFC 7946 when `rfc7946`, encoded
     /// on `jobs` tasks), the statistics to `summary`.
     /// - Throws: `OutputFileError` (exit 74) for a path that cannot be written, or
-    ///   `OverlayUsageError` (exit 64) when both outputs lead to the same file or both are
-    ///   standard output.
-    public convenience init(patches: String?, summary: String?, rfc7946: Bool = false, jobs: Int = defaultJobCount) throws {
-        try self.init(patches: patches.map { PatchWriter(path: $0, rfc7946: rfc7946, jobs: jobs) }, summary: summary)
+    ///   `OverlayUsageError` (exit 64) when two outputs lead to the same file or more than one
+    ///   is standard output.
+    public convenience init(patches: String?, summary: String?, csv: String? = nil, rfc7946: Bool = false, jobs: Int = defaultJobCount) throws {
+        try self.init(patches: patches.map { PatchWriter(path: $0, rfc7946: rfc7946, jobs: jobs) }, summary: summary, csv: csv)
     }
 
-    public init(patches: PatchWriter?, summary: String?) throws {
-        let patchesPath = try patches.map { try Self.resolve($0.path, option: "--out") }
-        let summaryPath = try summary.map { try Self.resolve($0, option: "--summary") }
-        if let patchesPath, let summaryPath {
-            if patchesPath.isStandardOutput && summaryPath.isStandardOutput {
-                throw OverlayUsageError(message: "--out - and --summary - would both write to standard output; give a file to one of them")
-            }
-            if let target = patchesPath.target, target == summaryPath.target {
-                throw OverlayUsageError(message: "--out \(patchesPath.path) and --summary \(summaryPath.path) are the same file (\(target)); give two files")
+    public init(patches: PatchWriter?, summary: String?, csv: String? = nil) throws {
+        let named: [(option: String, path: OutputPath)] = try [
+            patches.map { ("--out", try Self.resolve($0.path, option: "--out")) },
+            summary.map { ("--summary", try Self.resolve($0, option: "--summary")) },
+            csv.map { ("--csv", try Self.resolve($0, option: "--csv")) },
+        ].compactMap { $0 }
+        for (i, first) in named.enumerated() {
+            for second in named[(i + 1)...] {
+                if first.path.isStandardOutput && second.path.isStandardOutput {
+                    throw OverlayUsageError(message: "\(first.option) - and \(second.option) - would both write to standard output; give a file to one of them")
+                }
+                if let target = first.path.target, target == second.path.target {
+                    throw OverlayUsageError(message: "\(first.option) \(first.path.path) and \(second.option) \(second.path.path) are the same file (\(target)); give two files")
+                }
             }
         }
-        for path in [patchesPath, summaryPath].compactMap({ $0 }) {
+        for (_, path) in named {
             try path.checkFolder()
             path.removeStaleTemporaries()
         }
         self.patches = patches
-        self.summary = summaryPath
+        self.summary = named.first { $0.option == "--summary" }?.path
+        self.csv = named.first { $0.option == "--csv" }?.path
     }
 
     /// Keeps the patches file, complete, for the commit.
@@ -54,15 +62,17 @@ public final class OverlayOutputs {
         completed.append(try stream.complete())
     }
 
-    /// Writes the summary (`text`, required when there is a summary output) and puts every
-    /// output in place: all are complete before the first rename.
+    /// Writes the summary (`text`, required when there is a summary output) and the patch table
+    /// (`csv`, required when there is a CSV output), and puts every output in place: all are
+    /// complete before the first rename.
     /// - Throws: `OutputFileError`; every output not yet in place is then removed.
-    public func commit(summary text: String?) throws {
+    public func commit(summary text: String?, csv table: String? = nil) throws {
         defer { discard() }
-        if let summary {
-            guard let text else { preconditionFailure("OverlayOutputs.commit: a summary output and no summary text") }
-            let file = try OutputFile(summary)
-            try file.write(text)
+        for (output, content, what) in [(summary, text, "summary"), (csv, table, "CSV")] {
+            guard let output else { continue }
+            guard let content else { preconditionFailure("OverlayOutputs.commit: a \(what) output and no \(what) text") }
+            let file = try OutputFile(output)
+            try file.write(content)
             try file.complete()
             completed.append(file)
         }

@@ -17,9 +17,14 @@ public struct OverlayRequest: Sendable {
     /// Compute each rule's dissolved area (the union of its patches, `--dissolve`). It costs
     /// about twice the overlays themselves.
     public var dissolve: Bool
+    /// `--districts FILE --district-field NAME`: tabulate the patches by district
+    /// (`DistrictTabulation`); nil for no districts.
+    public var districts: (path: String, field: String)?
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
-                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false) {
+                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
+                districts: (path: String, field: String)? = nil) {
+        self.districts = districts
         self.rulesPath = rulesPath
         self.layerPaths = layerPaths
         self.workingCRS = workingCRS
@@ -66,6 +71,9 @@ public struct OverlayResult: Sendable {
     /// Seconds per stage: "read", "check", "reproject", "overlay", and "write" when the patches
     /// were written during the run (`OverlayRunner.run(progress:writingPatchesTo:)`).
     public var timings: [(stage: String, seconds: Double)]
+    /// The districts (`--districts`) and the patches tabulated by district; nil without.
+    public var districts: DistrictLayer? = nil
+    public var districtTable: DistrictTabulation? = nil
 
     public func layer(named name: String) -> OverlayLayer? { layers.first { $0.definition.name == name } }
 
@@ -118,6 +126,15 @@ public struct OverlayRunner: Sendable {
             let skipped = ruleSet.rules(involving: site).map(\.id)
             prepared.warnings.append("\(ruleSet.sourcePath): note: rules \(skipped.joined(separator: ", ")) read the applicant's site and are skipped (give --layer site=PATH to check a site)")
         }
+        var districts: DistrictLayer?
+        if let given = request.districts {
+            let clock = Date()
+            districts = try await DistrictLayer.load(
+                path: given.path, field: given.field, workingCRS: prepared.workingCRS, policy: request.policy,
+                jobs: request.jobs, crsContext: try CRSContext())
+            prepared.warnings += districts?.warnings ?? []
+            prepared.timings.append(("districts", Date().timeIntervalSince(clock)))
+        }
         // Opened after the layers are checked, so a run that stops on bad input never creates
         // a temporary file.
         let stream = try outputs.patches?.open(workingCRS: prepared.workingCRS)
@@ -130,9 +147,23 @@ public struct OverlayRunner: Sendable {
             try outputs.patchesWritten(stream)
             prepared.timings.append(("write", Date().timeIntervalSince(clock)))
         }
-        return OverlayResult(
+        var result = OverlayResult(
             ruleSet: ruleSet, rulesSHA256: try FileHash.sha256(ofFile: request.rulesPath), workingCRS: prepared.workingCRS,
             layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, timings: prepared.timings)
+        if let districts {
+            clock = Date()
+            let table = try await DistrictTabulation(result, districts: districts, jobs: request.jobs)
+            result.districts = districts
+            result.districtTable = table
+            for overlap in table.overlaps {
+                result.warnings.append("\(districts.path): warning: districts '\(overlap.a)' (feature \(overlap.aFeature)) and '\(overlap.b)' (feature \(overlap.bFeature)) overlap by \(grouped(overlap.areaM2, 1)) m²: patch area there is counted in both")
+            }
+            // "districts" is the reading above plus the tabulation.
+            if let k = result.timings.firstIndex(where: { $0.stage == "districts" }) {
+                result.timings[k].seconds += Date().timeIntervalSince(clock)
+            }
+        }
+        return result
     }
 
     /// Every `--layer NAME=PATH` must name a layer of the rule set (usage error otherwise).

@@ -77,6 +77,8 @@ public struct OverlaySummary: Sendable, Codable {
     public var output: String?
     public var rfc7946: Bool
     public var findingsAtOrAbove: String?
+    /// Patch area by district and rule (`--districts`); absent without districts.
+    public var districts: Districts?
 
     public init(_ result: OverlayResult, request: OverlayRequest, output: String?, rfc7946: Bool, extraTimings: [String: Double] = [:]) {
         planCheckVersion = PlanCheckVersion.current
@@ -117,6 +119,7 @@ public struct OverlaySummary: Sendable, Codable {
         timings = stages
         self.output = output
         self.rfc7946 = rfc7946
+        if let table = result.districtTable, let layer = result.districts { districts = Districts(table, layer: layer) }
     }
 
     /// JSON with snake_case keys, sorted, pretty-printed.
@@ -153,8 +156,9 @@ public struct OverlaySummary: Sendable, Codable {
             lines.append(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             if n == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
+        lines += districts?.text() ?? []
         lines += warnings
-        let order = ["read", "check", "reproject", "overlay", "write"]
+        let order = ["read", "check", "reproject", "districts", "overlay", "write"]
         lines.append("time: " + order.compactMap { s in timings[s].map { "\(s) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", "))
         if let output {
             let place = output == "-" ? "standard output" : output
