@@ -3,7 +3,7 @@
 # they print the exact apt-get command to run).
 
 SWIFT        ?= swift
-APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev libjemalloc-dev pkg-config
+APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev libgdal-dev libjemalloc-dev pkg-config
 # The tests also run GDAL's own GeoPackage validator and ogrinfo on what plan-check writes, and
 # validate query answers against their JSON schema with python3-jsonschema.
 TEST_APT_PACKAGES := gdal-bin python3-gdal python3-jsonschema
@@ -15,7 +15,7 @@ SITES        := clean conditional farmland redline hazard straddle chemical expi
 
 all: release
 
-## deps: install the system libraries (GEOS, PROJ, SQLite) when they are missing.
+## deps: install the system libraries (GEOS, PROJ, SQLite, GDAL) when they are missing.
 deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES)"
 

@@ -32,11 +32,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
     ],
     targets: [
-        // C libraries from Debian (libgeos-dev, libproj-dev, libsqlite3-dev). Each is imported by
-        // exactly one Swift module below; no C type crosses that module's public API.
+        // C libraries from Debian (libgeos-dev, libproj-dev, libsqlite3-dev, libgdal-dev). Each is
+        // imported by exactly one Swift module below; no C type crosses that module's public API.
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
 
         // Plain Swift values shared by every layer: positions, geometries, features, layers,
         // attribute values, WKB, area units. No C.
@@ -51,8 +52,13 @@ let package = Package(
         // The regional-assessment registry: a GeoPackage with regions, outcome zones, items and
         // the provenance of every run, written in one transaction and read through its R-tree.
         .target(name: "PlanRegistry", dependencies: ["PlanModel", "PlanStore"]),
-        // Reading layer files (GeoJSON, GeoPackage) into the one layer model.
-        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore"]),
+        // Reading the vector formats plan-check has no native reader for (Shapefile with its
+        // encodings, File Geodatabase, FlatGeobuf, KML, GML, MapInfo …) through GDAL (the only
+        // importer of CGDAL).
+        .target(name: "PlanGDAL", dependencies: ["PlanModel", "CGDAL"]),
+        // Reading layer files into the one layer model: GeoJSON and GeoPackage natively, the rest
+        // through PlanGDAL.
+        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore", "PlanGDAL"]),
         // Rule sets (YAML, version 1): layers, class maps, conflict rules, with line-numbered
         // diagnostics.
         .target(name: "PlanRules", dependencies: ["PlanModel", .product(name: "Yams", package: "Yams")]),
@@ -61,7 +67,7 @@ let package = Package(
         .target(
             name: "PlanCheckKit",
             dependencies: [
-                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers", "PlanRules", "PlanRegistry",
+                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanGDAL", "PlanLayers", "PlanRules", "PlanRegistry",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The documented layout of the query answer; the tests validate answers against it.

@@ -1,4 +1,5 @@
 import PlanCRS
+import PlanGDAL
 import PlanGeometry
 import PlanLayers
 import PlanModel
@@ -40,6 +41,8 @@ public struct Failure: CustomStringConvertible {
             case .fileNotFound, .unreadable: return .noInput
             case .syntax, .notGeoJSON, .duplicateFeatureID: return .dataError
             }
+        case let e as GDALError:
+            return e.kind == .library ? .software : .dataError
         case let e as StoreError:
             if e.isBusy { return .temporaryFailure }
             switch e.kind {

@@ -9,7 +9,10 @@ import PlanModel
 public struct LayerInspection: Sendable, Codable {
     public var path: String
     public var layer: String
+    /// "GeoJSON", "GeoPackage", or GDAL's driver ("ESRI Shapefile", "OpenFileGDB", …).
     public var format: String
+    /// The encoding the layer's text was read in and what said so.
+    public var encoding: EncodingSummary
     public var crs: CRSSummary
     public var featureCount: Int
     /// "polygons" for a plan layer; "other" for points or lines (no area, no polygon checks).
@@ -41,6 +44,25 @@ public struct CRSSummary: Sendable, Codable {
     public var ellipsoid: String?
     /// True when the file declares no CRS and RFC 7946 (WGS 84 lon/lat) is assumed.
     public var assumedRFC7946: Bool
+}
+
+/// The text encoding of a layer: its name and where it came from (`TextEncodingSource`: rule_set,
+/// cpg, option, code_page_byte, format, undeclared).
+public struct EncodingSummary: Sendable, Codable {
+    public var name: String
+    public var source: String
+    /// What the source said: the `.cpg` text, the code-page byte ("0x4D").
+    public var detail: String?
+    /// One line, e.g. "GBK (.cpg 'GBK')".
+    public var text: String
+
+    init(_ encoding: LayerTextEncoding?) {
+        let encoding = encoding ?? LayerTextEncoding(name: "UTF-8", source: .format)
+        name = encoding.name
+        source = encoding.source.rawValue
+        detail = encoding.detail
+        text = encoding.description
+    }
 }
 
 public struct FieldSummary: Sendable, Codable {
@@ -137,6 +159,7 @@ public struct InspectReport: Sendable, Codable {
     public var geosVersion: String
     public var projVersion: String
     public var sqliteVersion: String
+    public var gdalVersion: String
     public var layers: [LayerInspection]
 
     /// The JSON text of the report: snake_case keys, sorted, pretty-printed.
@@ -157,19 +180,20 @@ public struct Inspector: Sendable {
         self.jobs = max(1, jobs)
     }
 
-    /// Inspects every layer of every file (or, for a GeoPackage, the layers named in `layerNames`
-    /// when it is not empty).
+    /// Inspects every layer of every file (or, for a file that holds several layers, a GeoPackage
+    /// or a File Geodatabase, the layers named in `layerNames` when it is not empty).
     public func inspect(paths: [String], layerNames: [String] = []) async throws -> InspectReport {
         var layers: [LayerInspection] = []
         for path in paths {
-            let isGeoPackage = try LayerReader.format(of: path) == .geoPackage
-            for layer in try LayerReader.readLayers(path: path, names: isGeoPackage ? layerNames : []) {
+            let names = try !layerNames.isEmpty && LayerReader.holdsSeveralLayers(path: path) ? layerNames : []
+            for layer in try LayerReader.readLayers(path: path, names: names) {
                 layers.append(try await inspect(layer))
             }
         }
         return InspectReport(
             planCheckVersion: PlanCheckVersion.current, geosVersion: LibraryVersions.geos,
-            projVersion: LibraryVersions.proj, sqliteVersion: LibraryVersions.sqlite, layers: layers)
+            projVersion: LibraryVersions.proj, sqliteVersion: LibraryVersions.sqlite,
+            gdalVersion: LibraryVersions.gdal, layers: layers)
     }
 
     /// Inspects one layer already read.
@@ -205,7 +229,7 @@ public struct Inspector: Sendable {
             area = AreaTotals(planar: planar, ellipsoidal: ellipsoidal)
         }
         return LayerInspection(
-            path: layer.path, layer: layer.name, format: layer.format.rawValue,
+            path: layer.path, layer: layer.name, format: layer.formatName, encoding: EncodingSummary(layer.textEncoding),
             crs: CRSSummary(
                 declared: layer.crs?.description, identifier: crs.identifier, name: crs.name,
                 geographic: crs.isGeographic, unit: crs.unit.name, ellipsoid: crs.ellipsoid?.name,

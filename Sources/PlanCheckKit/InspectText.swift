@@ -28,6 +28,7 @@ extension LayerInspection {
             crsLine += " — declared \(declared)"
         }
         lines.append(row("CRS", crsLine))
+        lines.append(row("encoding", encoding.text))
         let types = geometryTypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         var featureLine = "\(featureCount) (\(types.isEmpty ? "none" : types))"
         if let declared = declaredGeometryType { featureLine += "; declared \(declared)" }
