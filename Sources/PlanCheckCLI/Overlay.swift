@@ -33,6 +33,8 @@ struct Overlay: AsyncParsableCommand {
     @Option(help: "Working CRS (e.g. EPSG:4529); default: the first layer's.")
     var crs: String?
 
+    @OptionGroup var reading: LayerReadingOptions
+
     @Option(help: "Tasks to run at once (default: one per core). The output is the same for any value.")
     var jobs: Int?
 
@@ -68,7 +70,7 @@ struct Overlay: AsyncParsableCommand {
             }
             let request = OverlayRequest(
                 rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount,
-                dissolve: dissolve)
+                dissolve: dissolve, reading: try reading.settings())
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
             if let progressLine { report = { progressLine.show($0) } }

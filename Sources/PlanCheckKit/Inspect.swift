@@ -44,6 +44,9 @@ public struct CRSSummary: Sendable, Codable {
     public var ellipsoid: String?
     /// True when the file declares no CRS and RFC 7946 (WGS 84 lon/lat) is assumed.
     public var assumedRFC7946: Bool
+    /// The CRS given for a file that declares none, and where: "--assume-crs EPSG:4529" or
+    /// "assume_crs: EPSG:4529 (rules.yaml:14)"; null when the file declares its CRS.
+    public var assumed: String?
 }
 
 /// The text encoding of a layer: its name and where it came from (`TextEncodingSource`: rule_set,
@@ -174,10 +177,13 @@ public struct InspectReport: Sendable, Codable {
 public struct Inspector: Sendable {
     public var policy: InvalidFeaturePolicy
     public var jobs: Int
+    /// `--encoding` and `--assume-crs`, for every file inspected.
+    public var reading: ReadingSettings
 
-    public init(policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount) {
+    public init(policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, reading: ReadingSettings = ReadingSettings()) {
         self.policy = policy
         self.jobs = max(1, jobs)
+        self.reading = reading
     }
 
     /// Inspects every layer of every file (or, for a file that holds several layers, a GeoPackage
@@ -186,7 +192,7 @@ public struct Inspector: Sendable {
         var layers: [LayerInspection] = []
         for path in paths {
             let names = try !layerNames.isEmpty && LayerReader.holdsSeveralLayers(path: path) ? layerNames : []
-            for layer in try LayerReader.readLayers(path: path, names: names) {
+            for layer in try LayerReader.readLayers(path: path, names: names, options: reading.readOptions()) {
                 layers.append(try await inspect(layer))
             }
         }
@@ -202,13 +208,18 @@ public struct Inspector: Sendable {
             return try await inspectUnwrapped(layer)
         } catch let error as InvalidFeatureError {
             throw error
+        } catch let error as LayerCRSError {
+            throw error
+        } catch let error as LayerFailure {
+            throw error
         } catch {
             throw LayerFailure(path: layer.path, layer: layer.name, underlying: error)
         }
     }
 
     private func inspectUnwrapped(_ layer: Layer) async throws -> LayerInspection {
-        let crs = try CRSContext().crs(for: layer.crs)
+        let resolved = try LayerCRSResolver.resolve(layer, assumed: reading.assumption(), context: try CRSContext())
+        let crs = resolved.crs
         let checked = try await LayerChecker(policy: policy, jobs: jobs).check(layer)
         var extent = Envelope.empty
         for feature in layer.features {
@@ -228,12 +239,14 @@ public struct Inspector: Sendable {
             let planar: Double? = crs.isGeographic ? nil : planarUnits * (crs.squareMetresPerSquareUnit ?? 1)
             area = AreaTotals(planar: planar, ellipsoidal: ellipsoidal)
         }
+        var assumed: String?
+        if case .assumed(let assumption) = resolved.basis { assumed = assumption.description }
         return LayerInspection(
             path: layer.path, layer: layer.name, format: layer.formatName, encoding: EncodingSummary(layer.textEncoding),
             crs: CRSSummary(
                 declared: layer.crs?.description, identifier: crs.identifier, name: crs.name,
                 geographic: crs.isGeographic, unit: crs.unit.name, ellipsoid: crs.ellipsoid?.name,
-                assumedRFC7946: layer.crs == nil),
+                assumedRFC7946: resolved.basis == .rfc7946, assumed: assumed),
             featureCount: layer.features.count, kind: checked.kind.rawValue,
             declaredGeometryType: layer.declaredGeometryType, geometryTypes: checked.geometryTypes,
             extent: extent.isEmpty ? nil : [extent.minX, extent.minY, extent.maxX, extent.maxY],

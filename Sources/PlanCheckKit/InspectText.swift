@@ -24,6 +24,8 @@ extension LayerInspection {
         crsLine += ")"
         if crs.assumedRFC7946 {
             crsLine += " — none declared, RFC 7946 assumed"
+        } else if let assumed = crs.assumed {
+            crsLine += " — none declared, assumed by \(assumed)"
         } else if let declared = crs.declared {
             crsLine += " — declared \(declared)"
         }

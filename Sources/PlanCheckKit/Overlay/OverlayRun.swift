@@ -17,15 +17,20 @@ public struct OverlayRequest: Sendable {
     /// Compute each rule's dissolved area (the union of its patches, `--dissolve`). It costs
     /// about twice the overlays themselves.
     public var dissolve: Bool
+    /// `--encoding` and `--assume-crs` for layer files that do not say (the rule set's per-layer
+    /// `encoding:` and `assume_crs:` win).
+    public var reading: ReadingSettings
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
-                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false) {
+                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
+                reading: ReadingSettings = ReadingSettings()) {
         self.rulesPath = rulesPath
         self.layerPaths = layerPaths
         self.workingCRS = workingCRS
         self.policy = policy
         self.jobs = max(1, jobs)
         self.dissolve = dissolve
+        self.reading = reading
     }
 }
 
@@ -162,9 +167,12 @@ public struct OverlayRunner: Sendable {
             sources.append((definition, path))
         }
         let frozen = sources
+        let reading = request.reading, rulesPath = ruleSet.sourcePath
         let loaded: [(Layer, String)] = try await parallelChunks(frozen, jobs: request.jobs, chunkSize: 1) { chunk in
             try chunk.map { definition, path in
-                (try LayerReader.read(path: path, layerName: definition.layerName), try FileHash.sha256(ofFile: path))
+                (try LayerReader.read(path: path, layerName: definition.layerName,
+                                      options: reading.readOptions(for: definition, rulesPath: rulesPath)),
+                 try FileHash.sha256(ofFile: path))
             }
         }
         let read = zip(sources, loaded).map { ($0.0, $0.1, $1.0, $1.1) }
@@ -178,9 +186,8 @@ public struct OverlayRunner: Sendable {
 
         let crsContext = try CRSContext()
         let sourceCRSs = try read.map { entry in
-            do { return try crsContext.crs(for: entry.2.crs) } catch {
-                throw LayerFailure(path: entry.1, layer: entry.2.name, underlying: error)
-            }
+            try LayerCRSResolver.resolve(
+                entry.2, assumed: reading.assumption(for: entry.0, rulesPath: rulesPath), context: crsContext).crs
         }
         guard let working = try request.workingCRS.map({ try crsContext.crs($0) }) ?? sourceCRSs.first else {
             throw OverlayUsageError(message: "\(request.rulesPath): no layer to read")
