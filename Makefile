@@ -75,8 +75,9 @@ asan: test-deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tools/asan/lsan-suppressions.txt \
 	  $(SWIFT) test --sanitize=address --disable-xctest --scratch-path .build-asan
 
-## bench-read: GeoJSON reading speed against GDAL (pyogrio); see Tools/bench-geojson/.
-bench-read: deps
+## bench-read: reading speed of the GeoJSON, GeoPackage and GDAL (Shapefile) readers against GDAL (pyogrio);
+## see Tools/bench-geojson/.
+bench-read: test-deps
 	Tools/bench-geojson/run.sh
 
 ## bench-overlay: plan-check against GeoPandas, PostGIS and a bare GEOS loop; see Tools/bench-overlay/.

@@ -96,8 +96,8 @@ let package = Package(
         ),
         // Clock, peak memory and stderr for the benchmark executables below.
         .target(name: "PlanCheckBenchSupport", path: "Tools/bench-support/Sources"),
-        // Benchmark: reads one GeoJSON file with GeoJSONReader, prints seconds and peak memory
-        // (Tools/bench-geojson/run.sh compares it with GDAL through pyogrio).
+        // Benchmark: reads one layer file as plan-check does (GeoJSON, GeoPackage, a Shapefile through
+        // GDAL), prints seconds and peak memory (Tools/bench-geojson/run.sh compares it with pyogrio).
         .executableTarget(
             name: "plan-check-bench-read", dependencies: ["PlanLayers", "PlanCheckBenchSupport"],
             path: "Tools/bench-geojson/Sources"),
