@@ -27,7 +27,6 @@ public final class GDALVectorSource {
 
     /// What GDAL opens: the path, or `/vsizip/…` for a zip.
     let gdalPath: String
-    let driver: UnsafeMutableRawPointer
     /// The dataset opened without options: GDAL's own choice of encoding.
     let dataset: Dataset
     /// Datasets opened with an `ENCODING` open option, by its value.
@@ -57,9 +56,9 @@ public final class GDALVectorSource {
                     message: "GDAL's \(driverName) driver recognised the file but could not open it\(Self.hint(for: driverName))",
                     gdalMessages: capture.texts, function: "GDALOpenEx")
             }
-            return (gdalPath, driver, driverName, dataset)
+            return (gdalPath, driverName, dataset)
         }
-        (gdalPath, driver, driverName, dataset) = opened
+        (gdalPath, driverName, dataset) = opened
         layerCount = Int(GDALDatasetGetLayerCount(dataset.handle))
         var names: [String] = []
         for index in 0..<Int32(layerCount) {
@@ -114,7 +113,9 @@ public final class GDALVectorSource {
     ) throws(GDALError) -> (UnsafeMutableRawPointer, LayerTextEncoding) {
         let fromRuleSet: Bool
         if case .ruleSet = requested?.origin { fromRuleSet = true } else { fromRuleSet = false }
-        guard supportsEncodingOption else {
+        // Only GDAL's Shapefile driver takes an ENCODING open option and says, in its SHAPEFILE
+        // metadata domain, where its encoding came from (checked for every driver of GDAL 3.6).
+        guard driverName == "ESRI Shapefile" else {
             let isUTF8 = OGR_L_TestCapability(layer, "StringsAsUTF8") != 0
             if fromRuleSet, let requested, requested.name != "UTF-8" {
                 throw GDALError(
@@ -156,12 +157,6 @@ public final class GDALVectorSource {
             return (layer, LayerTextEncoding(name: used, source: .codePageByte, detail: byte))
         }
         return (layer, LayerTextEncoding(name: "UTF-8", source: .undeclared))
-    }
-
-    /// True when the driver takes an `ENCODING` open option (the Shapefile driver does).
-    private var supportsEncodingOption: Bool {
-        guard let list = GDALGetMetadataItem(driver, "DMD_OPENOPTIONLIST", nil) else { return false }
-        return String(cString: list).contains("name='ENCODING'")
     }
 
     /// The layer `name` of the dataset opened with `ENCODING=encoding` ("" = no recoding).
