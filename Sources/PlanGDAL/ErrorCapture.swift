@@ -49,7 +49,6 @@ final class ErrorCapture {
 
     /// Runs `body` with GDAL's messages going into a fresh collector.
     static func run<T>(_ body: (ErrorCapture) throws(GDALError) -> T) throws(GDALError) -> T {
-        registerGDAL()
         let capture = ErrorCapture()
         let userData = Unmanaged.passUnretained(capture).toOpaque()
         CPLPushErrorHandlerEx({ level, number, text in
@@ -60,6 +59,8 @@ final class ErrorCapture {
             CPLPopErrorHandler()
             withExtendedLifetime(capture) {}
         }
+        // Registration may report (a driver plugin that does not load): into the capture too.
+        registerGDAL()
         CPLErrorReset()
         return try body(capture)
     }

@@ -284,7 +284,9 @@ public final class GDALVectorSource {
 
 /// GDAL's version, e.g. "3.6.2" (`GDALVersionInfo("RELEASE_NAME")`).
 public var gdalVersion: String {
+    CPLPushErrorHandler(CPLQuietErrorHandler)
     registerGDAL()
+    CPLPopErrorHandler()
     return String(cString: GDALVersionInfo("RELEASE_NAME"))
 }
 
