@@ -11,7 +11,7 @@ RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 SITES        := clean conditional farmland redline hazard straddle chemical expired
 
-.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-query clean
+.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-query bench-serve clean
 
 all: release
 
@@ -88,6 +88,11 @@ bench-overlay: deps
 ## side with PostGIS and GeoPandas; see Tools/bench-query/.
 bench-query: deps
 	Tools/bench-query/run.sh 2000 300
+
+## bench-serve: soak of plan-check serve on loopback (1, 16, 64 and 1 000 concurrent clients, 20 s
+## each, mixed sites): answers/s, p50/p99, errors, RSS and open files; see Tools/bench-serve/.
+bench-serve: release
+	Tools/bench-serve/run.sh 20
 
 clean:
 	rm -rf .build .build-asan

@@ -23,8 +23,11 @@ let package = Package(
         // ConfigurationSupport (swift-configuration) is left out: options come from the command line.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: ["FullFoundation"]),
         // Already in the graph through Hummingbird; named for NIOCore's Channel (the bound address)
-        // and IOError (why a bind failed).
+        // and IOError (why a bind failed), and NIOHTTP1's HTTPParserError (why a request is not HTTP).
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        // Also through Hummingbird; named for NIOHTTPTypes' request and response parts, which the
+        // channel handler that answers malformed HTTP with JSON (PlanCheckServer) reads and writes.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         // Also through Hummingbird; named for HTTPField (Retry-After, Allow headers).
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         // The request log of `plan-check serve` (one line per request on stderr); Hummingbird logs
@@ -51,14 +54,18 @@ let package = Package(
         .target(name: "PlanStore", dependencies: ["PlanModel", "CSQLite"]),
         // The regional-assessment registry: a GeoPackage with regions, outcome zones, items and
         // the provenance of every run, written in one transaction and read through its R-tree.
-        .target(name: "PlanRegistry", dependencies: ["PlanModel", "PlanStore"]),
+        .target(name: "PlanRegistry", dependencies: ["PlanModel", "PlanStore", "PlanOutput"]),
+        // Output files: where a path really leads (links followed; FIFOs, devices, sockets and
+        // folders refused; `-` for standard output), temporaries beside the target renamed into
+        // place together, and the stale temporaries of killed runs removed. No C library.
+        .target(name: "PlanOutput", dependencies: ["PlanModel"]),
         // Reading the vector formats plan-check has no native reader for (Shapefile with its
         // encodings, File Geodatabase, FlatGeobuf, KML, GML, MapInfo …) through GDAL (the only
         // importer of CGDAL).
         .target(name: "PlanGDAL", dependencies: ["PlanModel", "CGDAL"]),
         // Reading layer files into the one layer model: GeoJSON and GeoPackage natively, the rest
-        // through PlanGDAL.
-        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore", "PlanGDAL"]),
+        // through PlanGDAL; writing GeoJSON.
+        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore", "PlanOutput", "PlanGDAL"]),
         // Rule sets (YAML, version 1): layers, class maps, conflict rules, with line-numbered
         // diagnostics.
         .target(name: "PlanRules", dependencies: ["PlanModel", .product(name: "Yams", package: "Yams")]),
@@ -67,7 +74,7 @@ let package = Package(
         .target(
             name: "PlanCheckKit",
             dependencies: [
-                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanGDAL", "PlanLayers", "PlanRules", "PlanRegistry",
+                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanGDAL", "PlanLayers", "PlanRules", "PlanRegistry", "PlanOutput",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The documented layout of the query answer; the tests validate answers against it.
@@ -79,7 +86,10 @@ let package = Package(
             name: "PlanCheckServer",
             dependencies: [
                 "PlanCheckKit", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -118,17 +128,20 @@ let package = Package(
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel", "PlanCheckTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanCheckTestSupport"]),
-        .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel"]),
+        .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput"]),
+        .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanOutput", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel", "PlanOutput"]),
         // GDAL-read Shapefiles (GBK with .cpg, code-page byte or neither), File Geodatabase, zip,
         // ESRI .prj, broken inputs; fixtures made by ogr2ogr (Tests/Fixtures/gdal/README.md).
         .testTarget(name: "PlanGDALTests", dependencies: ["PlanGDAL", "PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
-        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanOutput", "PlanCheckTestSupport"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
-        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanOutput", "PlanCheckTestSupport"]),
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
-        .testTarget(name: "PlanCheckServerTests", dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers"]),
+        .testTarget(
+            name: "PlanCheckServerTests",
+            dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers", .product(name: "NIOHTTP1", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6]
 )

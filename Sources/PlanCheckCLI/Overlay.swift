@@ -14,6 +14,9 @@ struct Overlay: AsyncParsableCommand {
             Reads the layers of the rule set (or --layer NAME=PATH), checks them (--invalid), \
             reprojects them to the working CRS (the first layer's, or --crs), and evaluates every \
             rule. Patches go to --out as GeoJSON; statistics to stdout and, as JSON, to --summary. \
+            The outputs appear together when the run has succeeded; a failed run leaves earlier \
+            files as they were. A symbolic link is written through; FIFOs and devices are refused. \
+            With --out - (or --summary -) that output goes to stdout and the table to stderr. \
             Exit 1 when --fail-on is given and a patch of that severity or above exists.
             """
     )
@@ -24,10 +27,10 @@ struct Overlay: AsyncParsableCommand {
     @Option(name: .customLong("layer"), help: ArgumentHelp("A layer file for a layer of the rule set (repeatable).", valueName: "NAME=PATH"))
     var layers: [String] = []
 
-    @Option(help: "Write the patches to this GeoJSON file (written whole or not at all).")
+    @Option(help: "Write the patches to this GeoJSON file (written whole or not at all; - for stdout).")
     var out: String?
 
-    @Option(help: "Write the statistics as JSON to this file.")
+    @Option(help: "Write the statistics as JSON to this file (- for stdout).")
     var summary: String?
 
     @Option(help: "Working CRS (e.g. EPSG:4529); default: the first layer's.")
@@ -59,6 +62,11 @@ struct Overlay: AsyncParsableCommand {
             throw ValidationError("--layer takes NAME=PATH (got '\(entry)')")
         }
         if rfc7946 && out == nil { throw ValidationError("--rfc7946 needs --out") }
+        if let out, out == summary {
+            throw ValidationError(out == "-"
+                ? "--out - and --summary - would both write to standard output; give a file to one of them"
+                : "--out and --summary are the same file (\(out)); give two files")
+        }
     }
 
     func run() async throws {
@@ -71,18 +79,26 @@ struct Overlay: AsyncParsableCommand {
             let request = OverlayRequest(
                 rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount,
                 dissolve: dissolve, reading: try reading.settings())
+            // Both outputs are checked before any work, and put in place together at the end.
+            let outputs = try OverlayOutputs(patches: out, summary: summary, rfc7946: rfc7946, jobs: request.jobs)
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
             if let progressLine { report = { progressLine.show($0) } }
             // The patches file is written while the overlay runs (its "write" timing is what
-            // is left after the overlay: flush, sync, rename).
-            let writer = out.map { PatchWriter(path: $0, rfc7946: rfc7946, jobs: request.jobs) }
-            let result = try await OverlayRunner(request).run(progress: report, writingPatchesTo: writer)
+            // is left after the overlay: flush and sync).
+            let result = try await OverlayRunner(request).run(progress: report, writingTo: outputs)
             progressLine?.finish()
             var statistics = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946)
             statistics.findingsAtOrAbove = failOn?.rawValue
-            if let summary { try SummaryFile.write(try statistics.json() + "\n", to: summary) }
-            if !quiet { print(statistics.text(), terminator: "") }
+            try outputs.commit(summary: summary == nil ? nil : try statistics.json() + "\n")
+            if !quiet {
+                // Standard output carries the patches or the summary when one of them is `-`.
+                if out == "-" || summary == "-" {
+                    StandardError.write(statistics.text())
+                } else {
+                    print(statistics.text(), terminator: "")
+                }
+            }
             for warning in result.warnings where quiet { StandardError.write("plan-check: \(warning)\n") }
             let worst = result.outcomes.filter { !$0.patches.isEmpty }.map(\.rule.severity).max()
             let status: ExitStatus = if let failOn, let worst, worst >= failOn { .findings } else { .success }

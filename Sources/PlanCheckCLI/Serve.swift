@@ -12,7 +12,8 @@ struct Serve: AsyncParsableCommand {
             (Content-Type application/geo+json) answers with the JSON of plan-check query --format json. \
             GET /v1/health and GET /v1/items tell the registry's latest run and its items. Errors are \
             {"error": {"exit_status": N, "message": "..."}} with HTTP 400 (usage, 64), 422 (bad data, 65), \
-            413 (body too large), 503 with Retry-After (registry busy, 75) or 500. Each request reads the \
+            413 (body too large), 503 with Retry-After (registry busy, 75) or 500; malformed HTTP gets 400, \
+            414 (URL too long) or 431 (headers too large) and the connection is closed. Each request reads the \
             registry afresh, so a new plan-check assess run is answered without a restart; the conformity \
             rules and their layers are read once at start. One line per request on stderr; SIGTERM or \
             SIGINT stops the server after the requests in flight.
@@ -45,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a request may take from arrival to answer (beyond: 503 with Retry-After).")
     var maxQuerySeconds = ServiceLimits().maxQuerySeconds
 
+    @Option(help: "Seconds a connection may send nothing (between requests, or in the middle of one) before it is closed.")
+    var idleTimeout: Int64 = 60
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): not a TCP port (0-65535)") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1 (got \(maxBodyBytes))") }
@@ -52,6 +56,7 @@ struct Serve: AsyncParsableCommand {
         guard maxWaiting >= 0 else { throw ValidationError("--max-waiting must be 0 or more (got \(maxWaiting))") }
         guard maxSiteParts >= 1 else { throw ValidationError("--max-site-parts must be at least 1 (got \(maxSiteParts))") }
         guard maxSiteVertices >= 4 else { throw ValidationError("--max-site-vertices must be at least 4 (got \(maxSiteVertices))") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second (got \(idleTimeout))") }
         guard maxQuerySeconds > 0 else { throw ValidationError("--max-query-seconds must be more than 0 (got \(maxQuerySeconds))") }
     }
 
@@ -64,15 +69,28 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        raiseOpenFileLimit()
         try await runReportingErrors {
             let engine = try await QueryEngine.prepare(try source.request())
             for warning in engine.warnings { StandardError.write("plan-check: \(warning)\n") }
             let server = PlanCheckServer(
-                engine: engine, configuration: ServeConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes, limits: limits),
+                engine: engine,
+                configuration: ServeConfiguration(
+                    host: host, port: port, maxBodyBytes: maxBodyBytes, idleTimeoutSeconds: idleTimeout, limits: limits),
                 logger: ServeLogHandler.logger())
             try await server.run { url in StandardError.write("plan-check: listening on \(url)\n") }
             StandardError.write("plan-check: stopped\n")
             return .success
         }
     }
+}
+
+/// Raises the soft limit on open files to the hard limit: every connection is a descriptor, and
+/// the default soft limit (often 1 024) would refuse connections long before the service's own
+/// limits (`--max-waiting`) answer them with 503.
+func raiseOpenFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }

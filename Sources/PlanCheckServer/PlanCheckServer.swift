@@ -60,12 +60,16 @@ public struct PlanCheckServer: Sendable {
     public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning  // Hummingbird's "Server started…" is ours to say
+        let serverName = "plan-check/\(PlanCheckVersion.current)"
         let app = Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
+            // Hummingbird's HTTP/1.1 with plan-check's JSON answers to malformed requests.
+            server: .planCheckHTTP1(
+                idleTimeoutSeconds: configuration.idleTimeoutSeconds, limits: RequestHeadLimits(),
+                serverName: serverName, requestLog: logger),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
-                serverName: "plan-check/\(PlanCheckVersion.current)"),
+                serverName: serverName),
             onServerRunning: { channel in onListening(Self.url(of: channel.localAddress)) },
             logger: frameworkLogger)
         do {
@@ -83,7 +87,7 @@ public struct PlanCheckServer: Sendable {
         let service = self.service
         let logger = self.logger
         router.post("/v1/query") { request, _ -> Response in
-            let response = await Self.query(request, service: service)
+            let response = try await Self.query(request, service: service)
             return Self.response(response, request: request, logger: logger)
         }
         router.get("/v1/health") { request, _ -> Response in
@@ -97,19 +101,27 @@ public struct PlanCheckServer: Sendable {
 
     /// Takes the request on (or answers 503 at once when the service is full), reads the body
     /// (refusing it early when Content-Length is over the limit, and giving up at the request's
-    /// deadline) and asks the service.
-    static func query(_ request: Request, service: QueryService) async -> ServiceResponse {
+    /// deadline) and asks the service. Throws only ``IncompleteRequest``: the body stopped
+    /// arriving, and nobody is left to answer.
+    static func query(_ request: Request, service: QueryService) async throws(IncompleteRequest) -> ServiceResponse {
         let parameters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
         let contentType = request.headers[.contentType]
         let deadline = QueryDeadline.after(seconds: service.limits.maxQuerySeconds)
         do {
             try QueryService.checkContentType(contentType)
-            let length = request.headers[.contentLength].flatMap { Int($0) }
-            if let length { try service.checkSize(length) }
-            let ticket = try service.admit(declaredBytes: length)
+            let declared = request.headers[.contentLength].flatMap { Int($0) }
+            if let declared { try service.checkSize(declared) }
+            let ticket = try service.admit(declaredBytes: declared)
             defer { service.release(ticket) }
             let body = try await readBody(of: request, upTo: service.maxBodyBytes, by: deadline, service: service)
+            // Hummingbird ends a body whose connection ended without an error as if it were whole;
+            // a body shorter than its Content-Length is not a site.
+            if let declared, body.count < declared {
+                throw IncompleteRequest(reason: .clientClosed, received: body.count, expected: declared)
+            }
             return await service.query(parameters: parameters, contentType: contentType, body: body, deadline: deadline)
+        } catch let error as IncompleteRequest {
+            throw error
         } catch {
             return service.errorResponse(error)
         }
@@ -191,10 +203,15 @@ public struct PlanCheckServer: Sendable {
 }
 
 extension Response {
+    /// A 413 also says `Connection: close`: the rest of its body is not read, and the connection
+    /// is closed rather than kept reading a body nobody wants.
     init(_ response: ServiceResponse) {
         var headers: HTTPFields = [.contentType: ServiceResponse.contentType]
         for header in response.headers {
             if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        if response.status == 413 {
+            headers[.connection] = "close"
         }
         self.init(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
     }
@@ -202,15 +219,22 @@ extension Response {
 
 /// Logs one line per request (method, path and query, status, milliseconds) and turns what
 /// Hummingbird throws (no such route, a body too large, anything unexpected) into the service's
-/// JSON errors.
+/// JSON errors. A request whose body stopped arriving (``IncompleteRequest``) is logged with its
+/// 4xx status and why, on the same line: `POST /v1/query 400 3.1 ms: the client closed the
+/// connection before sending the whole body (100 of 812 bytes received)`.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response: Response
+        var note = ""
         do {
             response = try await next(request, context)
+        } catch let error as IncompleteRequest {
+            // Not the server's fault, and the client is gone: nothing reaches it.
+            response = Response(QueryService.errorResponse(error.requestError))
+            note = ": \(error)"
         } catch let error as HTTPError where error.status == .notFound {
             response = Response(QueryService.notFound(method: request.method.rawValue, path: request.uri.path))
         } catch let error as HTTPError {
@@ -226,7 +250,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        logger.info("\(request.method) \(request.uri) \(response.status.code) \(String(format: "%.1f", ms)) ms")
+        logger.info("\(request.method) \(request.uri) \(response.status.code) \(String(format: "%.1f", ms)) ms\(note)")
         return response
     }
 }

@@ -270,8 +270,10 @@ struct LayerReading {
     }
 }
 
-/// Why a geometry could not be exported from GDAL as WKB.
-struct WKBExportFailure: Error, CustomStringConvertible {
+/// Why a geometry could not be exported from GDAL as WKB: GDAL failing on a geometry it read
+/// (70); the reader reports it as that feature's problem.
+struct WKBExportFailure: PlanCheckFailure {
     var description: String
+    var exitStatus: ExitStatus { .software }
     init(_ description: String) { self.description = description }
 }

@@ -1,11 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import PlanModel
+import PlanOutput
 
 /// Writes a GeoJSON FeatureCollection one feature at a time, for planners to open in QGIS.
 ///
@@ -16,10 +10,12 @@ import PlanModel
 /// try writer.finish()
 /// ```
 ///
-/// - The file appears whole or not at all: the writer fills a temporary file in the same folder
-///   (`.<name>.tmp-<pid>-<random>`) and `finish()` syncs it and renames it onto `path`. If the
-///   writer is abandoned (`abandon()`, an error, or released before `finish()`), the temporary
-///   file is removed and whatever was at `path` is left exactly as it was.
+/// - The file appears whole or not at all: the writer fills a temporary file beside the target
+///   (an `OutputFile`: links followed, special files refused, `-` for standard output) and
+///   `finish()` syncs it and renames it onto the target. `complete()` stops before the rename, so
+///   that several outputs can be put in place together (`OutputFile.commit(_:)`). If the writer
+///   is abandoned (`abandon()`, an error, or released before `finish()`), the temporary file is
+///   removed and whatever was at `path` is left exactly as it was.
 /// - `crsName` writes the 2008 `crs` member (`{"type":"name","properties":{"name":...}}`), which
 ///   GDAL and QGIS read; nil writes RFC 7946 GeoJSON (no `crs`; positions must then be WGS 84
 ///   longitude, latitude).
@@ -87,15 +83,14 @@ public struct EncodableFeature: Sendable {
 }
 
 public final class GeoJSONWriter {
-    /// The file being written.
+    /// The file being written, as the caller gave it (`-` is standard output).
     public let path: String
     /// Features written so far.
     public private(set) var featureCount = 0
 
-    /// The temporary file next to `path` that receives the output until `finish()`.
-    let temporaryPath: String
+    /// The output: a temporary file beside the target until `finish()`, or standard output.
+    public let output: OutputFile
     private let coordinateDecimals: Int?
-    private var descriptor: Int32
     private var text: JSONText
     private var state = State.open
 
@@ -103,7 +98,7 @@ public final class GeoJSONWriter {
         case open
         case finished
         /// Abandoned by the caller or after an error (kept to throw again).
-        case abandoned(LayerWriteError?)
+        case abandoned(OutputFileError?)
     }
 
     /// Output is handed to the kernel once the buffer holds this many bytes.
@@ -112,15 +107,17 @@ public final class GeoJSONWriter {
     /// Starts the file: creates the temporary file and writes the collection's header.
     ///
     /// - Parameters:
-    ///   - path: The file to write; replaced atomically by `finish()`.
+    ///   - path: The file to write, replaced atomically by `finish()` (see `OutputPath`:
+    ///     a symbolic link is written through, `-` is standard output).
     ///   - name: The collection's `name` member (QGIS shows it as the layer name).
     ///   - crsName: The CRS as an OGC URN, e.g. `urn:ogc:def:crs:EPSG::4529`; nil for RFC 7946.
     ///   - coordinateDecimals: Round coordinates to this many decimal places (0 ... 15);
     ///     nil keeps them exact.
     ///   - foreignMembers: More members of the collection object, in order, before `features`.
     ///     Their names must not be `type`, `features`, `crs` or `name` (a programming error).
-    /// - Throws: `LayerWriteError` (`.create`) when the temporary file cannot be created, e.g.
-    ///   the folder does not exist or is not writable.
+    /// - Throws: `OutputFileError`: `.refuse` when `path` is a FIFO, a device, a socket or a
+    ///   folder; `.create` when the temporary file cannot be created, e.g. the folder does not
+    ///   exist or is not writable.
     public init(
         path: String, name: String? = nil, crsName: String?, coordinateDecimals: Int? = nil,
         foreignMembers: [(String, AttributeValue)] = []
@@ -134,33 +131,19 @@ public final class GeoJSONWriter {
         }
         self.path = path
         self.coordinateDecimals = coordinateDecimals
-        temporaryPath = Self.temporaryPath(for: path)
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        if descriptor < 0 {
-            throw LayerWriteError(path: path, temporaryPath: temporaryPath, operation: .create, code: errno)
-        }
+        output = try OutputFile(path: path)
         text = JSONText(capacity: Self.blockSize + Self.blockSize / 4)
         text.appendCollectionHeader(name: name, crsName: crsName, foreignMembers: foreignMembers)
     }
 
-    deinit {
-        if case .open = state { discard() }
-    }
-
-    /// `<folder>/.<name>.tmp-<pid>-<random>`: hidden, in the same folder (so the rename is atomic),
-    /// and distinct for concurrent writers of the same path.
-    static func temporaryPath(for path: String) -> String {
-        let folderEnd = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
-        let folder = path[..<folderEnd]
-        let name = path[folderEnd...]
-        let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        return "\(folder).\(name).tmp-\(getpid())-\(random)"
-    }
+    /// The temporary file next to the target that receives the output until `finish()`
+    /// (nil for standard output).
+    public var temporaryPath: String? { output.temporaryPath }
 
     /// Appends one Feature: `id` (a JSON number for `.int`, a string for `.string`, no `id`
     /// member for nil), `properties` in the given order (duplicate names are written as given),
     /// and the geometry (`null` for nil).
-    /// - Throws: `LayerWriteError` when a block cannot be written (the writer is then abandoned).
+    /// - Throws: `OutputFileError` when a block cannot be written (the writer is then abandoned).
     public func write(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute]) throws {
         try checkOpen()
         var out = JSONText()
@@ -186,7 +169,7 @@ public final class GeoJSONWriter {
     }
 
     /// Appends `count` Features encoded by `encodeFeatures` (with the same coordinate decimals).
-    /// - Throws: `LayerWriteError` when a block cannot be written (the writer is then abandoned).
+    /// - Throws: `OutputFileError` when a block cannot be written (the writer is then abandoned).
     public func writeEncoded(_ encoded: [UInt8], count: Int) throws {
         try checkOpen()
         guard count > 0 else { return }
@@ -201,26 +184,37 @@ public final class GeoJSONWriter {
         try write(id: feature.id, geometry: feature.geometry, properties: feature.attributes)
     }
 
-    /// Ends the collection, writes and syncs the file, and renames it onto `path`.
-    /// - Throws: `LayerWriteError`; `path` is then untouched and the temporary file removed.
+    /// Ends the collection, writes and syncs the file, and renames it onto the target.
+    /// - Throws: `OutputFileError`; the target is then untouched and the temporary file removed.
     public func finish() throws {
+        try complete().commit()
+    }
+
+    /// Ends the collection and writes and syncs the file, but leaves it in its temporary file:
+    /// the returned output appears at the target when it is committed (`commit()`, or
+    /// `OutputFile.commit(_:)` with other outputs). Dropped uncommitted, it is removed.
+    /// - Throws: `OutputFileError`; the target is then untouched and the temporary file removed.
+    @discardableResult
+    public func complete() throws -> OutputFile {
         try checkOpen()
         text.append("\n]}\n")
         try flush()
-        if fsync(descriptor) != 0 { try fail(.sync, errno) }
-        let closed = close(descriptor)
-        descriptor = -1
-        if closed != 0 { try fail(.close, errno) }
-        if rename(temporaryPath, path) != 0 { try fail(.rename, errno) }
+        do {
+            try output.complete()
+        } catch {
+            state = .abandoned(error)
+            throw error
+        }
         state = .finished
-        syncFolder()
+        return output
     }
 
     /// Stops writing: removes the temporary file and leaves `path` as it was. Safe to call more
     /// than once, and does nothing after `finish()`.
     public func abandon() {
         guard case .open = state else { return }
-        discard()
+        output.discard()
+        text.bytes = []
         state = .abandoned(nil)
     }
 
@@ -235,62 +229,21 @@ public final class GeoJSONWriter {
         }
     }
 
-    /// Closes and removes the temporary file, ignoring errors (there is nothing left to save).
-    private func discard() {
-        if descriptor >= 0 {
-            close(descriptor)
-            descriptor = -1
-        }
-        unlink(temporaryPath)
-        text.bytes = []
-    }
-
-    private func fail(_ operation: LayerWriteError.Operation, _ code: Int32) throws -> Never {
-        let error = LayerWriteError(path: path, temporaryPath: temporaryPath, operation: operation, code: code)
-        discard()
-        state = .abandoned(error)
-        throw error
-    }
-
-    /// Writes the whole buffer to the temporary file and empties it.
+    /// Writes the whole buffer to the output and empties it.
     private func flush() throws {
-        let failure: Int32 = text.bytes.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let n = systemWrite(descriptor, buffer.baseAddress! + done, buffer.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                if n == 0 { return EIO }
-                done += n
-            }
-            return 0
+        do {
+            try output.write(text.bytes)
+        } catch {
+            text.bytes = []
+            state = .abandoned(error)
+            throw error
         }
-        if failure != 0 { try fail(.write, failure) }
         text.bytes.removeAll(keepingCapacity: true)
-    }
-
-    /// Makes the rename durable; a folder that cannot be opened or synced is not an error here,
-    /// since the file itself is complete and in place.
-    private func syncFolder() {
-        let folderEnd = path.lastIndex(of: "/")
-        let folder = folderEnd.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let fd = open(folder, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 {
-            _ = fsync(fd)
-            close(fd)
-        }
     }
 }
 
 @available(*, unavailable)
 extension GeoJSONWriter: Sendable {}
-
-/// `write(2)`, named apart from `GeoJSONWriter.write(id:geometry:properties:)`.
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
-}
 
 extension GeoJSONWriter {
     /// A whole FeatureCollection as a String, exactly as the file writer would write it

@@ -1,5 +1,6 @@
 import Foundation
 import PlanModel
+import PlanOutput
 import PlanStore
 
 /// Writes assessment runs into a registry: an OGC GeoPackage whose feature tables `regions` and
@@ -9,44 +10,68 @@ import PlanStore
 /// `commit`. Until the commit nothing is visible; a run that throws or is killed leaves the
 /// registry exactly as it was (SQLite's WAL drops uncommitted frames when the file is next opened).
 /// A registry that does not exist yet is built in a temporary file next to it and moved into
-/// place on commit, so a killed first run leaves no registry at all rather than an empty one.
+/// place on commit, so a killed first run leaves no registry at all rather than an empty one;
+/// the next writer removes such a run's temporaries (`OutputPath.removeStaleTemporaries()`).
+/// A registry path that is a symbolic link is written through to its target; a FIFO, a device,
+/// a socket or a folder is refused (`OutputFileError`, exit 74), as is a folder that does not
+/// exist or cannot be written.
 ///
 /// Assessing a region again supersedes its earlier records (they get `superseded_by_run` and
 /// `superseded_at`); nothing is deleted, so the history stays in the file.
 public final class RegistryWriter {
     /// The registry path as given.
     public let path: String
+    /// The registry file: `path` with its symbolic links followed.
+    public let target: String
     private let writer: GeoPackageWriter
-    /// Where the writer writes: `path`, or a temporary file when the registry is new.
+    /// Where the writer writes: `target`, or a temporary file beside it when the registry is new.
     private let workingPath: String
     private var runID: Int64?
     private var runAt = ""
     private var srsID: Int32 = 0
     private var addedRegions = Set<String>()
 
-    /// Opens the registry at `path`, or prepares a new one when there is none.
+    /// Opens the registry at `path`, or prepares a new one when there is none, after removing
+    /// the temporaries that killed runs left beside it.
     /// `busyTimeout` (milliseconds) is how long to wait for another writer.
-    /// Throws `StoreError` (`.notAGeoPackage`, `.malformedGeoPackage` for a GeoPackage that is
-    /// not a plan-check registry, `.sqlite`).
+    /// Throws `OutputFileError` for a path that cannot be a registry file (see
+    /// `checkWritable(path:)`), `StoreError` (`.notAGeoPackage`, `.malformedGeoPackage` for a
+    /// GeoPackage that is not a plan-check registry, `.sqlite`).
     public init(path: String, busyTimeout: Int32 = 10_000) throws {
         self.path = path
-        if FileManager.default.fileExists(atPath: path) {
-            workingPath = path
-            writer = try GeoPackageWriter(path: path, create: false, busyTimeout: busyTimeout)
+        let output = try Self.checkWritable(path: path)
+        output.removeStaleTemporaries()
+        target = output.target ?? path
+        if access(target, F_OK) == 0 {
+            workingPath = target
+            writer = try GeoPackageWriter(path: target, create: false, busyTimeout: busyTimeout)
             try RegistrySchema.checkIsRegistry(try writer.database(), path: path)
         } else {
-            let directory = (path as NSString).deletingLastPathComponent
-            let name = (path as NSString).lastPathComponent
-            workingPath = (directory.isEmpty ? "" : directory + "/") + ".\(name).plan-check-\(getpid()).tmp"
-            try? FileManager.default.removeItem(atPath: workingPath)
+            workingPath = output.makeTemporaryPath()
             writer = try GeoPackageWriter(path: workingPath, create: true, busyTimeout: busyTimeout)
         }
+    }
+
+    /// Checks, before a run does its work, that `path` can be written as a registry: not a FIFO,
+    /// a device, a socket or a folder (its links followed), in a folder that exists and is
+    /// writable (SQLite keeps its write-ahead log beside the file). Returns the path resolved.
+    /// - Throws: `OutputFileError` (exit 74).
+    @discardableResult
+    public static func checkWritable(path: String) throws -> OutputPath {
+        let output = try OutputPath(path, dashIsStandardOutput: false)
+        try output.checkFolder()
+        return output
     }
 
     deinit {
         if runID != nil { try? writer.database().rollback() }
         writer.close()
-        if workingPath != path { try? FileManager.default.removeItem(atPath: workingPath) }
+        if workingPath != target { Self.removeDatabase(at: workingPath) }
+    }
+
+    /// Removes an SQLite file and its companions (`-journal`, `-wal`, `-shm`).
+    static func removeDatabase(at path: String) {
+        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
     }
 
     /// Starts the run: opens the write transaction (waiting up to the busy timeout for another
@@ -150,16 +175,16 @@ public final class RegistryWriter {
         // Closed before the move: the checkpoint puts every commit into the main file and the
         // temporary -wal and -shm files go away with the last connection.
         writer.close()
-        if workingPath != path {
+        if workingPath != target {
             // link(2) fails when the target exists: another process created the registry meanwhile.
-            guard link(workingPath, path) == 0 else {
+            guard link(workingPath, target) == 0 else {
                 let code = errno
-                try? FileManager.default.removeItem(atPath: workingPath)
+                Self.removeDatabase(at: workingPath)
                 throw StoreError(kind: .sqlite, message: code == EEXIST
                     ? "another process created the registry while this run was assessing; run again to add to it"
                     : "cannot move the new registry into place: \(String(cString: strerror(code)))", path: path)
             }
-            try? FileManager.default.removeItem(atPath: workingPath)
+            Self.removeDatabase(at: workingPath)
         }
         return runID
     }

@@ -59,6 +59,10 @@ public final class Database {
         case .readWrite: flags |= SQLITE_OPEN_READWRITE
         case .create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         }
+        // SQLite opens whatever the path names; on a FIFO its open() waits for a writer forever.
+        if let kind = Self.specialFileKind(path) {
+            throw StoreError(kind: .notAGeoPackage, message: "it is \(kind), not a file", path: path)
+        }
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
@@ -80,6 +84,22 @@ public final class Database {
 
     deinit {
         sqlite3_close_v2(handle)
+    }
+
+    /// "a FIFO", "a folder", … when `path` (its links followed) exists and is not a regular
+    /// file; nil for a regular file or no file at all.
+    static func specialFileKind(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFIFO: return "a FIFO"
+        case S_IFDIR: return "a folder"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
+        }
     }
 
     static func fileExists(_ path: String) -> Bool {

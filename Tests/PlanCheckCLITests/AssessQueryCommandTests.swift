@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PlanCheckTestSupport
+import PlanOutput
 import PlanRegistry
 import PlanStore
 
@@ -217,6 +218,62 @@ struct AssessQueryCommandTests {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(!FileManager.default.fileExists(atPath: registry))
+    }
+
+    @Test func theNextAssessRemovesTheTemporariesOfAKilledFirstRunAndKeepsARunningOnes() throws {
+        let folder = try CLI.temporaryDirectory()
+        let registry = folder.appendingPathComponent("registry.gpkg").path
+        let grid = try gridRegions(cell: 40, in: folder)
+        let (process, _) = try startAndWait(for: "plan-check: assessed G", [
+            "assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions", grid, "--registry", registry, "--jobs", "1",
+        ])
+        let killed = process.processIdentifier
+        kill(killed, SIGKILL)
+        process.waitUntilExit()
+        // What the killed run left: its hidden database and SQLite's files beside it.
+        let hidden = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }
+        #expect(!hidden.isEmpty)
+        #expect(hidden.allSatisfy { TemporaryName.parse($0, outputName: "registry.gpkg")?.pid == killed }, "\(hidden)")
+        // A run in progress elsewhere (here: a sleep) has its own temporary, which must stay.
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["60"]
+        try sleeper.run()
+        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        let running = TemporaryName.make(for: "registry.gpkg", pid: sleeper.processIdentifier, random: 0xace)
+        try Data("being written".utf8).write(to: folder.appendingPathComponent(running))
+
+        // Even a run that then stops on a usage error clears them: it checks the registry first.
+        let wrong = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions",
+                                 CLI.path("SampleLayers/regions.geojson"), "--registry", registry, "--region", "R9"])
+        #expect(wrong.status == 64, "\(wrong.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") } == [running])
+        let again = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions",
+                                 CLI.path("SampleLayers/regions.geojson"), "--registry", registry, "--region", "R1", "--quiet"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }
+        #expect(left == [running])
+        #expect(try RegistryReader(path: registry).allRuns().count == 1)
+        #expect(try GDAL.validate(registry).status == 0)
+    }
+
+    @Test func aRegistryPathThatIsAFIFOOrInAMissingFolderExits74BeforeAnyWork() throws {
+        let folder = try CLI.temporaryDirectory()
+        let fifo = folder.appendingPathComponent("registry.gpkg").path
+        try #require(mkfifo(fifo, 0o644) == 0)
+        // A reader of the FIFO would wait forever for a writer: the run must not open it.
+        let run = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions",
+                               CLI.path("SampleLayers/regions.geojson"), "--registry", fifo])
+        #expect(run.status == 74)
+        #expect(run.stderr.contains("\(fifo) is a FIFO"), "\(run.stderr)")
+        #expect(!run.stderr.contains("assessed"))
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && FileKind(mode: info.st_mode) == .fifo)
+        let missing = try CLI.run(["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions",
+                                   CLI.path("SampleLayers/regions.geojson"), "--registry", folder.appendingPathComponent("none/registry.gpkg").path])
+        #expect(missing.status == 74)
+        #expect(missing.stderr.contains("cannot write in its folder \(folder.appendingPathComponent("none").path): No such file or directory"), "\(missing.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["registry.gpkg"])
     }
 
     @Test func aSecondWriterGetsExit75WhileTheFirstWritesThenTheFirstCommits() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import PlanOutput
 import Testing
 
 /// `plan-check overlay` as a planner runs it: the built binary, the sample district, real files.
@@ -152,6 +153,156 @@ import Testing
         #expect(run.status == 0)
         #expect(!run.stderr.contains("features,"))
     }
+}
+
+/// What overlay does with its output paths: outputs committed together, links written through,
+/// special files refused, standard output, and the temporaries of killed runs.
+@Suite struct OverlayOutputPaths {
+    let rules = CLI.path("SampleLayers/rules.yaml")
+
+    func entries(_ dir: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+    }
+
+    func kind(_ path: String) -> FileKind? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? FileKind(mode: info.st_mode) : nil
+    }
+
+    @Test func aSummaryThatCannotBeWrittenFailsBeforeTheRunAndLeavesTheEarlierPatches() throws {
+        let dir = try CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("patches.geojson")
+        #expect(try CLI.run(["overlay", "--rules", rules, "--out", out.path, "--quiet"]).status == 0)
+        let before = try Data(contentsOf: out)
+        // RFC 7946 this time, so that new patches would differ from the earlier ones.
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", out.path, "--rfc7946", "--summary", "/no/such/dir/s.json"])
+        #expect(run.status == 74)
+        #expect(run.stderr == "plan-check: error: /no/such/dir/s.json: cannot write in its folder /no/such/dir: No such file or directory\n")
+        // It stopped before the overlay: no table.
+        #expect(run.stdout.isEmpty)
+        #expect(try Data(contentsOf: out) == before)
+        #expect(try entries(dir) == ["patches.geojson"])
+    }
+
+    @Test func outOntoASymbolicLinkWritesItsTargetAndKeepsTheLink() throws {
+        let dir = try CLI.temporaryDirectory()
+        let data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false)
+        try Data("earlier\n".utf8).write(to: data.appendingPathComponent("patches.geojson"))
+        let out = dir.appendingPathComponent("current.geojson").path
+        try FileManager.default.createSymbolicLink(atPath: out, withDestinationPath: "data/patches.geojson")
+        // A link to a summary that does not exist yet: the run creates the file it names.
+        let summary = dir.appendingPathComponent("summary.json").path
+        try FileManager.default.createSymbolicLink(atPath: summary, withDestinationPath: data.appendingPathComponent("summary.json").path)
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", out, "--summary", summary, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(kind(out) == .symbolicLink)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: out) == "data/patches.geojson")
+        #expect(kind(summary) == .symbolicLink)
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: data.appendingPathComponent("patches.geojson"))) as? [String: Any]
+        #expect((document?["features"] as? [Any])?.count == 105)
+        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: data.appendingPathComponent("summary.json"))) as? [String: Any]
+        #expect((stats?["rules"] as? [Any])?.count == 5)
+        #expect(try entries(dir) == ["current.geojson", "data", "summary.json"])
+        #expect(try entries(data) == ["patches.geojson", "summary.json"])
+    }
+
+    @Test func outOrSummaryOntoAFIFOIsRefusedWith74AndTheFIFOIsLeftAlone() throws {
+        let dir = try CLI.temporaryDirectory()
+        let fifo = dir.appendingPathComponent("p.geojson").path
+        try #require(mkfifo(fifo, 0o644) == 0)
+        // Were the FIFO opened for writing, the run would block here for want of a reader.
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", fifo])
+        #expect(run.status == 74)
+        #expect(run.stderr == "plan-check: error: \(fifo) is a FIFO: plan-check replaces outputs atomically and does not write into special files; use --out - to write to standard output\n")
+        #expect(run.stdout.isEmpty)
+        let summary = try CLI.run(["overlay", "--rules", rules, "--summary", fifo, "--quiet"])
+        #expect(summary.status == 74)
+        #expect(summary.stderr.hasSuffix("use --summary - to write to standard output\n"), "\(summary.stderr)")
+        #expect(kind(fifo) == .fifo)
+        #expect(try entries(dir) == ["p.geojson"])
+    }
+
+    @Test func outOntoACharacterDeviceIsRefusedWith74AndTheNodeIsLeftAlone() throws {
+        let dir = try CLI.temporaryDirectory()
+        // A link to /dev/full: a writer that replaced the node would replace the link in this
+        // folder, never /dev/full itself.
+        let full = dir.appendingPathComponent("full.geojson").path
+        try FileManager.default.createSymbolicLink(atPath: full, withDestinationPath: "/dev/full")
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", full, "--quiet"])
+        #expect(run.status == 74)
+        #expect(run.stderr.contains("\(full) (a symbolic link to /dev/full) is a character device: plan-check replaces outputs atomically"), "\(run.stderr)")
+        #expect(kind(full) == .symbolicLink)
+        #expect(kind("/dev/full") == .characterDevice)
+        // A device node of our own, /dev/full's numbers (1, 7), where this process may make one.
+        let node = dir.appendingPathComponent("node.geojson").path
+        if mknod(node, mode_t(S_IFCHR) | 0o666, dev_t(1 << 8 | 7)) == 0 {
+            let onNode = try CLI.run(["overlay", "--rules", rules, "--out", node, "--quiet"])
+            #expect(onNode.status == 74)
+            #expect(onNode.stderr.contains("\(node) is a character device"), "\(onNode.stderr)")
+            #expect(kind(node) == .characterDevice)
+        }
+        #expect(try entries(dir).allSatisfy { !$0.hasPrefix(".") })
+    }
+
+    @Test func outDashStreamsTheSameGeoJSONToStandardOutputAndTheTableToStandardError() throws {
+        let dir = try CLI.temporaryDirectory()
+        let file = dir.appendingPathComponent("patches.geojson")
+        #expect(try CLI.run(["overlay", "--rules", rules, "--out", file.path, "--quiet"]).status == 0)
+        let summary = dir.appendingPathComponent("summary.json")
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", "-", "--summary", summary.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(Data(run.stdout.utf8) == (try Data(contentsOf: file)))
+        #expect(run.stderr.contains("C1    critical  intersects       55"))
+        #expect(run.stderr.hasSuffix("patches written to standard output\n"))
+        let stats = try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any]
+        #expect(stats?["output"] as? String == "-")
+
+        // The summary on standard output instead.
+        let json = try CLI.run(["overlay", "--rules", rules, "--summary", "-", "--quiet"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((parsed?["rules"] as? [Any])?.count == 5)
+
+        let both = try CLI.run(["overlay", "--rules", rules, "--out", "-", "--summary", "-"])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("--out - and --summary - would both write to standard output"), "\(both.stderr)")
+        #expect(try entries(dir) == ["patches.geojson", "summary.json"])
+    }
+
+    @Test func aRunRemovesTheTemporariesThatKilledRunsLeftForItsOutputsAndKeepsLiveOnes() throws {
+        let dir = try CLI.temporaryDirectory()
+        let dead = try deadProcessID()
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["60"]
+        try sleeper.run()
+        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        func temporary(_ output: String, _ pid: pid_t) throws -> String {
+            let name = TemporaryName.make(for: output, pid: pid, random: 0xc0ffee)
+            try Data("{\"type\":\"FeatureCollection\",\"features\":[\n".utf8).write(to: dir.appendingPathComponent(name))
+            return name
+        }
+        let stale = [try temporary("patches.geojson", dead), try temporary("summary.json", dead)]
+        let live = [try temporary("patches.geojson", sleeper.processIdentifier), try temporary("patches.geojson", getpid())]
+        let other = try temporary("other.geojson", dead)
+        #expect(try entries(dir) == (stale + live + [other]).sorted())
+        let run = try CLI.run(["overlay", "--rules", rules, "--out", dir.appendingPathComponent("patches.geojson").path,
+                               "--summary", dir.appendingPathComponent("summary.json").path, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try entries(dir) == (live + [other, "patches.geojson", "summary.json"]).sorted())
+    }
+}
+
+/// The pid of a process that has ended (a `true` that was waited for).
+func deadProcessID() throws -> pid_t {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    let pid = process.processIdentifier
+    try #require(kill(pid, 0) == -1 && errno == ESRCH, "pid \(pid) was reused at once")
+    return pid
 }
 
 /// On generated plans large enough for many chunks per rule (Tools/gen_layers.py, seeded), the

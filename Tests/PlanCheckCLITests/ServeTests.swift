@@ -402,7 +402,7 @@ final class TextBuffer: Sendable {
 /// A plain TCP connection to 127.0.0.1, for what URLSession cannot do: send half a request,
 /// wait, and send the rest. Receives time out after 20 s.
 final class RawConnection {
-    let descriptor: Int32
+    private(set) var descriptor: Int32
 
     init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -417,12 +417,19 @@ final class RawConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
-            close(descriptor)
+            Glibc.close(descriptor)
             throw FixtureError(message: "connect to port \(port): errno \(errno)")
         }
     }
 
-    deinit { close(descriptor) }
+    deinit { close() }
+
+    /// Closes the connection (once; deinit closes it otherwise).
+    func close() {
+        guard descriptor >= 0 else { return }
+        Glibc.close(descriptor)
+        descriptor = -1
+    }
 
     func send(_ data: Data) throws {
         let bytes = Array(data)

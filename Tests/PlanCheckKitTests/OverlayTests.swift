@@ -1,6 +1,7 @@
 import Foundation
 import PlanCheckKit
 import PlanModel
+import PlanOutput
 import PlanRules
 import Testing
 
@@ -121,5 +122,62 @@ func relative(_ a: Double, _ b: Double) -> Double {
             // ellipsoidal area (edges are straight in different spaces, so not exactly).
             #expect(relative(p.totalEllipsoidalArea, q.totalArea) < 1e-5, "rule \(p.rule.id)")
         }
+    }
+}
+
+/// The patches and the summary of a run are put in place together (`OverlayOutputs`).
+@Suite struct OverlayOutputsTogether {
+    let rules = Repo.path("SampleLayers/rules.yaml")
+
+    func folder() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plan-check-outputs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func aSummaryThatFailsAtTheEndLeavesTheEarlierPatchesAndNoTemporary() async throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let patches = dir.appendingPathComponent("patches.geojson")
+        try Data("earlier patches\n".utf8).write(to: patches)
+        let reports = dir.appendingPathComponent("reports")
+        try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: false)
+        let outputs = try OverlayOutputs(patches: patches.path, summary: reports.appendingPathComponent("summary.json").path)
+        _ = try await OverlayRunner(OverlayRequest(rulesPath: rules, jobs: 2)).run(writingTo: outputs)
+        // The new patches are complete, waiting beside the old ones.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).count == 3)
+        // The summary's folder goes away while the overlay ran: its temporary cannot be made.
+        try FileManager.default.removeItem(at: reports)
+        let error = try #require(throws: OutputFileError.self) { try outputs.commit(summary: "{}\n") }
+        #expect(error.operation == .create)
+        #expect(try String(contentsOf: patches, encoding: .utf8) == "earlier patches\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["patches.geojson"])
+    }
+
+    @Test func bothAppearOnlyAtTheCommit() async throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let patches = dir.appendingPathComponent("patches.geojson"), summary = dir.appendingPathComponent("summary.json")
+        let outputs = try OverlayOutputs(patches: patches.path, summary: summary.path)
+        let result = try await OverlayRunner(OverlayRequest(rulesPath: rules, jobs: 2)).run(writingTo: outputs)
+        #expect(!FileManager.default.fileExists(atPath: patches.path))
+        try outputs.commit(summary: "{\"patches\": \(result.patches.count)}\n")
+        #expect(try String(contentsOf: summary, encoding: .utf8) == "{\"patches\": 105}\n")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: patches)) as? [String: Any]
+        #expect((document?["features"] as? [Any])?.count == 105)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["patches.geojson", "summary.json"])
+    }
+
+    @Test func twoOutputsOntoOneFileOrBothOntoStandardOutputAreAUsageError() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("both.json").path
+        let link = dir.appendingPathComponent("link.json").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "both.json")
+        let same = try #require(throws: OverlayUsageError.self) { try OverlayOutputs(patches: file, summary: link) }
+        #expect(same.description.contains("are the same file"))
+        #expect(same.exitStatus == .usage)
+        #expect(throws: OverlayUsageError.self) { try OverlayOutputs(patches: "-", summary: "-") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["link.json"])
     }
 }

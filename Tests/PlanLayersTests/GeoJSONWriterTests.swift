@@ -6,6 +6,7 @@ import Darwin
 import Foundation
 import PlanLayers
 import PlanModel
+import PlanOutput
 import Testing
 
 @Suite("GeoJSON writing")
@@ -261,7 +262,7 @@ struct GeoJSONWriterTests {
             try writer.write(id: .int(1), geometry: .point(Position(1, 2)), properties: [])
             // While writing, only a hidden temporary file sits next to the old one.
             #expect(folderEntries(folder).count == 2)
-            #expect(folderEntries(folder).contains { $0.hasPrefix(".patches.geojson.tmp-") })
+            #expect(folderEntries(folder).contains { $0.hasPrefix(".patches.geojson.plan-check-\(getpid())-") })
         }
         #expect(fileBytes(path) == before)
         #expect(folderEntries(folder) == ["patches.geojson"])
@@ -290,7 +291,7 @@ struct GeoJSONWriterTests {
 
     @Test func missingFolderFailsAtInitNamingThePath() throws {
         let path = makeTemporaryDirectory() + "/no-such-folder/patches.geojson"
-        let error = try #require(throws: LayerWriteError.self) {
+        let error = try #require(throws: OutputFileError.self) {
             _ = try GeoJSONWriter(path: path, crsName: nil)
         }
         #expect(error.path == path)
@@ -308,7 +309,7 @@ struct GeoJSONWriterTests {
         chmod(folder, 0o555)
         defer { chmod(folder, 0o755) }
         let path = folder + "/patches.geojson"
-        let error = try #require(throws: LayerWriteError.self) {
+        let error = try #require(throws: OutputFileError.self) {
             _ = try GeoJSONWriter(path: path, crsName: nil)
         }
         #expect(error.code == EACCES)
@@ -317,7 +318,7 @@ struct GeoJSONWriterTests {
 
     @Test func writeErrorNamesThePathAndTheSystemReason() throws {
         // A full disk cannot be arranged portably in a test; this checks the message it gives.
-        let error = LayerWriteError(path: "out/patches.geojson", temporaryPath: "out/.patches.geojson.tmp-1-a",
+        let error = OutputFileError(path: "out/patches.geojson", temporaryPath: "out/.patches.geojson.plan-check-1-a-host.tmp",
                                     operation: .write, code: ENOSPC)
         #expect(error.description == "out/patches.geojson: cannot write: No space left on device")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PlanModel
+import PlanOutput
 import PlanCheckTestSupport
 import PlanStore
 @testable import PlanRegistry
@@ -206,5 +207,61 @@ struct RegistryTests {
         } throws: { error in
             "\(error)".contains("not a plan-check registry")
         }
+    }
+}
+
+/// Where the registry file is: links, special files, and the temporaries of killed first runs.
+@Suite("Registry: the file a run writes")
+struct RegistryFileTests {
+    func entries(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+    }
+
+    @Test func aNewRegistryBehindALinkIsMadeAtTheLinksTargetAndTheLinkStays() throws {
+        let path = try temporaryPath("registry.gpkg")
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder + "/store", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "store/registry.gpkg")
+        _ = try write(path, run: run(at: "2026-01-01T08:00:00.000Z"), regions: [region("R1", x: 41_482_000)])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: path) == "store/registry.gpkg")
+        #expect(try entries(folder + "/store") == ["registry.gpkg"])
+        // The next run writes through the link into the same file.
+        _ = try write(path, run: run(at: "2026-02-01T08:00:00.000Z"), regions: [region("R2", x: 41_484_000)])
+        #expect(try RegistryReader(path: folder + "/store/registry.gpkg").allRuns().count == 2)
+        #expect(try GDAL.validate(folder + "/store/registry.gpkg").status == 0)
+        #expect(try entries(folder) == ["registry.gpkg", "store"])
+    }
+
+    @Test func aFIFOAFolderOrAMissingFolderIsRefusedAsAnOutputError() throws {
+        let path = try temporaryPath("registry.gpkg")
+        try #require(mkfifo(path, 0o644) == 0)
+        let fifo = try #require(throws: OutputFileError.self) { _ = try RegistryWriter(path: path) }
+        #expect(fifo.operation == .refuse(.fifo))
+        var info = stat()
+        #expect(lstat(path, &info) == 0 && FileKind(mode: info.st_mode) == .fifo)
+        let folder = (path as NSString).deletingLastPathComponent
+        #expect(throws: OutputFileError.self) { _ = try RegistryWriter(path: folder) }
+        let missing = try #require(throws: OutputFileError.self) { _ = try RegistryWriter(path: folder + "/none/registry.gpkg") }
+        #expect(missing.operation == .checkFolder)
+        #expect(try entries(folder) == ["registry.gpkg"])
+    }
+
+    @Test func theTemporariesOfAKilledFirstRunAreRemovedByTheNextWriterAndARunningOnesKept() throws {
+        let path = try temporaryPath("registry.gpkg")
+        let folder = (path as NSString).deletingLastPathComponent
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = finished.processIdentifier
+        try #require(!TemporaryName.isRunning(dead))
+        let stale = TemporaryName.make(for: "registry.gpkg", pid: dead, random: 0x1d)
+        let running = TemporaryName.make(for: "registry.gpkg", pid: getpid(), random: 0x2e)
+        for name in [stale, stale + "-journal", stale + "-wal", stale + "-shm", running, running + "-wal"] {
+            try Data("left over".utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        _ = try write(path, run: run(at: "2026-01-01T08:00:00.000Z"), regions: [region("R1", x: 41_482_000)])
+        #expect(try entries(folder) == [running, running + "-wal", "registry.gpkg"].sorted())
+        #expect(try GDAL.validate(path).status == 0)
     }
 }

@@ -1,5 +1,8 @@
 import Testing
 import PlanStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Test func sqliteVersionIsReported() {
     #expect(sqliteVersion.hasPrefix("3."))
@@ -136,4 +139,19 @@ import PlanStore
     try writer.commit()
     try other.beginTransaction(.immediate)
     try other.rollback()
+}
+
+/// SQLite's open() of a FIFO waits for a writer forever: a registry or GeoPackage path that is a
+/// FIFO or a folder is refused at once, saying what it is.
+@Test func aFIFOOrAFolderIsRefusedBeforeSQLiteOpensIt() throws {
+    let dir = try TemporaryDirectory()
+    let fifo = dir.path("registry.gpkg")
+    #expect(mkfifo(fifo, 0o644) == 0)
+    for (path, kind) in [(fifo, "a FIFO"), (dir.path(""), "a folder")] {
+        for mode in [Database.OpenMode.readOnly, .readWrite] {
+            let error = #expect(throws: StoreError.self) { try Database(path: path, mode: mode) }
+            #expect(error?.kind == .notAGeoPackage)
+            #expect(error?.description.contains("it is \(kind), not a file") == true, "\(error.map(String.init(describing:)) ?? "")")
+        }
+    }
 }

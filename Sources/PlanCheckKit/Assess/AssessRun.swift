@@ -112,6 +112,10 @@ public struct AssessRunner: Sendable {
             throw AssessmentUsageError("\(request.rulesPath): the rule set has no 'assessments' section; add the assessment items to assess", exitStatus: .dataError)
         }
         let dates = try validityDates()
+        // Before any work: a registry path that cannot be written (or that is a FIFO, which a
+        // reader would wait on forever) fails now, not after the regions are assessed; and what
+        // killed runs left beside it goes, whatever becomes of this run.
+        try RegistryWriter.checkWritable(path: request.registryPath).removeStaleTemporaries()
         var timings: [(String, Double)] = []
 
         // The constraint layers of every item, read, checked, reprojected and classified.

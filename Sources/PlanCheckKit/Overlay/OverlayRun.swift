@@ -93,8 +93,18 @@ public struct OverlayRunner: Sendable {
     /// each worker encodes the patches it finds and the file is appended in order, so the bytes
     /// are those `PatchWriter.write(_:)` would write afterwards. The file appears only when the
     /// whole run succeeded (a failed run leaves whatever was at its path). The timings then
-    /// include "write": the part of the output left after the overlay (flush, sync, rename).
+    /// include "write": the part of the output left after the overlay (flush and sync).
     public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil, writingPatchesTo output: PatchWriter?) async throws -> OverlayResult {
+        let outputs = try OverlayOutputs(patches: output, summary: nil)
+        let result = try await run(progress: progress, writingTo: outputs)
+        try outputs.commit(summary: nil)
+        return result
+    }
+
+    /// Runs the overlay and writes the patches file of `outputs` while it runs (as
+    /// `run(progress:writingPatchesTo:)` does), leaving it complete but uncommitted:
+    /// `outputs.commit(summary:)` then puts it in place together with the summary.
+    public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil, writingTo outputs: OverlayOutputs) async throws -> OverlayResult {
         let ruleSet = try RuleSetLoader.load(path: request.rulesPath)
         try checkLayerOverrides(ruleSet)
         // The applicant's site is only there when given: without it, its rules are skipped.
@@ -115,14 +125,14 @@ public struct OverlayRunner: Sendable {
         }
         // Opened after the layers are checked, so a run that stops on bad input never creates
         // a temporary file.
-        let stream = try output?.open(workingCRS: prepared.workingCRS)
+        let stream = try outputs.patches?.open(workingCRS: prepared.workingCRS)
         var clock = Date()
         let outcomes = try await evaluate(
             rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: stream)
         prepared.timings.append(("overlay", Date().timeIntervalSince(clock)))
         if let stream {
             clock = Date()
-            try stream.finish()
+            try outputs.patchesWritten(stream)
             prepared.timings.append(("write", Date().timeIntervalSince(clock)))
         }
         return OverlayResult(

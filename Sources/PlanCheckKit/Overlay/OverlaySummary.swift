@@ -156,7 +156,10 @@ public struct OverlaySummary: Sendable, Codable {
         lines += warnings
         let order = ["read", "check", "reproject", "overlay", "write"]
         lines.append("time: " + order.compactMap { s in timings[s].map { "\(s) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", "))
-        if let output { lines.append("patches written to \(output)\(rfc7946 ? " (RFC 7946, WGS 84 lon/lat)" : "")") }
+        if let output {
+            let place = output == "-" ? "standard output" : output
+            lines.append("patches written to \(place)\(rfc7946 ? " (RFC 7946, WGS 84 lon/lat)" : "")")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import PlanCRS
 import PlanLayers
 import PlanModel
+import PlanOutput
 import PlanRules
 
 /// Writes discrepancy patches as a GeoJSON FeatureCollection that QGIS opens as it is: in the
@@ -119,8 +120,9 @@ struct PatchEncoder: Sendable {
 }
 
 /// The output file of an overlay while it is being written: Features are appended in order as
-/// they are encoded; the file appears at its path only at `finish()` (dropped, the temporary
-/// file is removed). Stays on the task that opened it.
+/// they are encoded; the file appears at its path only when committed (`finish()`, or
+/// `complete()` and then a commit of the run's outputs; dropped, the temporary file is
+/// removed). Stays on the task that opened it.
 final class PatchStream {
     private let writer: GeoJSONWriter
     let workingCRS: CRSDescription
@@ -146,6 +148,12 @@ final class PatchStream {
     /// Ends the collection, syncs the file and renames it onto its path.
     func finish() throws {
         try writer.finish()
+    }
+
+    /// Ends the collection and syncs the file, leaving it to be committed (with the other
+    /// outputs of the run).
+    func complete() throws -> OutputFile {
+        try writer.complete()
     }
 }
 

@@ -253,6 +253,12 @@ public struct QueryEngine: Sendable {
     /// and classified, ready for the overlay engine.
     private func prepareSite(_ site: QuerySite, crsContext: CRSContext) async throws -> (layer: OverlayLayer, overlay: OverlayRunner) {
         try SiteCheck.requirePolygonalParts(site.layer, siteName: site.name)
+        // The registry's CRS resolves in every working context; when it does not, PROJ could not
+        // open its database (out of file descriptors, a damaged install): the server's trouble,
+        // not the site's, so the site's CRS is not blamed for it.
+        do { _ = try crsContext.crs(srs.crsDefinition) } catch {
+            throw QueryResourceError(message: "PROJ cannot resolve the registry's CRS \(srs.crsDefinition) in this answer's context: \(error); try again")
+        }
         let checked = try await LayerChecker(policy: request.policy, jobs: 1).check(site.layer)
         try SiteCheck.requireNothingRejected(checked, siteName: site.name)
         let siteCRS = try LayerCRSResolver.resolve(site.layer, assumed: site.assumedCRS, context: crsContext).crs
@@ -456,6 +462,14 @@ public struct QueryEngine: Sendable {
     static func format(_ area: QueryAnswer.Area) -> String {
         String(format: "%.1f m², %.4f ha, %.2f 亩", area.ellipsoidalM2, area.ha, area.mu)
     }
+}
+
+/// The answer could not be made for want of a resource on the server's side (PROJ's database
+/// could not be opened): exit 75, HTTP 503 with Retry-After.
+public struct QueryResourceError: PlanCheckFailure {
+    public var message: String
+    public var exitStatus: ExitStatus { .temporaryFailure }
+    public var description: String { message }
 }
 
 /// What the registry holds now, read afresh: the latest run and the current items.
