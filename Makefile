@@ -3,7 +3,7 @@
 # they print the exact apt-get command to run).
 
 SWIFT        ?= swift
-APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev libjemalloc-dev pkg-config
+APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev libgdal-dev libjemalloc-dev pkg-config
 # The tests also run GDAL's own GeoPackage validator and ogrinfo on what plan-check writes, and
 # validate query answers against their JSON schema with python3-jsonschema.
 TEST_APT_PACKAGES := gdal-bin python3-gdal python3-jsonschema
@@ -15,7 +15,7 @@ SITES        := clean conditional farmland redline hazard straddle chemical expi
 
 all: release
 
-## deps: install the system libraries (GEOS, PROJ, SQLite) when they are missing.
+## deps: install the system libraries (GEOS, PROJ, SQLite, GDAL) when they are missing.
 deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES)"
 
@@ -76,8 +76,9 @@ asan: test-deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tools/asan/lsan-suppressions.txt \
 	  $(SWIFT) test --sanitize=address --disable-xctest --scratch-path .build-asan
 
-## bench-read: GeoJSON reading speed against GDAL (pyogrio); see Tools/bench-geojson/.
-bench-read: deps
+## bench-read: reading speed of the GeoJSON, GeoPackage and GDAL (Shapefile) readers against GDAL (pyogrio);
+## see Tools/bench-geojson/.
+bench-read: test-deps
 	Tools/bench-geojson/run.sh
 
 ## bench-overlay: plan-check against GeoPandas, PostGIS and a bare GEOS loop; see Tools/bench-overlay/.

@@ -35,11 +35,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
     ],
     targets: [
-        // C libraries from Debian (libgeos-dev, libproj-dev, libsqlite3-dev). Each is imported by
-        // exactly one Swift module below; no C type crosses that module's public API.
+        // C libraries from Debian (libgeos-dev, libproj-dev, libsqlite3-dev, libgdal-dev). Each is
+        // imported by exactly one Swift module below; no C type crosses that module's public API.
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
 
         // Plain Swift values shared by every layer: positions, geometries, features, layers,
         // attribute values, WKB, area units. No C.
@@ -58,8 +59,13 @@ let package = Package(
         // folders refused; `-` for standard output), temporaries beside the target renamed into
         // place together, and the stale temporaries of killed runs removed. No C library.
         .target(name: "PlanOutput", dependencies: ["PlanModel"]),
-        // Reading layer files (GeoJSON, GeoPackage) into the one layer model; writing GeoJSON.
-        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore", "PlanOutput"]),
+        // Reading the vector formats plan-check has no native reader for (Shapefile with its
+        // encodings, File Geodatabase, FlatGeobuf, KML, GML, MapInfo …) through GDAL (the only
+        // importer of CGDAL).
+        .target(name: "PlanGDAL", dependencies: ["PlanModel", "CGDAL"]),
+        // Reading layer files into the one layer model: GeoJSON and GeoPackage natively, the rest
+        // through PlanGDAL; writing GeoJSON.
+        .target(name: "PlanLayers", dependencies: ["PlanModel", "PlanStore", "PlanOutput", "PlanGDAL"]),
         // Rule sets (YAML, version 1): layers, class maps, conflict rules, with line-numbered
         // diagnostics.
         .target(name: "PlanRules", dependencies: ["PlanModel", .product(name: "Yams", package: "Yams")]),
@@ -68,7 +74,7 @@ let package = Package(
         .target(
             name: "PlanCheckKit",
             dependencies: [
-                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanLayers", "PlanRules", "PlanRegistry", "PlanOutput",
+                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanGDAL", "PlanLayers", "PlanRules", "PlanRegistry", "PlanOutput",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The documented layout of the query answer; the tests validate answers against it.
@@ -100,8 +106,8 @@ let package = Package(
         ),
         // Clock, peak memory and stderr for the benchmark executables below.
         .target(name: "PlanCheckBenchSupport", path: "Tools/bench-support/Sources"),
-        // Benchmark: reads one GeoJSON file with GeoJSONReader, prints seconds and peak memory
-        // (Tools/bench-geojson/run.sh compares it with GDAL through pyogrio).
+        // Benchmark: reads one layer file as plan-check does (GeoJSON, GeoPackage, a Shapefile through
+        // GDAL), prints seconds and peak memory (Tools/bench-geojson/run.sh compares it with pyogrio).
         .executableTarget(
             name: "plan-check-bench-read", dependencies: ["PlanLayers", "PlanCheckBenchSupport"],
             path: "Tools/bench-geojson/Sources"),
@@ -125,6 +131,9 @@ let package = Package(
         .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput"]),
         .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanOutput", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel", "PlanOutput"]),
+        // GDAL-read Shapefiles (GBK with .cpg, code-page byte or neither), File Geodatabase, zip,
+        // ESRI .prj, broken inputs; fixtures made by ogr2ogr (Tests/Fixtures/gdal/README.md).
+        .testTarget(name: "PlanGDALTests", dependencies: ["PlanGDAL", "PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
         .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanOutput", "PlanCheckTestSupport"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).

@@ -68,6 +68,9 @@ public final class CRSContext {
     /// Resolves the CRS a layer declares. nil means "none declared", which for GeoJSON is
     /// RFC 7946: `OGC:CRS84` (WGS 84, longitude/latitude).
     ///
+    /// For WKT a file read through GDAL declares, the authority code GDAL identified it as when
+    /// PROJ knows it, otherwise the WKT itself (`proj_create`, which may still identify it).
+    ///
     /// For a GeoPackage `gpkg_spatial_ref_sys` row, `organization:organizationCode` is used when
     /// PROJ knows it (`proj_create` on "ORG:CODE"), otherwise the WKT `definition` (`proj_create`).
     /// - Throws: `CRSError` `.undefinedCRS` for GeoPackage srs_id 0 (undefined geographic) and
@@ -79,6 +82,15 @@ public final class CRSContext {
             return try crs(Self.rfc7946Identifier)
         case .identifier(let text):
             return try crs(text)
+        case .wkt(let name, let definition, let identified):
+            // GDAL identified the CRS (a Shapefile's ESRI .prj, `CGCS2000_3_Degree_GK_Zone_41`, is
+            // EPSG:4529): take the database's definition, which has the authority and area of use.
+            let operation = "resolve the CRS '\(name)' the file declares"
+            if let identified, let known = try? crs(identified) { return known }
+            do { return try crs(definition) } catch var error as CRSError {
+                error.operation = operation
+                throw error
+            }
         case .geoPackage(let srsID, let organization, let code, let definition, let name):
             let operation = "resolve GeoPackage srs_id \(srsID) ('\(name)', \(organization):\(code))"
             if srsID == 0 {

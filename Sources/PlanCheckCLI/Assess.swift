@@ -20,7 +20,7 @@ struct Assess: AsyncParsableCommand {
     @Option(help: "The rule set (YAML, version 1) with an 'assessments' section.", completion: .file(extensions: ["yaml", "yml"]))
     var rules: String
 
-    @Option(help: "The regions to assess (GeoJSON or GeoPackage; id from 'region_id', name from 'name').")
+    @Option(help: "The regions to assess (any layer file plan-check reads: GeoJSON, GeoPackage, Shapefile …; id from 'region_id', name from 'name').")
     var regions: String
 
     @Option(help: "The registry GeoPackage (created when missing).")
@@ -47,6 +47,8 @@ struct Assess: AsyncParsableCommand {
     @Option(help: "CRS of a new registry (e.g. EPSG:4529); default: the first constraint layer's.")
     var crs: String?
 
+    @OptionGroup var reading: LayerReadingOptions
+
     @Option(help: "Seconds to wait for another process writing the registry before giving up with exit 75.")
     var wait: Double = 10
 
@@ -71,7 +73,7 @@ struct Assess: AsyncParsableCommand {
                 rulesPath: rules, regionsPath: regions, registryPath: registry, layerPaths: try layerPaths(layers),
                 workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount, issuedBy: issuedBy,
                 validFrom: validFrom, validUntil: validUntil, regionIDs: regionIDs, regionIDField: regionIDField,
-                waitSeconds: wait)
+                waitSeconds: wait, reading: try reading.settings())
             let quiet = self.quiet
             let result = try await AssessRunner(request).run { region in
                 if !quiet { StandardError.write("plan-check: assessed \(AssessText.regionLine(region))\n") }

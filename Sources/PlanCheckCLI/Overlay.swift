@@ -48,6 +48,8 @@ struct Overlay: AsyncParsableCommand {
     @Option(help: "Working CRS (e.g. EPSG:4529); default: the first layer's.")
     var crs: String?
 
+    @OptionGroup var reading: LayerReadingOptions
+
     @Option(help: "Tasks to run at once (default: one per core). The output is the same for any value.")
     var jobs: Int?
 
@@ -96,7 +98,8 @@ struct Overlay: AsyncParsableCommand {
             }
             let request = OverlayRequest(
                 rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount,
-                dissolve: dissolve, districts: districts.flatMap { path in districtField.map { (path, $0) } })
+                dissolve: dissolve, reading: try reading.settings(),
+                districts: districts.flatMap { path in districtField.map { (path, $0) } })
             // Both outputs are checked before any work, and put in place together at the end.
             let outputs = try OverlayOutputs(patches: out, summary: summary, csv: csv, rfc7946: rfc7946, jobs: request.jobs)
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil

@@ -10,10 +10,10 @@ struct PlanCheck: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 findings at or above --fail-on (overlay), or a site that may \
             not rely on the regional assessments alone (query); 64 usage error; 65 bad input data; \
-            66 missing input; 70 a GEOS/PROJ/SQLite failure; 74 cannot write output; 75 the registry \
+            66 missing input; 70 a GEOS/PROJ/SQLite/GDAL failure; 74 cannot write output; 75 the registry \
             is locked by another writer (try again).
             """,
-        version: "plan-check \(PlanCheckVersion.current) (GEOS \(LibraryVersions.geos), PROJ \(LibraryVersions.proj), SQLite \(LibraryVersions.sqlite))",
+        version: "plan-check \(PlanCheckVersion.current) (GEOS \(LibraryVersions.geos), PROJ \(LibraryVersions.proj), SQLite \(LibraryVersions.sqlite), GDAL \(LibraryVersions.gdal))",
         subcommands: [Inspect.self, Overlay.self, Assess.self, Query.self, History.self, Serve.self]
     )
 }

@@ -1,4 +1,5 @@
 import PlanCRS
+import PlanGDAL
 import PlanGeometry
 import PlanLayers
 import PlanModel

@@ -9,7 +9,10 @@ import PlanModel
 public struct LayerInspection: Sendable, Codable {
     public var path: String
     public var layer: String
+    /// "GeoJSON", "GeoPackage", or GDAL's driver ("ESRI Shapefile", "OpenFileGDB", …).
     public var format: String
+    /// The encoding the layer's text was read in and what said so.
+    public var encoding: EncodingSummary
     public var crs: CRSSummary
     public var featureCount: Int
     /// "polygons" for a plan layer; "other" for points or lines (no area, no polygon checks).
@@ -41,6 +44,28 @@ public struct CRSSummary: Sendable, Codable {
     public var ellipsoid: String?
     /// True when the file declares no CRS and RFC 7946 (WGS 84 lon/lat) is assumed.
     public var assumedRFC7946: Bool
+    /// The CRS given for a file that declares none, and where: "--assume-crs EPSG:4529" or
+    /// "assume_crs: EPSG:4529 (rules.yaml:14)"; null when the file declares its CRS.
+    public var assumed: String?
+}
+
+/// The text encoding of a layer: its name and where it came from (`TextEncodingSource`: rule_set,
+/// cpg, option, code_page_byte, format, undeclared).
+public struct EncodingSummary: Sendable, Codable {
+    public var name: String
+    public var source: String
+    /// What the source said: the `.cpg` text, the code-page byte ("0x4D").
+    public var detail: String?
+    /// One line, e.g. "GBK (.cpg 'GBK')".
+    public var text: String
+
+    init(_ encoding: LayerTextEncoding?) {
+        let encoding = encoding ?? LayerTextEncoding(name: "UTF-8", source: .format)
+        name = encoding.name
+        source = encoding.source.rawValue
+        detail = encoding.detail
+        text = encoding.description
+    }
 }
 
 public struct FieldSummary: Sendable, Codable {
@@ -137,6 +162,7 @@ public struct InspectReport: Sendable, Codable {
     public var geosVersion: String
     public var projVersion: String
     public var sqliteVersion: String
+    public var gdalVersion: String
     public var layers: [LayerInspection]
 
     /// The JSON text of the report: snake_case keys, sorted, pretty-printed.
@@ -151,25 +177,29 @@ public struct InspectReport: Sendable, Codable {
 public struct Inspector: Sendable {
     public var policy: InvalidFeaturePolicy
     public var jobs: Int
+    /// `--encoding` and `--assume-crs`, for every file inspected.
+    public var reading: ReadingSettings
 
-    public init(policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount) {
+    public init(policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, reading: ReadingSettings = ReadingSettings()) {
         self.policy = policy
         self.jobs = max(1, jobs)
+        self.reading = reading
     }
 
-    /// Inspects every layer of every file (or, for a GeoPackage, the layers named in `layerNames`
-    /// when it is not empty).
+    /// Inspects every layer of every file (or, for a file that holds several layers, a GeoPackage
+    /// or a File Geodatabase, the layers named in `layerNames` when it is not empty).
     public func inspect(paths: [String], layerNames: [String] = []) async throws -> InspectReport {
         var layers: [LayerInspection] = []
         for path in paths {
-            let isGeoPackage = try LayerReader.format(of: path) == .geoPackage
-            for layer in try LayerReader.readLayers(path: path, names: isGeoPackage ? layerNames : []) {
+            let names = try !layerNames.isEmpty && LayerReader.holdsSeveralLayers(path: path) ? layerNames : []
+            for layer in try LayerReader.readLayers(path: path, names: names, options: reading.readOptions()) {
                 layers.append(try await inspect(layer))
             }
         }
         return InspectReport(
             planCheckVersion: PlanCheckVersion.current, geosVersion: LibraryVersions.geos,
-            projVersion: LibraryVersions.proj, sqliteVersion: LibraryVersions.sqlite, layers: layers)
+            projVersion: LibraryVersions.proj, sqliteVersion: LibraryVersions.sqlite,
+            gdalVersion: LibraryVersions.gdal, layers: layers)
     }
 
     /// Inspects one layer already read.
@@ -178,13 +208,18 @@ public struct Inspector: Sendable {
             return try await inspectUnwrapped(layer)
         } catch let error as InvalidFeatureError {
             throw error
+        } catch let error as LayerCRSError {
+            throw error
+        } catch let error as LayerFailure {
+            throw error
         } catch {
             throw LayerFailure(path: layer.path, layer: layer.name, underlying: error)
         }
     }
 
     private func inspectUnwrapped(_ layer: Layer) async throws -> LayerInspection {
-        let crs = try CRSContext().crs(for: layer.crs)
+        let resolved = try LayerCRSResolver.resolve(layer, assumed: reading.assumption(), context: try CRSContext())
+        let crs = resolved.crs
         let checked = try await LayerChecker(policy: policy, jobs: jobs).check(layer)
         var extent = Envelope.empty
         for feature in layer.features {
@@ -204,12 +239,14 @@ public struct Inspector: Sendable {
             let planar: Double? = crs.isGeographic ? nil : planarUnits * (crs.squareMetresPerSquareUnit ?? 1)
             area = AreaTotals(planar: planar, ellipsoidal: ellipsoidal)
         }
+        var assumed: String?
+        if case .assumed(let assumption) = resolved.basis { assumed = assumption.description }
         return LayerInspection(
-            path: layer.path, layer: layer.name, format: layer.format.rawValue,
+            path: layer.path, layer: layer.name, format: layer.formatName, encoding: EncodingSummary(layer.textEncoding),
             crs: CRSSummary(
                 declared: layer.crs?.description, identifier: crs.identifier, name: crs.name,
                 geographic: crs.isGeographic, unit: crs.unit.name, ellipsoid: crs.ellipsoid?.name,
-                assumedRFC7946: layer.crs == nil),
+                assumedRFC7946: resolved.basis == .rfc7946, assumed: assumed),
             featureCount: layer.features.count, kind: checked.kind.rawValue,
             declaredGeometryType: layer.declaredGeometryType, geometryTypes: checked.geometryTypes,
             extent: extent.isEmpty ? nil : [extent.minX, extent.minY, extent.maxX, extent.maxY],

@@ -24,10 +24,13 @@ extension LayerInspection {
         crsLine += ")"
         if crs.assumedRFC7946 {
             crsLine += " — none declared, RFC 7946 assumed"
+        } else if let assumed = crs.assumed {
+            crsLine += " — none declared, assumed by \(assumed)"
         } else if let declared = crs.declared {
             crsLine += " — declared \(declared)"
         }
         lines.append(row("CRS", crsLine))
+        lines.append(row("encoding", encoding.text))
         let types = geometryTypes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         var featureLine = "\(featureCount) (\(types.isEmpty ? "none" : types))"
         if let declared = declaredGeometryType { featureLine += "; declared \(declared)" }

@@ -1,4 +1,5 @@
 import PlanCRS
+import PlanGDAL
 import PlanGeometry
 import PlanStore
 
@@ -7,4 +8,5 @@ public enum LibraryVersions {
     public static var geos: String { geosVersion }
     public static var proj: String { projVersion }
     public static var sqlite: String { sqliteVersion }
+    public static var gdal: String { gdalVersion }
 }

@@ -15,7 +15,7 @@ extension LayerSourceError: PlanCheckFailure {
     public var exitStatus: ExitStatus {
         switch kind {
         case .missing: .noInput
-        case .unsupportedFormat, .noSuchLayer: .dataError
+        case .unsupportedFormat, .noSuchLayer, .encodingNotApplicable: .dataError
         }
     }
 }

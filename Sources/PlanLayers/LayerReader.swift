@@ -1,4 +1,5 @@
 import Foundation
+import PlanGDAL
 import PlanModel
 import PlanStore
 
@@ -7,10 +8,12 @@ public struct LayerSourceError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// No file at the path.
         case missing
-        /// A file plan-check does not read (the message says how to convert it).
+        /// A file plan-check does not read (the message says what to give instead).
         case unsupportedFormat
         /// A GeoPackage without the layer asked for.
         case noSuchLayer
+        /// A rule set's `encoding:` for a format whose text is UTF-8 by definition.
+        case encodingNotApplicable
     }
 
     public var kind: Kind
@@ -21,13 +24,18 @@ public struct LayerSourceError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Opens any supported layer file: GeoJSON by extension `.geojson`/`.json` or a leading `{`/`[`,
-/// GeoPackage by extension `.gpkg` or the SQLite header.
+/// GeoPackage by extension `.gpkg` or the SQLite header, both with plan-check's own readers
+/// (faster than GDAL's); everything else through GDAL (`PlanGDAL`): Shapefile (`.shp`, or a
+/// `.zip` holding one), File Geodatabase (`.gdb` folder), FlatGeobuf, KML, GML, MapInfo …
 public enum LayerReader {
-    /// The formats plan-check reads, by sniffing the path and the first bytes.
+    /// The reader a path goes to, by sniffing the path and the first bytes. Anything that is not
+    /// GeoJSON or GeoPackage goes to GDAL, which says whether it can read it.
     public static func format(of path: String) throws -> LayerFormat {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw LayerSourceError(kind: .missing, path: path, message: "no such file")
         }
+        if isDirectory.boolValue { return .gdal }
         let lower = path.lowercased()
         if lower.hasSuffix(".geojson") || lower.hasSuffix(".json") { return .geoJSON }
         if lower.hasSuffix(".gpkg") { return .geoPackage }
@@ -36,40 +44,43 @@ public enum LayerReader {
         if let first = head.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }), first == UInt8(ascii: "{") {
             return .geoJSON
         }
-        let hint: String
         switch (lower as NSString).pathExtension {
-        case "shp", "dbf", "shx":
-            hint = "Shapefile is not read directly; convert it first, e.g. ogr2ogr -f GPKG out.gpkg \(path) (add --config SHAPE_ENCODING GBK for GBK attributes)"
-        case "gdb":
-            hint = "File Geodatabase is not read directly; convert it first with ogr2ogr -f GPKG"
+        case "dbf", "shx", "cpg", "prj":
+            throw LayerSourceError(
+                kind: .unsupportedFormat, path: path,
+                message: "this is one part of a Shapefile; give its .shp (with the .shx, .dbf, .prj and .cpg beside it)")
         default:
-            hint = "not a GeoJSON or GeoPackage file"
+            return .gdal
         }
-        throw LayerSourceError(kind: .unsupportedFormat, path: path, message: hint)
     }
 
     /// Reads the layers of a file: the one layer of a GeoJSON file, or the feature layers of a
-    /// GeoPackage (only those in `names` when it is not empty; a missing name is an error that
-    /// lists the layers the file has).
-    public static func readLayers(path: String, names: [String] = []) throws -> [Layer] {
+    /// GeoPackage, File Geodatabase or other GDAL source (only those in `names` when it is not
+    /// empty; a missing name is an error that lists the layers the file has). `options.encoding`
+    /// says how to decode a Shapefile's text (see `GDALVectorSource.readLayer(named:encoding:)`).
+    public static func readLayers(path: String, names: [String] = [], options: LayerReadOptions = LayerReadOptions()) throws -> [Layer] {
         switch try format(of: path) {
         case .geoJSON:
+            try requireUTF8(options, path: path, format: "GeoJSON")
             return [try GeoJSONReader.read(path: path)]
         case .geoPackage:
+            try requireUTF8(options, path: path, format: "GeoPackage")
             let file = try GeoPackageFile(path: path)
             let available = try file.featureLayerNames()
-            for name in names where !available.contains(name) {
-                throw LayerSourceError(
-                    kind: .noSuchLayer, path: path,
-                    message: "no feature layer '\(name)'; the file has: \(available.joined(separator: ", "))")
-            }
+            try requireLayers(names, in: available, path: path)
             return try (names.isEmpty ? available : names).map { try file.readLayer(named: $0) }
+        case .gdal:
+            let source = try GDALVectorSource(path: path)
+            let available = source.featureLayerNames
+            try requireLayers(names, in: available, path: path)
+            return try (names.isEmpty ? available : names).map { try source.readLayer(named: $0, encoding: options.encoding) }
         }
     }
 
-    /// Reads one layer: the GeoJSON file's, or the named (or only) layer of a GeoPackage.
-    public static func read(path: String, layerName: String? = nil) throws -> Layer {
-        let layers = try readLayers(path: path, names: layerName.map { [$0] } ?? [])
+    /// Reads one layer: the GeoJSON file's, or the named (or only) layer of a GeoPackage or a GDAL
+    /// source.
+    public static func read(path: String, layerName: String? = nil, options: LayerReadOptions = LayerReadOptions()) throws -> Layer {
+        let layers = try readLayers(path: path, names: layerName.map { [$0] } ?? [], options: options)
         if layers.count > 1 {
             throw LayerSourceError(
                 kind: .noSuchLayer, path: path,
@@ -79,5 +90,33 @@ public enum LayerReader {
             throw LayerSourceError(kind: .noSuchLayer, path: path, message: "the file has no feature layer")
         }
         return layer
+    }
+
+    /// True when layer names pick among the file's layers: a GeoPackage, a File Geodatabase, or
+    /// any GDAL source with more than one layer (not a GeoJSON file or a lone Shapefile).
+    public static func holdsSeveralLayers(path: String) throws -> Bool {
+        switch try format(of: path) {
+        case .geoJSON: false
+        case .geoPackage: true
+        case .gdal: try GDALVectorSource(path: path).holdsSeveralLayers
+        }
+    }
+
+    private static func requireLayers(_ names: [String], in available: [String], path: String) throws {
+        for name in names where !available.contains(name) {
+            throw LayerSourceError(
+                kind: .noSuchLayer, path: path,
+                message: "no feature layer '\(name)'; the file has: \(available.isEmpty ? "none" : available.joined(separator: ", "))")
+        }
+    }
+
+    /// GeoJSON and GeoPackage text is UTF-8 by definition: a rule set's `encoding:` other than
+    /// UTF-8 for such a file is a mistake to point out (`--encoding` is for Shapefiles and ignored).
+    private static func requireUTF8(_ options: LayerReadOptions, path: String, format: String) throws {
+        guard let requested = options.encoding, case .ruleSet(let rules, let line) = requested.origin,
+              requested.name != "UTF-8" else { return }
+        throw LayerSourceError(
+            kind: .encodingNotApplicable, path: path,
+            message: "\(rules):\(line): encoding: \(requested.name) applies to Shapefile text; \(format) is UTF-8 by definition: remove 'encoding' from the layer")
     }
 }

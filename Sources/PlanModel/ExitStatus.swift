@@ -7,12 +7,13 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case findings = 1
     /// The command line is wrong: unknown flag, missing argument, bad value.
     case usage = 64
-    /// Input data is wrong: broken GeoJSON, not a GeoPackage, a bad feature under `--invalid fail`,
-    /// an unknown CRS.
+    /// Input data is wrong: broken GeoJSON, not a GeoPackage, a Shapefile without its .shx or
+    /// .dbf, text in an undeclared encoding, a bad feature under `--invalid fail`, an unknown CRS,
+    /// coordinates that do not fit the CRS.
     case dataError = 65
     /// An input file does not exist or cannot be opened.
     case noInput = 66
-    /// GEOS, PROJ or SQLite failed on input that should have worked (a bug or a library limit).
+    /// GEOS, PROJ, SQLite or GDAL failed on input that should have worked (a bug or a library limit).
     case software = 70
     /// An output file cannot be written.
     case cannotWrite = 74
@@ -28,7 +29,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .usage: "usage error (bad flag, argument or value)"
         case .dataError: "bad input data (file, feature and reason are printed)"
         case .noInput: "an input file is missing or unreadable"
-        case .software: "a GEOS, PROJ or SQLite failure"
+        case .software: "a GEOS, PROJ, SQLite or GDAL failure"
         case .cannotWrite: "an output file cannot be written"
         case .temporaryFailure: "try again: another process is writing the registry, or the service is full"
         }

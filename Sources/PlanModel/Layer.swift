@@ -5,11 +5,18 @@ public enum CRSReference: Sendable, Hashable, CustomStringConvertible {
     case identifier(String)
     /// A GeoPackage `gpkg_spatial_ref_sys` row: its id, organisation and code, and definition (WKT).
     case geoPackage(srsID: Int64, organization: String, organizationCode: Int64, definition: String, name: String)
+    /// A CRS a file read through GDAL declares as WKT (a Shapefile's `.prj`, a File Geodatabase's
+    /// definition): its name as the file writes it (e.g. the ESRI `CGCS2000_3_Degree_GK_Zone_41`),
+    /// the WKT GDAL made of it, and the authority code GDAL identified it as (e.g. `EPSG:4529`),
+    /// nil when GDAL found none.
+    case wkt(name: String, definition: String, identifiedAs: String?)
 
     public var description: String {
         switch self {
         case .identifier(let s): s
         case .geoPackage(let id, let org, let code, _, _): "\(org):\(code) (srs_id \(id))"
+        case .wkt(let name, _, let identified):
+            identified.map { "WKT '\(name)', identified by GDAL as \($0)" } ?? "WKT '\(name)'"
         }
     }
 }
@@ -18,6 +25,9 @@ public enum CRSReference: Sendable, Hashable, CustomStringConvertible {
 public enum LayerFormat: String, Sendable, Hashable {
     case geoJSON = "GeoJSON"
     case geoPackage = "GeoPackage"
+    /// Any vector format read through GDAL (Shapefile, File Geodatabase, FlatGeobuf, KML, GML,
+    /// MapInfo …); `Layer.driver` names GDAL's driver.
+    case gdal = "GDAL"
 }
 
 /// A field (attribute column) of a layer and the types of the values seen in it.
@@ -50,11 +60,18 @@ public struct Layer: Sendable {
     public var readProblems: [FeatureProblem]
     /// True when some position had a third (Z) or fourth (M) value; plan-check keeps x and y only.
     public var droppedHigherDimensions: Bool
+    /// GDAL's driver for a layer read through GDAL, e.g. "ESRI Shapefile", "OpenFileGDB"; nil
+    /// for the native readers.
+    public var driver: String?
+    /// The encoding the layer's text was decoded from and what said so; nil when the format
+    /// itself fixes it (GeoJSON and GeoPackage are UTF-8).
+    public var textEncoding: LayerTextEncoding?
 
     public init(
         name: String, path: String, format: LayerFormat, crs: CRSReference?,
         declaredGeometryType: String? = nil, fields: [Field], features: [Feature],
-        readProblems: [FeatureProblem] = [], droppedHigherDimensions: Bool = false
+        readProblems: [FeatureProblem] = [], droppedHigherDimensions: Bool = false,
+        driver: String? = nil, textEncoding: LayerTextEncoding? = nil
     ) {
         self.name = name
         self.path = path
@@ -65,6 +82,14 @@ public struct Layer: Sendable {
         self.features = features
         self.readProblems = readProblems
         self.droppedHigherDimensions = droppedHigherDimensions
+        self.driver = driver
+        self.textEncoding = textEncoding
+    }
+
+    /// The format as a planner names it: "GeoJSON", "GeoPackage", or GDAL's driver
+    /// ("ESRI Shapefile", "OpenFileGDB", …).
+    public var formatName: String {
+        format == .gdal ? (driver ?? format.rawValue) : format.rawValue
     }
 }
 

@@ -89,8 +89,17 @@ public struct LayerDefinition: Sendable, Hashable {
     /// `path` joined with the rule set's base directory: absolute, or relative to the current
     /// directory. The command's `--layer NAME=PATH` replaces it.
     public var resolvedPath: String?
-    /// Which layer (table) of a multi-layer GeoPackage.
+    /// Which layer (table) of a multi-layer GeoPackage or File Geodatabase.
     public var layerName: String?
+    /// `encoding:` the encoding of the file's text (a Shapefile's DBF), whatever the file
+    /// declares; canonical (`TextEncodingName.canonical`), e.g. "GBK", "CP936".
+    public var encoding: String?
+    /// The line of `encoding:`.
+    public var encodingLine: Int?
+    /// `assume_crs:` the CRS of the file when it declares none, as written (e.g. "EPSG:4529").
+    public var assumedCRS: String?
+    /// The line of `assume_crs:`.
+    public var assumedCRSLine: Int?
     /// The attribute holding the raw class code (e.g. `DLBM`, `YDDM`). Without it every feature is
     /// in the one class `all`.
     public var classField: String?

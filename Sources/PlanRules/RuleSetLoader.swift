@@ -1,4 +1,5 @@
 import Foundation
+import PlanModel
 import Yams
 
 /// Reads a rules file (YAML, version 1) into a checked `RuleSet`.
@@ -9,7 +10,7 @@ public enum RuleSetLoader {
     /// The keys a rules file may have at the top level.
     public static let topLevelKeys = ["version", "min_area_m2", "grid_size_m", "project_types", "layers", "rules", "assessments"]
     /// The keys a layer may have.
-    public static let layerKeys = ["title", "path", "layer_name", "class_field", "classes"]
+    public static let layerKeys = ["title", "path", "layer_name", "class_field", "classes", "encoding", "assume_crs"]
     /// The keys a rule may have.
     public static let ruleKeys = ["id", "title", "severity", "relation", "a", "b", "min_area_m2", "grid_size_m"]
     /// The keys an assessment item may have.
@@ -293,6 +294,18 @@ struct RuleSetReader {
         layer.path = fields["path"].flatMap { text($0.value, "'path' of layer '\(name)'") }
         layer.resolvedPath = layer.path.map { RuleSetLoader.resolve($0, against: baseDirectory) }
         layer.layerName = fields["layer_name"].flatMap { text($0.value, "'layer_name' of layer '\(name)'") }
+        if let (_, node) = fields["encoding"], let written = text(node, "'encoding' of layer '\(name)'") {
+            if let canonical = TextEncodingName.canonical(written) {
+                layer.encoding = canonical
+                layer.encodingLine = location(node)?.line ?? at.line
+            } else {
+                error("unknown encoding '\(written)' for layer '\(name)': iconv does not know it (Shapefiles from ArcGIS on Chinese Windows are GBK; others: GB18030, BIG5, UTF-8, or a code page such as 936)", at: node)
+            }
+        }
+        if let (_, node) = fields["assume_crs"], let written = text(node, "'assume_crs' of layer '\(name)'") {
+            layer.assumedCRS = written
+            layer.assumedCRSLine = location(node)?.line ?? at.line
+        }
         if let (_, node) = fields["class_field"] {
             layer.classField = text(node, "'class_field' of layer '\(name)'")
             layer.classFieldLocation = location(node)

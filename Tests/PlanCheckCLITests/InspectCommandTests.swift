@@ -87,13 +87,18 @@ import Testing
         #expect(run.stderr.contains("999999"))
     }
 
-    @Test func unsupportedFormatsAndUnknownLayersExit65WithAHint() throws {
+    @Test func brokenFilesAndUnknownLayersExit65WithAHint() throws {
         let dir = try CLI.temporaryDirectory()
         let shp = dir.appendingPathComponent("parcels.shp")
         try Data([0, 0, 0x27, 0x0A]).write(to: shp)
         let shpRun = try CLI.run(["inspect", shp.path])
         #expect(shpRun.status == 65)
-        #expect(shpRun.stderr.contains("ogr2ogr"))
+        #expect(shpRun.stderr.contains("parcels.shp") && shpRun.stderr.contains(".shx"), "\(shpRun.stderr)")
+        let text = dir.appendingPathComponent("notes.txt")
+        try Data("not a layer".utf8).write(to: text)
+        let textRun = try CLI.run(["inspect", text.path])
+        #expect(textRun.status == 65)
+        #expect(textRun.stderr.contains("notes.txt: not a vector format GDAL reads"), "\(textRun.stderr)")
 
         let layerRun = try CLI.run(["inspect", "--layer-name", "roads", CLI.path("SampleLayers/farmland.gpkg")])
         #expect(layerRun.status == 65)
@@ -117,5 +122,6 @@ import Testing
         #expect(run.status == 0)
         #expect(run.stdout.contains("GEOS 3."))
         #expect(run.stdout.contains("PROJ "))
+        #expect(run.stdout.contains("GDAL 3."))
     }
 }

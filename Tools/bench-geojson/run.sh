@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Compares GeoJSONReader with GDAL (pyogrio) on the same synthetic parcel layer.
+# Compares plan-check's readers with GDAL (pyogrio) on the same synthetic parcel layer: the native
+# GeoJSON reader on the GeoJSON, the native GeoPackage reader on the layer converted by ogr2ogr,
+# and plan-check's GDAL reader (PlanGDAL) on it converted to a Shapefile, beside pyogrio on each.
 #
 #   Tools/bench-geojson/run.sh [COUNT]     (default 100000 parcels)
 #
-# Generates the layer once (cached in Tools/out/), builds the release benchmark, sets up
+# Generates the layer once (cached in Tools/out/, with its .gpkg and .shp made by Debian's
+# ogr2ogr), builds the release benchmark, sets up
 # Tools/.venv with pyogrio (its wheel bundles GDAL) and geopandas, then runs each reader three
 # times and prints the best time (the read call only, measured in-process) and the peak resident
 # memory of the whole process (/usr/bin/time -v "Maximum resident set size").
@@ -22,6 +25,19 @@ if [ ! -s "$data" ]; then
     echo "generating $count parcels -> $data" >&2
     python3 "$root/Tools/gen_parcels.py" --count "$count" --out "$data.tmp"
     mv "$data.tmp" "$data"
+fi
+
+gpkg="$out/parcels-$count.gpkg"
+shp_dir="$out/parcels-$count-shp"
+shp="$shp_dir/parcels.shp"
+if [ ! -s "$gpkg" ]; then
+    echo "converting to GeoPackage -> $gpkg" >&2
+    ogr2ogr -f GPKG "$gpkg.tmp.gpkg" "$data" -nln parcels && mv "$gpkg.tmp.gpkg" "$gpkg"
+fi
+if [ ! -s "$shp" ]; then
+    echo "converting to Shapefile -> $shp" >&2
+    rm -rf "$shp_dir" && mkdir -p "$shp_dir"
+    ogr2ogr -f "ESRI Shapefile" -lco ENCODING=UTF-8 "$shp" "$data" -nln parcels
 fi
 
 if [ ! -x /usr/bin/time ]; then
@@ -62,11 +78,16 @@ results="$(mktemp)"
 run "plan-check GeoJSONReader" "$bench" "$data" >>"$results"
 run "pyogrio.read_dataframe" "$py" "$here/pyogrio_read.py" dataframe "$data" >>"$results"
 run "pyogrio.raw.read" "$py" "$here/pyogrio_read.py" raw "$data" >>"$results"
+run "plan-check GeoPackage" "$bench" "$gpkg" >>"$results"
+run "pyogrio.raw.read .gpkg" "$py" "$here/pyogrio_read.py" raw "$gpkg" >>"$results"
+run "plan-check GDAL .shp" "$bench" "$shp" >>"$results"
+run "pyogrio.raw.read .shp" "$py" "$here/pyogrio_read.py" raw "$shp" >>"$results"
 
 size_mb="$(( $(stat -c %s "$data") / 1000000 ))"
 echo
 echo "File: $(basename "$data"), $size_mb MB, $count features; best of $runs runs; $(nproc) cores"
-echo "Versions: $(swift --version 2>/dev/null | head -1)"
+echo "      .gpkg $(( $(stat -c %s "$gpkg") / 1000000 )) MB, .shp+.dbf $(( ($(stat -c %s "$shp") + $(stat -c %s "${shp%.shp}.dbf")) / 1000000 )) MB (ogr2ogr)"
+echo "Versions: $(swift --version 2>/dev/null | head -1); GDAL $(gdal-config --version 2>/dev/null || ogrinfo --version) (plan-check's, Debian)"
 echo "          $("$py" -c 'import pyogrio, geopandas, shapely, sys; print(f"pyogrio {pyogrio.__version__}, GDAL {pyogrio.__gdal_version_string__}, geopandas {geopandas.__version__}, shapely {shapely.__version__}, Python {sys.version.split()[0]}")')"
 echo
 base="$(head -1 "$results" | cut -f2)"

@@ -35,12 +35,15 @@ public struct AssessRequest: Sendable {
     public var waitSeconds: Double
     /// The time of the run (tests fix it).
     public var now: Date
+    /// `--encoding` and `--assume-crs`: for the regions file and the layer files that do not say.
+    public var reading: ReadingSettings
 
     public init(
         rulesPath: String, regionsPath: String, registryPath: String, layerPaths: [String: String] = [:],
         workingCRS: String? = nil, policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount,
         issuedBy: String? = nil, validFrom: String? = nil, validUntil: String? = nil, regionIDs: [String] = [],
-        regionIDField: String? = nil, waitSeconds: Double = 10, now: Date = Date()
+        regionIDField: String? = nil, waitSeconds: Double = 10, now: Date = Date(),
+        reading: ReadingSettings = ReadingSettings()
     ) {
         self.rulesPath = rulesPath
         self.regionsPath = regionsPath
@@ -56,6 +59,7 @@ public struct AssessRequest: Sendable {
         self.regionIDField = regionIDField
         self.waitSeconds = waitSeconds
         self.now = now
+        self.reading = reading
     }
 }
 
@@ -117,18 +121,15 @@ public struct AssessRunner: Sendable {
         // The constraint layers of every item, read, checked, reprojected and classified.
         let overlay = OverlayRunner(OverlayRequest(
             rulesPath: request.rulesPath, layerPaths: request.layerPaths, workingCRS: request.workingCRS,
-            policy: request.policy, jobs: request.jobs))
+            policy: request.policy, jobs: request.jobs, reading: request.reading))
         try overlay.checkLayerOverrides(ruleSet)
         let names = ruleSet.layers.map(\.name).filter { name in
             ruleSet.assessments.contains { $0.constraintLayers.contains(name) }
         }
-        let regionsLayer = try LayerReader.read(path: request.regionsPath)
+        let regionsLayer = try LayerReader.read(path: request.regionsPath, options: request.reading.readOptions())
         let regionsCheck = try await LayerChecker(policy: request.policy, jobs: request.jobs).check(regionsLayer)
         let crsContext = try CRSContext()
-        let regionsCRS: CRSDescription
-        do { regionsCRS = try crsContext.crs(for: regionsLayer.crs) } catch {
-            throw LayerFailure(path: request.regionsPath, layer: regionsLayer.name, underlying: error)
-        }
+        let regionsCRS = try LayerCRSResolver.resolve(regionsLayer, assumed: request.reading.assumption(), context: crsContext).crs
         var prepared: OverlayRunner.PreparedLayers
         if names.isEmpty {
             let working = try request.workingCRS.map { try crsContext.crs($0) } ?? regionsCRS

@@ -17,13 +17,16 @@ public struct OverlayRequest: Sendable {
     /// Compute each rule's dissolved area (the union of its patches, `--dissolve`). It costs
     /// about twice the overlays themselves.
     public var dissolve: Bool
+    /// `--encoding` and `--assume-crs` for layer files that do not say (the rule set's per-layer
+    /// `encoding:` and `assume_crs:` win).
+    public var reading: ReadingSettings
     /// `--districts FILE --district-field NAME`: tabulate the patches by district
     /// (`DistrictTabulation`); nil for no districts.
     public var districts: (path: String, field: String)?
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
                 policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
-                districts: (path: String, field: String)? = nil) {
+                reading: ReadingSettings = ReadingSettings(), districts: (path: String, field: String)? = nil) {
         self.districts = districts
         self.rulesPath = rulesPath
         self.layerPaths = layerPaths
@@ -31,6 +34,7 @@ public struct OverlayRequest: Sendable {
         self.policy = policy
         self.jobs = max(1, jobs)
         self.dissolve = dissolve
+        self.reading = reading
     }
 }
 
@@ -203,9 +207,12 @@ public struct OverlayRunner: Sendable {
             sources.append((definition, path))
         }
         let frozen = sources
+        let reading = request.reading, rulesPath = ruleSet.sourcePath
         let loaded: [(Layer, String)] = try await parallelChunks(frozen, jobs: request.jobs, chunkSize: 1) { chunk in
             try chunk.map { definition, path in
-                (try LayerReader.read(path: path, layerName: definition.layerName), try FileHash.sha256(ofFile: path))
+                (try LayerReader.read(path: path, layerName: definition.layerName,
+                                      options: reading.readOptions(for: definition, rulesPath: rulesPath)),
+                 try FileHash.sha256(ofFile: path))
             }
         }
         let read = zip(sources, loaded).map { ($0.0, $0.1, $1.0, $1.1) }
@@ -219,9 +226,8 @@ public struct OverlayRunner: Sendable {
 
         let crsContext = try CRSContext()
         let sourceCRSs = try read.map { entry in
-            do { return try crsContext.crs(for: entry.2.crs) } catch {
-                throw LayerFailure(path: entry.1, layer: entry.2.name, underlying: error)
-            }
+            try LayerCRSResolver.resolve(
+                entry.2, assumed: reading.assumption(for: entry.0, rulesPath: rulesPath), context: crsContext).crs
         }
         guard let working = try request.workingCRS.map({ try crsContext.crs($0) }) ?? sourceCRSs.first else {
             throw OverlayUsageError(message: "\(request.rulesPath): no layer to read")

@@ -93,7 +93,7 @@ public struct OverlaySummary: Sendable, Codable {
             for list in layer.classes { for c in list { classes[c, default: 0] += 1 } }
             return Input(
                 layer: layer.definition.name, title: layer.definition.title, path: layer.path, sha256: layer.sha256,
-                format: layer.checked.layer.format.rawValue, crs: layer.sourceCRS.identifier ?? layer.sourceCRS.name,
+                format: layer.checked.layer.formatName, crs: layer.sourceCRS.identifier ?? layer.sourceCRS.name,
                 featuresRead: layer.checked.layer.features.count, featuresKept: layer.checked.features.count,
                 repaired: layer.checked.repairs.map(RepairSummary.init),
                 rejected: layer.checked.rejections.map(RejectionSummary.init),

@@ -19,14 +19,17 @@ public struct QueryRequest: Sendable {
     public var layerPaths: [String: String]
     public var policy: InvalidFeaturePolicy
     public var jobs: Int
+    /// `--encoding` and `--assume-crs` for the conformity layers' files that do not say.
+    public var reading: ReadingSettings
 
     public init(registryPath: String, rulesPath: String? = nil, layerPaths: [String: String] = [:],
-                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount) {
+                policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, reading: ReadingSettings = ReadingSettings()) {
         self.registryPath = registryPath
         self.rulesPath = rulesPath
         self.layerPaths = layerPaths
         self.policy = policy
         self.jobs = max(1, jobs)
+        self.reading = reading
     }
 }
 
@@ -36,21 +39,29 @@ public struct QuerySite: Sendable {
     public var name: String
     public var layer: Layer
     public var sha256: String
+    /// The CRS to take when the site's file declares none (`--assume-crs`).
+    public var assumedCRS: AssumedCRS?
 
-    public init(name: String, layer: Layer, sha256: String) {
+    public init(name: String, layer: Layer, sha256: String, assumedCRS: AssumedCRS? = nil) {
         self.name = name
         self.layer = layer
         self.sha256 = sha256
+        self.assumedCRS = assumedCRS
     }
 
     /// Reads a site file, or standard input for "-" (GeoJSON: a FeatureCollection of the site's
-    /// parts, one Feature, or a bare geometry).
-    public static func read(path: String) throws -> QuerySite {
+    /// parts, one Feature, or a bare geometry). A file may be in any format plan-check reads
+    /// (an applicant's Shapefile, a zip of one); `reading` gives its encoding and CRS when it
+    /// does not.
+    public static func read(path: String, reading: ReadingSettings = ReadingSettings()) throws -> QuerySite {
         if path == "-" {
             let bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
-            return try read(bytes: bytes, name: "-")
+            var site = try read(bytes: bytes, name: "-")
+            site.assumedCRS = reading.assumption()
+            return site
         }
-        return QuerySite(name: path, layer: try LayerReader.read(path: path), sha256: try FileHash.sha256(ofFile: path))
+        return QuerySite(name: path, layer: try LayerReader.read(path: path, options: reading.readOptions()),
+                         sha256: try FileHash.sha256(ofFile: path), assumedCRS: reading.assumption())
     }
 
     /// A site from GeoJSON bytes (a request body); `name` appears in messages.
@@ -126,7 +137,7 @@ public struct QueryEngine: Sendable {
         let overlay = OverlayRunner(OverlayRequest(
             rulesPath: request.rulesPath ?? latest.run.rulesPath,
             layerPaths: request.layerPaths.filter { $0.key != site }, workingCRS: srs.crsDefinition,
-            policy: request.policy, jobs: request.jobs))
+            policy: request.policy, jobs: request.jobs, reading: request.reading))
         try overlay.checkLayerOverrides(ruleSet)
         let prepared = names.isEmpty
             ? OverlayRunner.PreparedLayers(layers: [], workingCRS: working, warnings: ruleSet.warnings.map(\.description), timings: [])
@@ -250,10 +261,7 @@ public struct QueryEngine: Sendable {
         }
         let checked = try await LayerChecker(policy: request.policy, jobs: 1).check(site.layer)
         try SiteCheck.requireNothingRejected(checked, siteName: site.name)
-        let siteCRS: CRSDescription
-        do { siteCRS = try crsContext.crs(for: site.layer.crs) } catch {
-            throw LayerFailure(path: site.name, layer: site.layer.name, underlying: error)
-        }
+        let siteCRS = try LayerCRSResolver.resolve(site.layer, assumed: site.assumedCRS, context: crsContext).crs
         try SiteCheck.requireMapCRS(siteCRS, siteName: site.name)
         let original = checked.features.map(\.geometry)
         try SiteCheck.requireInsideAreaOfUse(original, crs: siteCRS, registryCRS: workingCRS, context: crsContext, siteName: site.name)
