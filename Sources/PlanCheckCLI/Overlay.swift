@@ -13,7 +13,10 @@ struct Overlay: AsyncParsableCommand {
         discussion: """
             Reads the layers of the rule set (or --layer NAME=PATH), checks them (--invalid), \
             reprojects them to the working CRS (the first layer's, or --crs), and evaluates every \
-            rule. Patches go to --out as GeoJSON; statistics to stdout and, as JSON, to --summary. \
+            rule. Patches go to --out in the format of its extension: .geojson/.json (GeoJSON), .gpkg \
+            (GeoPackage with a QGIS style by severity), .shp (Shapefile, UTF-8 or --out-encoding, \
+            field names cut to 10 bytes as listed in NAME.fields.csv), .gdb (File Geodatabase); \
+            statistics to stdout and, as JSON, to --summary. \
             The outputs appear together when the run has succeeded; a failed run leaves earlier \
             files as they were. A symbolic link is written through; FIFOs and devices are refused. \
             With --out - (or --summary -, --csv -) that output goes to stdout and the table to stderr. \
@@ -30,8 +33,13 @@ struct Overlay: AsyncParsableCommand {
     @Option(name: .customLong("layer"), help: ArgumentHelp("A layer file for a layer of the rule set (repeatable).", valueName: "NAME=PATH"))
     var layers: [String] = []
 
-    @Option(help: "Write the patches to this GeoJSON file (written whole or not at all; - for stdout).")
+    @Option(help: "Write the patches to this file, in the format of its extension: .geojson, .json, .gpkg, .shp, .gdb (written whole or not at all; - for GeoJSON on stdout).")
     var out: String?
+
+    @Option(help: ArgumentHelp(
+        "Text encoding of a Shapefile --out (attributes, field names and .cpg): UTF-8 (default) or e.g. GBK for ArcGIS. --encoding is for reading.",
+        valueName: "NAME"))
+    var outEncoding: String?
 
     @Option(help: "Write the statistics as JSON to this file (- for stdout).")
     var summary: String?
@@ -74,6 +82,14 @@ struct Overlay: AsyncParsableCommand {
             throw ValidationError("--layer takes NAME=PATH (got '\(entry)')")
         }
         if rfc7946 && out == nil { throw ValidationError("--rfc7946 needs --out") }
+        if let outEncoding {
+            guard PatchFormat.canonicalEncoding(outEncoding) != nil else {
+                throw ValidationError("--out-encoding \(outEncoding): not an encoding this system knows (e.g. UTF-8, GBK, GB18030, CP936)")
+            }
+            guard let out, out.lowercased().hasSuffix(".shp") else {
+                throw ValidationError("--out-encoding is for a Shapefile: give --out NAME.shp")
+            }
+        }
         let outputs = [("--out", out), ("--summary", summary), ("--csv", csv)].compactMap { o, p in p.map { (o, $0) } }
         for (i, first) in outputs.enumerated() {
             for second in outputs[(i + 1)...] where first.1 == second.1 {
@@ -101,7 +117,9 @@ struct Overlay: AsyncParsableCommand {
                 dissolve: dissolve, reading: try reading.settings(),
                 districts: districts.flatMap { path in districtField.map { (path, $0) } })
             // Both outputs are checked before any work, and put in place together at the end.
-            let outputs = try OverlayOutputs(patches: out, summary: summary, csv: csv, rfc7946: rfc7946, jobs: request.jobs)
+            let outputs = try OverlayOutputs(
+                patches: out, summary: summary, csv: csv, rfc7946: rfc7946, jobs: request.jobs,
+                encoding: outEncoding.flatMap(PatchFormat.canonicalEncoding) ?? "UTF-8")
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
             if let progressLine { report = { progressLine.show($0) } }

@@ -25,6 +25,8 @@ public struct GDALError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownEncoding = "unknown_encoding"
         /// An encoding setting for a format whose text encoding is fixed (File Geodatabase is UTF-8).
         case encodingNotApplicable = "encoding_not_applicable"
+        /// GDAL could not create or write an output file (a dataset, layer, field or feature).
+        case writeFailed = "write_failed"
         /// GDAL failed where it should not have (out of memory, a WKB export that failed).
         case library
     }

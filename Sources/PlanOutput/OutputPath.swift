@@ -81,9 +81,12 @@ public struct OutputPath: Sendable, Hashable, CustomStringConvertible {
     /// Resolves `path`.
     /// - Parameter dashIsStandardOutput: Whether `-` means standard output (true for report
     ///   outputs; false where only a file makes sense, such as the registry).
+    /// - Parameter folderOutput: Whether the output is itself a folder (a File Geodatabase,
+    ///   `.gdb`): an existing folder is then its target (replaced whole by a rename), and an
+    ///   existing regular file is refused instead.
     /// - Throws: `OutputFileError` with `.refuse` for a special file or a folder, `.resolve`
     ///   for a link loop or a path that cannot be looked up (no permission, too long).
-    public init(_ path: String, dashIsStandardOutput: Bool = true) throws(OutputFileError) {
+    public init(_ path: String, dashIsStandardOutput: Bool = true, folderOutput: Bool = false) throws(OutputFileError) {
         self.path = path
         if dashIsStandardOutput && path == Self.standardOutputName {
             destination = .standardOutput
@@ -112,7 +115,7 @@ public struct OutputPath: Sendable, Hashable, CustomStringConvertible {
             }
             let kind = FileKind(mode: info.st_mode)
             switch kind {
-            case .regular:
+            case .regular where !folderOutput, .directory where folderOutput:
                 destination = .file(target: current)
                 return
             case .symbolicLink:
@@ -187,9 +190,23 @@ public struct OutputPath: Sendable, Hashable, CustomStringConvertible {
             guard let owner = TemporaryName.parse(entry, outputName: name), owner.host == TemporaryName.host,
                   !TemporaryName.isRunning(owner.pid)
             else { continue }
-            if unlink(prefix + entry) == 0 { removed.append(prefix + entry) }
+            // A folder: the staging folder of a Shapefile, GeoPackage or File Geodatabase output.
+            if unlink(prefix + entry) == 0 || Self.removeTree(prefix + entry) { removed.append(prefix + entry) }
         }
         return removed
+    }
+
+    /// Removes `path` and, when it is a folder, everything in it (links are removed, not
+    /// followed). True when nothing is left at `path`.
+    @discardableResult
+    public static func removeTree(_ path: String) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return errno == ENOENT }
+        if FileKind(mode: info.st_mode) == .directory {
+            for entry in entries(of: path) { removeTree(path + "/" + entry) }
+            return rmdir(path) == 0
+        }
+        return unlink(path) == 0
     }
 
     // MARK: Paths

@@ -1,3 +1,5 @@
+import PlanCRS
+import PlanModel
 import PlanOutput
 
 /// The files an overlay writes, the patches (`--out`), the statistics (`--summary`) and the patch
@@ -20,21 +22,38 @@ public final class OverlayOutputs {
     public let summary: OutputPath?
     /// Where the patch table goes (`--csv`), or nil for none.
     public let csv: OutputPath?
+    /// The format of the patches, by the extension of `--out`.
+    public let patchFormat: PatchFormat?
     /// Outputs complete and waiting for `commit(summary:)`.
     private var completed: [OutputFile] = []
+    /// The patches in a format written after the overlay (.gpkg, .shp, .gdb), staged.
+    private var staged: StagedPatchFile?
+
+    /// The patches writer when they are GeoJSON, streamed while the overlay runs.
+    var streamedPatches: PatchWriter? { patchFormat == .geoJSON ? patches : nil }
 
     /// Checks the outputs of a run: the patches to `patches` (RFC 7946 when `rfc7946`, encoded
     /// on `jobs` tasks), the statistics to `summary`.
     /// - Throws: `OutputFileError` (exit 74) for a path that cannot be written, or
     ///   `OverlayUsageError` (exit 64) when two outputs lead to the same file or more than one
     ///   is standard output.
-    public convenience init(patches: String?, summary: String?, csv: String? = nil, rfc7946: Bool = false, jobs: Int = defaultJobCount) throws {
-        try self.init(patches: patches.map { PatchWriter(path: $0, rfc7946: rfc7946, jobs: jobs) }, summary: summary, csv: csv)
+    public convenience init(patches: String?, summary: String?, csv: String? = nil, rfc7946: Bool = false, jobs: Int = defaultJobCount,
+                            encoding: String = "UTF-8") throws {
+        try self.init(patches: patches.map { PatchWriter(path: $0, rfc7946: rfc7946, jobs: jobs, encoding: encoding) }, summary: summary, csv: csv)
     }
 
     public init(patches: PatchWriter?, summary: String?, csv: String? = nil) throws {
+        let format = try patches.map { try PatchFormat(path: $0.path) }
+        if let patches, let format {
+            if patches.rfc7946 && format != .geoJSON {
+                throw OverlayUsageError(message: "--rfc7946 is for GeoJSON; --out \(patches.path) is a \(format.rawValue) in the working CRS")
+            }
+            if format != .shapefile && TextEncodingName.canonical(patches.encoding) != "UTF-8" {
+                throw OverlayUsageError(message: "--out-encoding \(patches.encoding) is for a Shapefile (--out NAME.shp); \(format.rawValue) text is UTF-8")
+            }
+        }
         let named: [(option: String, path: OutputPath)] = try [
-            patches.map { ("--out", try Self.resolve($0.path, option: "--out")) },
+            patches.map { ("--out", try Self.resolve($0.path, option: "--out", folderOutput: format == .fileGeodatabase)) },
             summary.map { ("--summary", try Self.resolve($0, option: "--summary")) },
             csv.map { ("--csv", try Self.resolve($0, option: "--csv")) },
         ].compactMap { $0 }
@@ -53,6 +72,10 @@ public final class OverlayOutputs {
             path.removeStaleTemporaries()
         }
         self.patches = patches
+        self.patchFormat = format
+        if let patches, let format, format != .geoJSON, let output = named.first(where: { $0.option == "--out" })?.path {
+            staged = StagedPatchFile(format: format, output: output, encoding: patches.encoding)
+        }
         self.summary = named.first { $0.option == "--summary" }?.path
         self.csv = named.first { $0.option == "--csv" }?.path
     }
@@ -60,6 +83,14 @@ public final class OverlayOutputs {
     /// Keeps the patches file, complete, for the commit.
     func patchesWritten(_ stream: PatchStream) throws {
         completed.append(try stream.complete())
+    }
+
+    /// Writes the patches of `result` when they go to a GeoPackage, Shapefile or File
+    /// Geodatabase (staged beside the target until `commit`); nothing for GeoJSON, which was
+    /// streamed during the run.
+    func writePatchFile(_ result: OverlayResult) throws {
+        guard let staged else { return }
+        try staged.write(PatchTable(result), crs: result.workingCRS, crsContext: try CRSContext())
     }
 
     /// Writes the summary (`text`, required when there is a summary output) and the patch table
@@ -76,6 +107,8 @@ public final class OverlayOutputs {
             try file.complete()
             completed.append(file)
         }
+        // The staged patches first: when they cannot be moved into place, no other output is.
+        try staged?.commit()
         try OutputFile.commit(completed)
     }
 
@@ -83,12 +116,13 @@ public final class OverlayOutputs {
     public func discard() {
         for file in completed { file.discard() }
         completed = []
+        staged?.discard()
     }
 
     /// `path` resolved; a special file is refused with the advice to use `-`.
-    static func resolve(_ path: String, option: String) throws -> OutputPath {
+    static func resolve(_ path: String, option: String, folderOutput: Bool = false) throws -> OutputPath {
         do {
-            return try OutputPath(path)
+            return try OutputPath(path, folderOutput: folderOutput)
         } catch var error {
             if case .refuse(let kind) = error.operation, kind != .directory {
                 error.advice = "use \(option) - to write to standard output"

@@ -141,7 +141,7 @@ public struct OverlayRunner: Sendable {
         }
         // Opened after the layers are checked, so a run that stops on bad input never creates
         // a temporary file.
-        let stream = try outputs.patches?.open(workingCRS: prepared.workingCRS)
+        let stream = try outputs.streamedPatches?.open(workingCRS: prepared.workingCRS)
         var clock = Date()
         let outcomes = try await evaluate(
             rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: stream)
@@ -154,6 +154,12 @@ public struct OverlayRunner: Sendable {
         var result = OverlayResult(
             ruleSet: ruleSet, rulesSHA256: try FileHash.sha256(ofFile: request.rulesPath), workingCRS: prepared.workingCRS,
             layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, timings: prepared.timings)
+        if outputs.patches != nil && stream == nil {
+            // GeoPackage, Shapefile, File Geodatabase: written whole once the patches are known.
+            clock = Date()
+            try outputs.writePatchFile(result)
+            result.timings.append(("write", Date().timeIntervalSince(clock)))
+        }
         if let districts {
             clock = Date()
             let table = try await DistrictTabulation(result, districts: districts, jobs: request.jobs)

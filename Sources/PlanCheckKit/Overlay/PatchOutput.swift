@@ -13,11 +13,15 @@ public struct PatchWriter: Sendable {
     public var rfc7946: Bool
     /// Tasks that encode chunks of features at once (the file is still written in order).
     public var jobs: Int
+    /// The text encoding of a Shapefile's attributes and field names (`--out-encoding`): UTF-8,
+    /// or e.g. GBK for ArcGIS; written to its `.cpg`. Other formats are UTF-8.
+    public var encoding: String
 
-    public init(path: String, rfc7946: Bool, jobs: Int = defaultJobCount) {
+    public init(path: String, rfc7946: Bool, jobs: Int = defaultJobCount, encoding: String = "UTF-8") {
         self.path = path
         self.rfc7946 = rfc7946
         self.jobs = max(1, jobs)
+        self.encoding = encoding
     }
 
     /// Writes every patch of `result`, in rule order then `a` then `b` order. Chunks of patches
