@@ -28,7 +28,7 @@ public struct ServiceLimits: Sendable, Equatable {
     public var maxQuerySeconds: Double
 
     public init(
-        workers: Int = ServiceLimits.defaultWorkers, largeSiteWorkers: Int = 1, largeBodyBytes: Int = 256 * 1024,
+        workers: Int = ServiceLimits.defaultWorkers, largeSiteWorkers: Int = 1, largeBodyBytes: Int = 32 * 1024,
         maxWaiting: Int = 1_000, maxPendingBodyBytes: Int = 64 * 1024 * 1024, maxSiteParts: Int = 1_000,
         maxSiteVertices: Int = 200_000, maxQuerySeconds: Double = 30
     ) {
