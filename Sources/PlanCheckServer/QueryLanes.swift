@@ -16,8 +16,9 @@ public struct ServiceLimits: Sendable, Equatable {
     /// Requests admitted beyond those being answered (reading their body or waiting for a
     /// worker); more get 503 with Retry-After at once.
     public var maxWaiting: Int
-    /// Bodies admitted at once may declare at most this many bytes together (a body sent without
-    /// Content-Length counts as `--max-body-bytes`): the memory the bodies can take.
+    /// Large-site bodies admitted at once may declare at most this many bytes together (a body
+    /// sent without Content-Length counts as `--max-body-bytes`): with `maxWaiting` small bodies
+    /// of at most `largeBodyBytes`, the memory the bodies can take.
     public var maxPendingBodyBytes: Int
     /// A site with more parts (polygons) is refused with 413.
     public var maxSiteParts: Int
@@ -28,7 +29,7 @@ public struct ServiceLimits: Sendable, Equatable {
     public var maxQuerySeconds: Double
 
     public init(
-        workers: Int = ServiceLimits.defaultWorkers, largeSiteWorkers: Int = 1, largeBodyBytes: Int = 256 * 1024,
+        workers: Int = ServiceLimits.defaultWorkers, largeSiteWorkers: Int = 1, largeBodyBytes: Int = 32 * 1024,
         maxWaiting: Int = 1_000, maxPendingBodyBytes: Int = 64 * 1024 * 1024, maxSiteParts: Int = 1_000,
         maxSiteVertices: Int = 200_000, maxQuerySeconds: Double = 30
     ) {
@@ -51,21 +52,28 @@ public struct ServiceLimits: Sendable, Equatable {
 final class QueryAdmission: Sendable {
     let maxRequests: Int
     let maxBytes: Int
+    /// Bodies up to this size (a small site) count only towards `maxRequests`: they are bounded by
+    /// it already, and a queue of large bodies must not turn small sites away.
+    let smallBodyBytes: Int
     private let taken = Mutex<(requests: Int, bytes: Int)>((0, 0))
 
-    init(maxRequests: Int, maxBytes: Int) {
+    init(maxRequests: Int, maxBytes: Int, smallBodyBytes: Int) {
         self.maxRequests = maxRequests
         self.maxBytes = maxBytes
+        self.smallBodyBytes = smallBodyBytes
     }
 
     /// A ticket for one request that will hold up to `bytes` of body, or nil when the service is
     /// full. Give it back with `release(_:)`.
     func admit(bytes: Int) -> Ticket? {
-        taken.withLock { taken in
-            guard taken.requests < maxRequests, taken.bytes + bytes <= maxBytes || taken.requests == 0 else { return nil }
+        let counted = bytes <= smallBodyBytes ? 0 : bytes
+        return taken.withLock { taken in
+            guard taken.requests < maxRequests, counted == 0 || taken.bytes + counted <= maxBytes || taken.bytes == 0 else {
+                return nil
+            }
             taken.requests += 1
-            taken.bytes += bytes
-            return Ticket(bytes: bytes)
+            taken.bytes += counted
+            return Ticket(bytes: counted)
         }
     }
 

@@ -88,7 +88,8 @@ public struct QueryService: Sendable {
         self.limits = limits
         self.retryAfterSeconds = retryAfterSeconds
         admission = QueryAdmission(
-            maxRequests: limits.workers + limits.largeSiteWorkers + limits.maxWaiting, maxBytes: limits.maxPendingBodyBytes)
+            maxRequests: limits.workers + limits.largeSiteWorkers + limits.maxWaiting, maxBytes: limits.maxPendingBodyBytes,
+            smallBodyBytes: limits.largeBodyBytes)
         smallSites = QueryLane(name: "site", workers: limits.workers)
         largeSites = QueryLane(name: "large-site", workers: limits.largeSiteWorkers)
     }

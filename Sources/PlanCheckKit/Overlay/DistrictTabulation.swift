@@ -23,15 +23,17 @@ public struct DistrictLayer: Sendable {
     /// Warnings (ballpark datum shift, features without a name), one line each.
     public var warnings: [String]
 
-    /// Reads `path` (any format plan-check reads), checks it, and reprojects it into `workingCRS`.
+    /// Reads `path` (any format plan-check reads, with `--encoding` and `--assume-crs` as for the
+    /// layers), checks it, and reprojects it into `workingCRS`.
     /// - Throws: `LayerFailure` (the reader's exit status: 66 missing or unreadable, 65 bad data),
     ///   `OverlayUsageError` (64) when `field` is not a field of the layer (the message names the
     ///   fields there are), `InvalidFeatureError` under `--invalid fail`.
     public static func load(
-        path: String, field: String, workingCRS: CRSDescription, policy: InvalidFeaturePolicy, jobs: Int, crsContext: CRSContext
+        path: String, field: String, workingCRS: CRSDescription, policy: InvalidFeaturePolicy,
+        reading: ReadingSettings = ReadingSettings(), jobs: Int, crsContext: CRSContext
     ) async throws -> DistrictLayer {
         let layer: Layer
-        do { layer = try LayerReader.read(path: path) } catch {
+        do { layer = try LayerReader.read(path: path, options: reading.readOptions()) } catch {
             throw LayerFailure(path: path, layer: "districts", underlying: error)
         }
         guard layer.fields.contains(where: { $0.name == field }) else {
@@ -43,7 +45,9 @@ public struct DistrictLayer: Sendable {
             throw LayerFailure(path: path, layer: layer.name, underlying: DistrictDataError(message: "the districts must be polygons"))
         }
         let source: CRSDescription
-        do { source = try crsContext.crs(for: layer.crs) } catch {
+        do {
+            source = try LayerCRSResolver.resolve(layer, assumed: reading.assumption(), context: crsContext).crs
+        } catch {
             throw LayerFailure(path: path, layer: layer.name, underlying: error)
         }
         var warnings: [String] = []

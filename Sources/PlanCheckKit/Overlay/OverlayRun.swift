@@ -135,7 +135,7 @@ public struct OverlayRunner: Sendable {
             let clock = Date()
             districts = try await DistrictLayer.load(
                 path: given.path, field: given.field, workingCRS: prepared.workingCRS, policy: request.policy,
-                jobs: request.jobs, crsContext: try CRSContext())
+                reading: request.reading, jobs: request.jobs, crsContext: try CRSContext())
             prepared.warnings += districts?.warnings ?? []
             prepared.timings.append(("districts", Date().timeIntervalSince(clock)))
         }
