@@ -5,8 +5,9 @@
 SWIFT        ?= swift
 APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev libgdal-dev libjemalloc-dev pkg-config
 # The tests also run GDAL's own GeoPackage validator and ogrinfo on what plan-check writes, and
-# validate query answers against their JSON schema with python3-jsonschema.
-TEST_APT_PACKAGES := gdal-bin python3-gdal python3-jsonschema
+# validate query answers against their JSON schema with python3-jsonschema; the HTML report is
+# opened in headless Chromium (chromium, chromium-driver) through python3-selenium.
+TEST_APT_PACKAGES := gdal-bin python3-gdal python3-jsonschema chromium chromium-driver python3-selenium
 RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 SITES        := clean conditional farmland redline hazard straddle chemical expired

@@ -78,7 +78,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The documented layout of the query answer; the tests validate answers against it.
-            exclude: ["Query/query-answer.schema.json"]
+            // The HTML report's CSS and script are compiled in through Report/ReportAssets.swift,
+            // generated from them by Tools/embed-report-assets.sh (no resource bundle to find at run time).
+            exclude: ["Query/query-answer.schema.json", "Report/assets"]
         ),
         // The web service applicants use (`plan-check serve`): HTTP endpoints over the query engine,
         // errors as JSON with the HTTP status of their exit status.

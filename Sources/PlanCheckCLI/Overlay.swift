@@ -5,6 +5,7 @@ import PlanRules
 import Synchronization
 
 extension Severity: ExpressibleByArgument {}
+extension ReportLanguage: ExpressibleByArgument {}
 
 /// `plan-check overlay`: discrepancy patches between plan layers, by the rules of a rule set.
 struct Overlay: AsyncParsableCommand {
@@ -22,7 +23,8 @@ struct Overlay: AsyncParsableCommand {
             With --out - (or --summary -, --csv -) that output goes to stdout and the table to stderr. \
             --districts FILE --district-field NAME splits each patch by district and adds the \
             district table (ha, 亩) to the summary and the table; --csv writes one row per patch \
-            (UTF-8 with BOM, for Excel). \
+            (UTF-8 with BOM, for Excel); --html writes one self-contained HTML report (map, tables, \
+            patch list, provenance; Chinese, or English with --lang en). \
             Exit 1 when --fail-on is given and a patch of that severity or above exists.
             """
     )
@@ -46,6 +48,12 @@ struct Overlay: AsyncParsableCommand {
 
     @Option(help: "Write the patches as a CSV table for Excel to this file (UTF-8 with BOM; - for stdout).")
     var csv: String?
+
+    @Option(help: "Write a self-contained HTML report (map, tables by rule and district, patch list, provenance) to this file (- for stdout).")
+    var html: String?
+
+    @Option(help: "Language of the HTML report: zh (default) or en.")
+    var lang: ReportLanguage = .zh
 
     @Option(help: "A districts layer (行政区, any format plan-check reads): tabulate patch area by district.")
     var districts: String?
@@ -90,7 +98,7 @@ struct Overlay: AsyncParsableCommand {
                 throw ValidationError("--out-encoding is for a Shapefile: give --out NAME.shp")
             }
         }
-        let outputs = [("--out", out), ("--summary", summary), ("--csv", csv)].compactMap { o, p in p.map { (o, $0) } }
+        let outputs = [("--out", out), ("--summary", summary), ("--csv", csv), ("--html", html)].compactMap { o, p in p.map { (o, $0) } }
         for (i, first) in outputs.enumerated() {
             for second in outputs[(i + 1)...] where first.1 == second.1 {
                 throw ValidationError(first.1 == "-"
@@ -118,7 +126,7 @@ struct Overlay: AsyncParsableCommand {
                 districts: districts.flatMap { path in districtField.map { (path, $0) } })
             // Both outputs are checked before any work, and put in place together at the end.
             let outputs = try OverlayOutputs(
-                patches: out, summary: summary, csv: csv, rfc7946: rfc7946, jobs: request.jobs,
+                patches: out, summary: summary, csv: csv, html: html, rfc7946: rfc7946, jobs: request.jobs,
                 encoding: outEncoding.flatMap(PatchFormat.canonicalEncoding) ?? "UTF-8")
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
@@ -130,10 +138,11 @@ struct Overlay: AsyncParsableCommand {
             var statistics = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946)
             statistics.findingsAtOrAbove = failOn?.rawValue
             try outputs.commit(
-                summary: summary == nil ? nil : try statistics.json() + "\n", csv: csv == nil ? nil : PatchCSV(result).text())
+                summary: summary == nil ? nil : try statistics.json() + "\n", csv: csv == nil ? nil : PatchCSV(result).text(),
+                html: html == nil ? nil : try OverlayReport(result, summary: statistics, language: lang).html())
             if !quiet {
                 // Standard output carries the patches or the summary when one of them is `-`.
-                if out == "-" || summary == "-" || csv == "-" {
+                if out == "-" || summary == "-" || csv == "-" || html == "-" {
                     StandardError.write(statistics.text())
                 } else {
                     print(statistics.text(), terminator: "")

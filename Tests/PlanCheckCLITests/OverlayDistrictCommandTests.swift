@@ -183,3 +183,40 @@ import PlanCheckTestSupport
         for (p, q) in zip(x, y) { #expect(abs(p - q) < 1, "\(p) against \(q)") }
     }
 }
+
+/// `plan-check overlay --html` from the command line: the report is written with the other
+/// outputs, in the language asked for, and an HTML path that clashes with another output is a
+/// usage error before any work.
+@Suite struct OverlayHTMLCommand {
+    let rules = CLI.path("SampleLayers/rules.yaml")
+    let districts = CLI.path("SampleLayers/districts.geojson")
+
+    @Test func writesTheReportWithTheSummary() throws {
+        let dir = try CLI.temporaryDirectory()
+        let html = dir.appendingPathComponent("report.html")
+        let run = try CLI.run([
+            "overlay", "--rules", rules, "--districts", districts, "--district-field", "XZQMC",
+            "--summary", dir.appendingPathComponent("summary.json").path, "--html", html.path, "--lang", "en", "--quiet",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = try String(contentsOf: html, encoding: .utf8)
+        let summary = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any])
+        let rules = try #require(summary["rules"] as? [[String: Any]])
+        let patches = rules.compactMap { $0["patches"] as? Int }.reduce(0, +)
+        #expect(text.components(separatedBy: "<path class=\"patch ").count - 1 == patches)
+        #expect(text.contains("Patch list") && text.contains("By district"))
+        #expect(!text.contains("http://") && !text.contains("https://"))
+    }
+
+    @Test func clashingOrUnknownOptionsAreUsageErrors() throws {
+        let dir = try CLI.temporaryDirectory()
+        let same = dir.appendingPathComponent("x.html").path
+        let clash = try CLI.run(["overlay", "--rules", rules, "--summary", same, "--html", same])
+        #expect(clash.status == 64)
+        #expect(clash.stderr.contains("--summary") && clash.stderr.contains("--html"))
+        let language = try CLI.run(["overlay", "--rules", rules, "--html", same, "--lang", "fr"])
+        #expect(language.status == 64)
+        #expect(!FileManager.default.fileExists(atPath: same))
+    }
+}

@@ -2,8 +2,8 @@ import PlanCRS
 import PlanModel
 import PlanOutput
 
-/// The files an overlay writes, the patches (`--out`), the statistics (`--summary`) and the patch
-/// table (`--csv`), committed together.
+/// The files an overlay writes, the patches (`--out`), the statistics (`--summary`), the patch
+/// table (`--csv`) and the HTML report (`--html`), committed together.
 ///
 /// - Checked before the run: each path is resolved (`OutputPath`: links followed; FIFOs,
 ///   devices, sockets and folders refused; `-` is standard output), its folder must exist and be
@@ -22,6 +22,8 @@ public final class OverlayOutputs {
     public let summary: OutputPath?
     /// Where the patch table goes (`--csv`), or nil for none.
     public let csv: OutputPath?
+    /// Where the HTML report goes (`--html`), or nil for none.
+    public let html: OutputPath?
     /// The format of the patches, by the extension of `--out`.
     public let patchFormat: PatchFormat?
     /// Outputs complete and waiting for `commit(summary:)`.
@@ -37,12 +39,13 @@ public final class OverlayOutputs {
     /// - Throws: `OutputFileError` (exit 74) for a path that cannot be written, or
     ///   `OverlayUsageError` (exit 64) when two outputs lead to the same file or more than one
     ///   is standard output.
-    public convenience init(patches: String?, summary: String?, csv: String? = nil, rfc7946: Bool = false, jobs: Int = defaultJobCount,
-                            encoding: String = "UTF-8") throws {
-        try self.init(patches: patches.map { PatchWriter(path: $0, rfc7946: rfc7946, jobs: jobs, encoding: encoding) }, summary: summary, csv: csv)
+    public convenience init(patches: String?, summary: String?, csv: String? = nil, html: String? = nil, rfc7946: Bool = false,
+                            jobs: Int = defaultJobCount, encoding: String = "UTF-8") throws {
+        try self.init(
+            patches: patches.map { PatchWriter(path: $0, rfc7946: rfc7946, jobs: jobs, encoding: encoding) }, summary: summary, csv: csv, html: html)
     }
 
-    public init(patches: PatchWriter?, summary: String?, csv: String? = nil) throws {
+    public init(patches: PatchWriter?, summary: String?, csv: String? = nil, html: String? = nil) throws {
         let format = try patches.map { try PatchFormat(path: $0.path) }
         if let patches, let format {
             if patches.rfc7946 && format != .geoJSON {
@@ -56,6 +59,7 @@ public final class OverlayOutputs {
             patches.map { ("--out", try Self.resolve($0.path, option: "--out", folderOutput: format == .fileGeodatabase)) },
             summary.map { ("--summary", try Self.resolve($0, option: "--summary")) },
             csv.map { ("--csv", try Self.resolve($0, option: "--csv")) },
+            html.map { ("--html", try Self.resolve($0, option: "--html")) },
         ].compactMap { $0 }
         for (i, first) in named.enumerated() {
             for second in named[(i + 1)...] {
@@ -78,6 +82,7 @@ public final class OverlayOutputs {
         }
         self.summary = named.first { $0.option == "--summary" }?.path
         self.csv = named.first { $0.option == "--csv" }?.path
+        self.html = named.first { $0.option == "--html" }?.path
     }
 
     /// Keeps the patches file, complete, for the commit.
@@ -93,13 +98,14 @@ public final class OverlayOutputs {
         try staged.write(PatchTable(result), crs: result.workingCRS, crsContext: try CRSContext())
     }
 
-    /// Writes the summary (`text`, required when there is a summary output) and the patch table
-    /// (`csv`, required when there is a CSV output), and puts every output in place: all are
-    /// complete before the first rename.
+    /// Writes the summary (`text`, required when there is a summary output), the patch table
+    /// (`csv`, required when there is a CSV output) and the HTML report (`html`, required when
+    /// there is an HTML output), and puts every output in place: all are complete before the
+    /// first rename.
     /// - Throws: `OutputFileError`; every output not yet in place is then removed.
-    public func commit(summary text: String?, csv table: String? = nil) throws {
+    public func commit(summary text: String?, csv table: String? = nil, html report: String? = nil) throws {
         defer { discard() }
-        for (output, content, what) in [(summary, text, "summary"), (csv, table, "CSV")] {
+        for (output, content, what) in [(summary, text, "summary"), (csv, table, "CSV"), (html, report, "HTML")] {
             guard let output else { continue }
             guard let content else { preconditionFailure("OverlayOutputs.commit: a \(what) output and no \(what) text") }
             let file = try OutputFile(output)

@@ -1,0 +1,89 @@
+"""Opens an overlay HTML report in headless Chromium (Debian's chromium + chromium-driver, through
+python3-selenium) and checks it as a reader would see it.
+
+usage: /usr/bin/python3 report_browser.py REPORT.html SCREENSHOT.png PATCH_IDS.json
+(PATCH_IDS.json: the ids of the patches in the order of the report, written by the test from the run.)
+
+Checks: no console errors; the map has one SVG path per patch; the rule, district and patch
+tables are there; a click on a patch (the first with a visible point) shows its id in the info panel. Saves a screenshot.
+Exit 0 when all hold; prints what failed otherwise.
+"""
+import json
+import pathlib
+import sys
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+# A point of the page where patch `el` is the topmost element (patches can be small, concave or
+# overlapped, so the centre of the bounding box may hit another patch or nothing).
+FIND_POINT = """
+const el = arguments[0], r = el.getBoundingClientRect();
+for (let n = 1; n <= 16; n *= 2)
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    const x = r.left + (i + 0.5) * r.width / n, y = r.top + (j + 0.5) * r.height / n;
+    if (document.elementFromPoint(x, y) === el) return [x - (r.left + r.width / 2), y - (r.top + r.height / 2)];
+  }
+return null;
+"""
+
+
+def main():
+    report, screenshot = sys.argv[1], sys.argv[2]
+    ids = json.loads(pathlib.Path(sys.argv[3]).read_text())
+    count = len(ids)
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
+        options.add_argument(a)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    failures = []
+    try:
+        driver.get(pathlib.Path(report).resolve().as_uri())
+        paths = driver.find_elements(By.CSS_SELECTOR, "#map path.patch")
+        if len(paths) != count:
+            failures.append(f"{len(paths)} patch paths in the map, expected {count}")
+        for table in ("rules", "districts-ha", "districts-mu", "patch-list", "inputs", "run"):
+            if not driver.find_elements(By.ID, table):
+                failures.append(f"no table #{table}")
+        rows = driver.find_elements(By.CSS_SELECTOR, "#patch-list tbody tr")
+        if len(rows) != count:
+            failures.append(f"{len(rows)} rows in the patch list, expected {count}")
+        clicked = None
+        for i, path in enumerate(paths):
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", path)
+            offset = driver.execute_script(FIND_POINT, path)
+            if offset is not None:
+                ActionChains(driver).move_to_element_with_offset(path, int(offset[0]), int(offset[1])).click().perform()
+                clicked = int(path.get_attribute("data-i"))
+                break
+        if clicked is None:
+            failures.append("no patch could be clicked")
+        else:
+            shown = driver.find_elements(By.ID, "info-id")
+            if not shown or shown[0].text != ids[clicked]:
+                failures.append(f"info panel after a click on patch {clicked}: {[e.text for e in shown]}, expected {ids[clicked]}")
+            else:
+                print(f"clicked patch {ids[clicked]}: shown in the info panel")
+        # Sorting the patch list by a column keeps every row.
+        driver.find_element(By.CSS_SELECTOR, "#patch-list th:nth-child(8)").click()
+        if len(driver.find_elements(By.CSS_SELECTOR, "#patch-list tbody tr")) != count:
+            failures.append("rows lost by sorting")
+        driver.execute_script("window.scrollTo(0, 0)")
+        driver.save_screenshot(screenshot)
+        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        if errors:
+            failures.append(f"console errors: {errors}")
+    finally:
+        driver.quit()
+    for f in failures:
+        print("FAIL:", f)
+    print(f"screenshot: {screenshot}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
