@@ -52,7 +52,8 @@ sample: release
 	mkdir -p out
 	$(RELEASE_BIN) overlay --rules SampleLayers/rules.yaml \
 	  --out out/sample-patches.geojson --summary out/sample-summary.json --dissolve \
-	  --districts SampleLayers/districts.geojson --district-field XZQMC --csv out/sample-patches.csv
+	  --districts SampleLayers/districts.geojson --district-field XZQMC --csv out/sample-patches.csv \
+	  --html out/sample-report.html
 	rm -f out/registry.gpkg
 	$(RELEASE_BIN) assess --rules SampleLayers/rules.yaml --regions SampleLayers/regions.geojson \
 	  --registry out/registry.gpkg --issued-by 大连市自然资源局 --region R3 \
