@@ -1,6 +1,7 @@
 import Foundation
 import PlanModel
 import Testing
+import PlanCheckTestSupport
 
 @testable import PlanCheckKit
 
@@ -131,25 +132,12 @@ import Testing
             Issue.record("\(program) is missing: apt-get install -y chromium chromium-driver python3-selenium (`make test-deps` does)")
             return
         }
-        let (status, output) = try runProcess(
+        let (status, output) = try ExternalTool.run(
             "/usr/bin/python3",
             [Repo.path("Tests/Fixtures/report_browser.py"), page.path, screenshot.path, ids.path])
         print("report_browser.py:\n\(output)")
         print("screenshot: \(screenshot.path)")
         #expect(status == 0, "\(output)")
         #expect(FileManager.default.fileExists(atPath: screenshot.path))
-    }
-
-    func runProcess(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
