@@ -92,12 +92,14 @@ enum SiteCheck {
         original: [GeometryValue], originalCRS: CRSDescription, reprojected: [GeometryValue], registryCRS: CRSDescription,
         context: CRSContext, siteName: String
     ) throws {
-        let before = try original.reduce(0.0) { $0 + (try context.areaCalculator(for: originalCRS).area(of: $1)) }
+        let originalAreas = try context.areaCalculator(for: originalCRS)
+        let before = try original.reduce(0.0) { $0 + (try originalAreas.area(of: $1)) }
         guard before >= minimumSiteAreaM2 else {
             throw SiteError("\(siteName): the site's area is \(formatArea(before)) m² (ellipsoidal, in \(originalCRS.identifier ?? originalCRS.name)): a site needs at least \(formatArea(minimumSiteAreaM2)) m² to be checked")
         }
         guard originalCRS != registryCRS else { return }
-        let after = try reprojected.reduce(0.0) { $0 + (try context.areaCalculator(for: registryCRS).area(of: $1)) }
+        let registryAreas = try context.areaCalculator(for: registryCRS)
+        let after = try reprojected.reduce(0.0) { $0 + (try registryAreas.area(of: $1)) }
         guard abs(after - before) <= areaTolerance * before else {
             throw SiteError("\(siteName): the site's area changes from \(formatArea(before)) m² to \(formatArea(after)) m² when reprojected from \(originalCRS.identifier ?? originalCRS.name) into the registry's CRS \(registryCRS.identifier ?? registryCRS.name): the site lies where that CRS cannot represent it; check the site's CRS and coordinates")
         }
