@@ -141,9 +141,6 @@ final class QueryLane: Sendable {
         return try await withTaskExecutorPreference(workers[slot]) { try await body() }
     }
 
-    /// Workers free now, and requests waiting for one.
-    var load: (free: Int, waiting: Int) { state.withLock { ($0.free.count, $0.waiters.count) } }
-
     private func acquire(deadline: QueryDeadline) async throws -> Int {
         if let slot = state.withLock({ $0.free.popLast() }) { return slot }
         try deadline.check("waiting for a free \(name) worker")

@@ -170,9 +170,6 @@ public struct QueryService: Sendable {
         admission.release(ticket)
     }
 
-    /// Requests taken on now (answered, waiting, or sending their body).
-    public var requestsInProgress: Int { admission.current.requests }
-
     /// A site over `maxSiteParts` parts or `maxSiteVertices` vertices: 413, before any work on it.
     static func checkSiteSize(_ site: QuerySite, limits: ServiceLimits) throws {
         let parts = site.layer.features.reduce(0) { $0 + max(1, $1.geometry?.polygons.count ?? 1) }

@@ -541,9 +541,6 @@ final class QueryState: Sendable {
         _ = surplus  // released here, outside the lock: closes the connection
     }
 
-    /// Idle connections in the pool (for tests and the service's status).
-    var idleReaderCount: Int { readers.withLock { $0.count } }
-
     /// The latest run and the current items, from the cache unless a newer run exists.
     func snapshot(from reader: RegistryReader, path: String) throws -> Snapshot {
         guard let id = try reader.latestRunID() else {
