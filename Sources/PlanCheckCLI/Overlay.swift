@@ -6,6 +6,7 @@ import Synchronization
 
 extension Severity: ExpressibleByArgument {}
 extension ReportLanguage: ExpressibleByArgument {}
+extension OverlayEngine: ExpressibleByArgument {}
 
 /// `plan-check overlay`: discrepancy patches between plan layers, by the rules of a rule set.
 struct Overlay: AsyncParsableCommand {
@@ -81,6 +82,9 @@ struct Overlay: AsyncParsableCommand {
     @Flag(help: "Also compute each rule's dissolved area (the union of its patches, overlaps counted once); it costs about twice the overlays.")
     var dissolve = false
 
+    @Option(help: "Kernel of the pairwise overlays: clipper (default; a 1 µm integer grid, every result checked by GEOS, GEOS where it is not valid) or geos (OverlayNG at full precision).")
+    var engine: OverlayEngine = .clipper
+
     @Flag(help: "No progress line and no table on stdout.")
     var quiet = false
 
@@ -120,10 +124,11 @@ struct Overlay: AsyncParsableCommand {
                 let parts = entry.split(separator: "=", maxSplits: 1)
                 paths[String(parts[0])] = String(parts[1])
             }
-            let request = OverlayRequest(
+            var request = OverlayRequest(
                 rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount,
                 dissolve: dissolve, reading: try reading.settings(),
                 districts: districts.flatMap { path in districtField.map { (path, $0) } })
+            request.engine = engine
             // Both outputs are checked before any work, and put in place together at the end.
             let outputs = try OverlayOutputs(
                 patches: out, summary: summary, csv: csv, html: html, rfc7946: rfc7946, jobs: request.jobs,

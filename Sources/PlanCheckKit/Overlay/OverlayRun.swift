@@ -23,6 +23,8 @@ public struct OverlayRequest: Sendable {
     /// `--districts FILE --district-field NAME`: tabulate the patches by district
     /// (`DistrictTabulation`); nil for no districts.
     public var districts: (path: String, field: String)?
+    /// `--engine`: the kernel of the pairwise boolean operations.
+    public var engine: OverlayEngine = .clipper
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
                 policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
@@ -296,7 +298,7 @@ public struct OverlayRunner: Sendable {
             let grid = ruleSet.effectiveGridSize(for: rule)
             let evaluator = RuleEvaluator(
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
-                gridSize: grid > 0 ? grid : nil, workingCRS: workingCRS, jobs: request.jobs,
+                gridSize: grid > 0 ? grid : nil, engine: request.engine, workingCRS: workingCRS, jobs: request.jobs,
                 sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve)
             let streaming = stream.map { stream in
                 (encoder: stream.encoder(for: PatchLineage(rule: rule, layers: layers)),

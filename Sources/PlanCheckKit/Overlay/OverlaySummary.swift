@@ -57,6 +57,15 @@ public struct OverlaySummary: Sendable, Codable {
         public var lowerDimensionLeftovers: Int
         public var fastPathHits: Int
         public var overlaysComputed: Int
+        /// The kernel this rule ran on: "clipper", or "geos" (`--engine geos`, or a rule with a
+        /// grid size, which GEOS computes on that grid).
+        public var engine: String
+        /// Clipper's integer grid: "1 µm", or "1e-11 degree" in a lon/lat working CRS; null on GEOS.
+        public var clipperGrid: String?
+        /// Operations Clipper computed, and those recomputed by GEOS because Clipper could not
+        /// take the input or its result was not valid.
+        public var clipperOperations: Int
+        public var clipperFallbacks: Int
         public var seconds: Double
         /// Seconds of the overlays alone; `seconds` minus this is the dissolve.
         public var overlaySeconds: Double
@@ -69,6 +78,8 @@ public struct OverlaySummary: Sendable, Codable {
     public var workingCrs: CRS
     public var invalidPolicy: String
     public var jobs: Int
+    /// `--engine`: "clipper" or "geos".
+    public var engine: String
     public var inputs: [Input]
     public var rules: [Rule]
     public var warnings: [String]
@@ -88,6 +99,8 @@ public struct OverlaySummary: Sendable, Codable {
         workingCrs = CRS(identifier: result.workingCRS.identifier, name: result.workingCRS.name, geographic: result.workingCRS.isGeographic)
         invalidPolicy = request.policy.rawValue
         jobs = request.jobs
+        engine = request.engine.rawValue
+        let geographic = result.workingCRS.isGeographic
         inputs = result.layers.map { layer in
             var classes: [String: Int] = [:]
             for list in layer.classes { for c in list { classes[c, default: 0] += 1 } }
@@ -109,7 +122,9 @@ public struct OverlaySummary: Sendable, Codable {
                 areaEllipsoidalM2: o.totalEllipsoidalArea,
                 dissolvedAreaM2: o.dissolvedArea, dissolvedAreaEllipsoidalM2: o.dissolvedEllipsoidalArea,
                 sliversDropped: o.sliversDropped, sliverAreaM2: o.sliverArea, lowerDimensionLeftovers: o.lowerDimensionLeftovers,
-                fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, seconds: o.seconds,
+                fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, engine: o.engine.rawValue,
+                clipperGrid: o.engine == .clipper ? clipperGridText(geographic: geographic) : nil,
+                clipperOperations: o.clipperOperations, clipperFallbacks: o.clipperFallbacks, seconds: o.seconds,
                 overlaySeconds: o.overlaySeconds)
         }
         warnings = result.warnings
@@ -156,6 +171,7 @@ public struct OverlaySummary: Sendable, Codable {
             lines.append(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             if n == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
+        lines.append(engineLine())
         lines += districts?.text() ?? []
         lines += warnings
         let order = ["read", "check", "reproject", "districts", "overlay", "write"]
@@ -165,6 +181,23 @@ public struct OverlaySummary: Sendable, Codable {
             lines.append("patches written to \(place)\(rfc7946 ? " (RFC 7946, WGS 84 lon/lat)" : "")")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension OverlaySummary {
+    /// "engine clipper (1 µm grid): 1,234 operations, 0 recomputed by GEOS" (rules with a grid
+    /// size, which GEOS computes, are named).
+    func engineLine() -> String {
+        let clipperRules = rules.filter { $0.engine == "clipper" }
+        var line = "engine \(engine)"
+        if let grid = clipperRules.first?.clipperGrid {
+            let operations = clipperRules.reduce(0) { $0 + $1.clipperOperations }
+            let fallbacks = clipperRules.reduce(0) { $0 + $1.clipperFallbacks }
+            line += " (\(grid) grid): \(grouped(Double(operations), 0)) operations, \(grouped(Double(fallbacks), 0)) recomputed by GEOS"
+        }
+        let onGEOS = rules.filter { $0.engine == "geos" && $0.gridSizeM > 0 }.map(\.id)
+        if engine == "clipper", !onGEOS.isEmpty { line += "; on GEOS for their grid size: \(onGEOS.joined(separator: ", "))" }
+        return line
     }
 }
 
