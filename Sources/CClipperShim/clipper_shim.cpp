@@ -40,7 +40,9 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
                           char *message, size_t message_capacity) {
     *out = pc_result{};
     try {
-        Clipper clipper;
+        // Collinear vertices stay: in a lon/lat CRS the edges are geodesics, so a vertex on a
+        // straight line in degrees still changes the ellipsoidal area.
+        Clipper clipper(ioPreserveCollinear);
         clipper.AddPaths(to_paths(subject), ptSubject, true);
         clipper.AddPaths(to_paths(clip), ptClip, true);
         PolyTree tree;

@@ -116,7 +116,7 @@ public struct ClipperGrid: Sendable, Hashable {
 
     /// `subject` `operation` `clip` in one Clipper `Execute`: the subject filled even-odd, the
     /// clip non-zero (overlapping clip polygons count once). The result's polygons, each shell
-    /// first, then its holes, rings closed, in CRS units. Zero-area leftovers (shared edges,
+    /// (clockwise) first, then its holes (counter-clockwise), rings closed, in CRS units. Zero-area leftovers (shared edges,
     /// touching corners) are not returned.
     public func execute(_ operation: ClipOperation, subject: ClipperRings, clip: ClipperRings) throws(ClipperError) -> [PolygonRings] {
         var result = pc_result()
@@ -149,7 +149,9 @@ public struct ClipperGrid: Sendable, Hashable {
             let size = result.ring_sizes[r]
             var ring: PositionList = []
             ring.reserveCapacity(size + 1)
-            for i in 0..<size {
+            // Backwards: Clipper gives shells counter-clockwise; GEOS's overlay gives them
+            // clockwise, and so do these, so later measurements see rings as GEOS would give them.
+            for i in (0..<size).reversed() {
                 ring.append(Position(
                     x: origin.x + Double(result.xy[2 * (offset + i)]) / cellsPerUnit,
                     y: origin.y + Double(result.xy[2 * (offset + i) + 1]) / cellsPerUnit))
