@@ -100,7 +100,7 @@ bench-serve: release
 ## bench-report: an HTML report of about 100 000 patches: file size, plan-check's time to write
 ## it, and the time headless Chromium takes to open it; see Tools/bench-report/.
 bench-report: test-deps
-	Tools/bench-report/run.sh 25000
+	Tools/bench-report/run.sh 23000
 
 clean:
 	rm -rf .build .build-asan

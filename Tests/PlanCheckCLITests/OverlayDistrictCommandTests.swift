@@ -267,7 +267,7 @@ import PlanCheckTestSupport
             with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any])
         let rules = try #require(summary["rules"] as? [[String: Any]])
         let patches = rules.compactMap { $0["patches"] as? Int }.reduce(0, +)
-        #expect(text.components(separatedBy: "<path class=\"patch ").count - 1 == patches)
+        #expect(text.components(separatedBy: "<path class=\"shape ").count - 1 == patches)
         #expect(text.contains("Patch list") && text.contains("By district"))
         #expect(!text.contains("http://") && !text.contains("https://"))
     }

@@ -196,6 +196,22 @@ import PlanCheckTestSupport
         #expect(try Regex(#"\d\.\d\d"#).firstMatch(in: html.components(separatedBy: "<g id=\"shapes\">")[1]) == nil)
     }
 
+    /// Text from the data (codes, titles, names) cannot end the data block or add markup: the
+    /// embedded JSON reads back to the same strings and the page has only its own two scripts.
+    @Test func hostileTextStaysText() throws {
+        let hostile = ["</script><script>alert(1)</script>", "<!--<script>", "a\u{2028}b\"\\\n\t\u{0}", "<b>&amp;"]
+        let table = FeatureTable(
+            id: "patch-list", columns: [.init(key: "id", label: "<i>id</i>")],
+            rows: hostile.map { [.text($0)] })
+        let html = ReportPage.document(
+            language: .en, title: hostile[0], subtitle: esc(hostile[1]), body: "<p>\(esc(hostile[3]))</p>" + table.html(),
+            data: [("table", table.json())])
+        #expect(html.components(separatedBy: "<script").count - 1 == 2)
+        #expect(!html.contains("<b>") && !html.contains("<i>id"))
+        let rows = try #require((try Self.embedded(html)["table"] as? [String: Any])?["rows"] as? [[String]])
+        #expect(rows.map { $0[0] } == hostile)
+    }
+
     /// ReportAssets.swift is what Tools/embed-report-assets.sh makes of the asset files.
     @Test func embeddedAssetsMatchTheirFiles() throws {
         for (name, embedded) in [("report.css", ReportAssets.css), ("report.js", ReportAssets.js)] {

@@ -2,11 +2,12 @@
 # The HTML report benchmark: a report of about 100 000 patches, its size, plan-check's time to
 # write it, and the time Chromium takes to open it.
 #
-#   Tools/bench-report/run.sh [PARCELS]      (default: 25000 parcels per layer, about 100 000 patches)
+#   Tools/bench-report/run.sh [PARCELS]      (default: 23000 parcels per layer, about 100 000 patches)
 #
 # Generates a land-use and an urban plan (Tools/gen_layers.py, seeded, cached in
 # Tools/out/layers-PARCELS), then runs the release plan-check overlay with the rules of
-# Tools/bench-overlay/rules.yaml twice, best of 2 each, timed with /usr/bin/time -v:
+# Tools/bench-report/rules.yaml (every urban parcel × the land-use parcels it overlaps, three
+# severities, class codes on both sides) twice, best of 2 each, timed with /usr/bin/time -v:
 #   without --html (--summary only) and with --html (and --summary);
 # the difference of the two is the time to make and write the report. Then opens the report
 # 3 times in headless Chromium (load_time.py: navigation start to load end, first contentful
@@ -15,7 +16,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-parcels="${1:-25000}"
+parcels="${1:-23000}"
 layers="$root/Tools/out/layers-$parcels"
 work="$root/Tools/out/bench-report-$parcels"
 cd "$root"
@@ -43,7 +44,7 @@ best() {
     echo "$b $rss"
 }
 
-overlay=("$bin" overlay --rules Tools/bench-overlay/rules.yaml
+overlay=("$bin" overlay --rules Tools/bench-report/rules.yaml
          --layer "landuse=$layers/landuse.geojson" --layer "urban=$layers/urban.geojson" --quiet)
 read -r plain plain_rss < <(best plain "${overlay[@]}" --summary "$work/summary.json")
 read -r with with_rss < <(best html "${overlay[@]}" --summary "$work/summary.json" --html "$work/report.html")
@@ -55,7 +56,7 @@ echo "opening the report in headless Chromium (3 runs)" >&2
 load=$(tail -1 "$work/load.jsonl")
 
 echo
-echo "## HTML report of $patches patches ($parcels parcels per layer, Tools/bench-overlay/rules.yaml)"
+echo "## HTML report of $patches patches ($parcels parcels per layer, Tools/bench-report/rules.yaml)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {print int($2 / 1024 / 1024 + 0.5) " GB"}' /proc/meminfo); $(chromium --version 2>/dev/null | head -1)"
 echo "report file:              $(awk "BEGIN{printf \"%.1f MB\", $size / 1e6}") ($size bytes)"
 echo "overlay without --html:   $plain s, $plain_rss MB"

@@ -176,7 +176,7 @@ struct ReportMap {
             var d = ""
             frame.appendPath(shape.geometry, to: &d, square: true, detail: &detail)
             detail.shapes += 1
-            s += "<path class=\"shape \(shape.cssClass)\" data-i=\"\(i)\" d=\"\(d)\"/>\n"
+            s += "<path class=\"shape \(esc(shape.cssClass))\" data-i=\"\(i)\" d=\"\(d)\"/>\n"
         }
         if openGroup != nil { s += "</g>\n" }
         s += "</g>\n"
@@ -226,7 +226,7 @@ struct ReportMap {
             h += "</select></label>\n"
         }
         h += "<ul>\n"
-        for s in swatches { h += "<li><span class=\"sw \(s.cssClass)\"></span>\(esc(s.label))</li>\n" }
+        for s in swatches { h += "<li><span class=\"sw \(esc(s.cssClass))\"></span>\(esc(s.label))</li>\n" }
         for o in outlines {
             let line = "<svg width=\"22\" height=\"10\"><line x1=\"1\" y1=\"5\" x2=\"21\" y2=\"5\" stroke=\"\(o.colour)\" stroke-width=\"2\"\(o.dashed ? " stroke-dasharray=\"4 2\"" : "")/></svg>"
             h += "<li><label><input type=\"checkbox\" checked data-toggle=\"\(esc(o.id))\"> \(line) \(esc(o.label))</label></li>\n"

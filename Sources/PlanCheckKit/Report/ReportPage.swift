@@ -24,9 +24,10 @@ enum ReportPage {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    /// `</` would end the script element; `<\/` is the same JSON string.
+    /// JSON that cannot end or confuse the script element it sits in (`</script>`, `<!--`): every
+    /// `<` (which JSON only has inside strings) as `\u003c`, the same string to a JSON parser.
     static func scriptSafe(_ json: String) -> String {
-        json.replacingOccurrences(of: "</", with: "<\\/")
+        json.replacingOccurrences(of: "<", with: "\\u003c")
     }
 
     /// A number cell: the value unformatted in `data-v` (for sorting and checking), grouped in the text.
