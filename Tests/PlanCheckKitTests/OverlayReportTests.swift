@@ -196,6 +196,22 @@ import PlanCheckTestSupport
         #expect(try Regex(#"\d\.\d\d"#).firstMatch(in: html.components(separatedBy: "<g id=\"shapes\">")[1]) == nil)
     }
 
+    /// In a geographic CRS the drawing keeps the land's shape: a 1 km square at 39°N (0.0116° of
+    /// longitude by 0.0090° of latitude) is drawn square, and the scale bar's metres hold.
+    @Test func aSquareInDegreesIsDrawnSquare() throws {
+        let dLat = 1000 / 111_319.49, dLon = dLat / cos(39 * Double.pi / 180)
+        let square = GeometryValue.polygon([[Position(121, 39), Position(121 + dLon, 39), Position(121 + dLon, 39 + dLat), Position(121, 39 + dLat), Position(121, 39)]])
+        let map = ReportMap(shapes: [.init(geometry: square, cssClass: "sev-major")], outlines: [], swatches: [], title: "t",
+                            crsText: "EPSG:4490", isGeographic: true, labels: ReportLabels(.en))
+        let frame = map.makeFrame()
+        let a = frame.tenths(Position(121, 39)), b = frame.tenths(Position(121 + dLon, 39 + dLat))
+        let width = Double(b.0 - a.0), height = Double(a.1 - b.1)
+        #expect(abs(width - height) <= 0.01 * height, "\(width) × \(height) tenths")
+        // 1 000 m over the drawn height: the scale bar's metres per drawing unit.
+        let metresPerUnit = frame.metresPerUnit / frame.scale
+        #expect(abs(metresPerUnit * height / 10 - 1000) <= 10, "\(metresPerUnit * height / 10) m")
+    }
+
     /// Text from the data (codes, titles, names) cannot end the data block or add markup: the
     /// embedded JSON reads back to the same strings and the page has only its own two scripts.
     @Test func hostileTextStaysText() throws {

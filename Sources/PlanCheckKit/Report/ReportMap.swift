@@ -64,28 +64,34 @@ struct ReportMap {
         var shapes = 0, squares = 0, verticesIn = 0, verticesDrawn = 0, outlineFeaturesSkipped = 0
     }
 
-    /// The transform from CRS units to SVG units (y flipped), fitting every shape and outline.
+    /// The transform from CRS units to SVG units (y flipped), fitting every shape and outline. In
+    /// a geographic CRS, longitudes are shrunk by the cosine of the middle latitude, so that the
+    /// drawing keeps the land's shape (an equirectangular view) and the scale bar holds both ways.
     struct Frame {
         var minX = 0.0, maxY = 0.0, scale = 1.0, metresPerUnit = 1.0
+        /// Horizontal drawing units per vertical one, per CRS unit: cos(middle latitude) for degrees, else 1.
+        var xShrink = 1.0
 
         init(_ geometries: [[GeometryValue]], isGeographic: Bool) {
             var box = Envelope.empty
             for list in geometries { for g in list { if let e = g.envelope { box.expand(toInclude: Position(e.minX, e.minY)); box.expand(toInclude: Position(e.maxX, e.maxY)) } } }
             guard !box.isEmpty else { return }
-            let w = max(box.maxX - box.minX, 1e-12), h = max(box.maxY - box.minY, 1e-12)
+            if isGeographic {
+                // Degrees: a degree of latitude is about 111.3 km; a degree of longitude that times
+                // cos(latitude), taken at the middle latitude (for the drawing and the scale bar only).
+                xShrink = max(cos((box.minY + box.maxY) / 2 * .pi / 180), 1e-6)
+                metresPerUnit = 111_319.49
+            }
+            let w = max((box.maxX - box.minX) * xShrink, 1e-12), h = max(box.maxY - box.minY, 1e-12)
             scale = min((ReportMap.width - 2 * ReportMap.margin) / w, (ReportMap.height - 2 * ReportMap.margin) / h)
             // Centre the extent in the drawing.
-            minX = box.minX - (ReportMap.width / scale - w) / 2
+            minX = box.minX - (ReportMap.width / scale - w) / 2 / xShrink
             maxY = box.maxY + (ReportMap.height / scale - h) / 2
-            if isGeographic {
-                // Degrees: metres along the parallel at the middle latitude (for the scale bar only).
-                metresPerUnit = 111_319.49 * cos((box.minY + box.maxY) / 2 * .pi / 180)
-            }
         }
 
         /// A position in tenths of an SVG unit.
         func tenths(_ p: Position) -> (Int, Int) {
-            (Int(((p.x - minX) * scale * 10).rounded()), Int(((maxY - p.y) * scale * 10).rounded()))
+            (Int(((p.x - minX) * xShrink * scale * 10).rounded()), Int(((maxY - p.y) * scale * 10).rounded()))
         }
 
         /// Appends the SVG path data of `geometry`'s polygons to `d` (absolute move, then relative
