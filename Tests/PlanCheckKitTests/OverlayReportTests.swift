@@ -59,6 +59,10 @@ import PlanCheckTestSupport
             let area = try #require(row[7] as? Double), ellipsoidal = try #require(row[10] as? Double)
             #expect(abs(area - patch.area) <= 1e-12 * patch.area && abs(ellipsoidal - patch.ellipsoidalArea) <= 1e-12 * patch.ellipsoidalArea)
         }
+        // Choice columns give each text once: the rule column's cells are indices into its values.
+        let columns = try #require(table["columns"] as? [[String: Any]])
+        let ruleNames = try #require(columns[1]["values"] as? [String])
+        #expect(rows.map { ruleNames[$0[1] as? Int ?? -1] } == result.outcomes.flatMap { o in o.patches.map { _ in o.rule.id } })
         let embeddedSummary = try #require(embedded["summary"] as? [String: Any])
         let embeddedRules = try #require(embeddedSummary["rules"] as? [[String: Any]])
         for (embeddedRule, rule) in zip(embeddedRules, summary.rules) {

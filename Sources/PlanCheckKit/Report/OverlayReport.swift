@@ -31,30 +31,35 @@ public struct OverlayReport: Sendable {
     var labels: ReportLabels { ReportLabels(language) }
 
     /// One row per patch (the map's shapes in the same order): the info panel and the patch list.
+    /// Rule, severity, layer/class and code columns are choice columns (their texts once).
     func patchTable() -> FeatureTable {
         let L = labels
-        let columns: [FeatureTable.Column] = [
-            .init(key: "id", label: L["id"]), .init(key: "rule", label: L["rule"]), .init(key: "severity", label: L["severity"]),
-            .init(key: "aClass", label: L["aClass"]), .init(key: "aCode", label: L["aCode"]),
-            .init(key: "bClass", label: L["bClass"]), .init(key: "bCode", label: L["bCode"]),
-            .init(key: "areaM2", label: L["areaM2"], decimals: 1), .init(key: "areaHa", label: L["areaHa"], decimals: 4),
-            .init(key: "areaMu", label: L["areaMu"], decimals: 2), .init(key: "areaEllipsoidalM2", label: L["areaEllipsoidalM2"], decimals: 1),
-        ]
+        var rule = FeatureTable.Choices(), severity = FeatureTable.Choices(), aClass = FeatureTable.Choices()
+        var aCode = FeatureTable.Choices(), bClass = FeatureTable.Choices(), bCode = FeatureTable.Choices()
         var rows: [[FeatureTable.Cell]] = []
         rows.reserveCapacity(result.outcomes.reduce(0) { $0 + $1.patches.count })
         for outcome in result.outcomes {
-            let rule = outcome.rule
-            let a = result.layer(named: rule.a.layer), b = result.layer(named: rule.b.layer)
-            let aClass = rule.a.layer + " / " + (rule.a.className ?? L["all"]), bClass = rule.b.layer + " / " + (rule.b.className ?? L["all"])
-            let severity = L.severity(rule.severity.rawValue)
+            let r = outcome.rule
+            let a = result.layer(named: r.a.layer), b = result.layer(named: r.b.layer)
+            let ruleCell = rule.cell(r.id), severityCell = severity.cell(L.severity(r.severity.rawValue))
+            let aClassCell = aClass.cell(r.a.layer + " / " + (r.a.className ?? L["all"]))
+            let bClassCell = bClass.cell(r.b.layer + " / " + (r.b.className ?? L["all"]))
             for patch in outcome.patches {
                 rows.append([
-                    .text(patch.id), .text(rule.id), .text(severity), .text(aClass), .text(a.flatMap { $0.codes[patch.aIndex] }),
-                    .text(bClass), .text(patch.bIndex.flatMap { i in b.flatMap { $0.codes[i] } }),
+                    .text(patch.id), ruleCell, severityCell, aClassCell, aCode.cell(a.flatMap { $0.codes[patch.aIndex] }),
+                    bClassCell, bCode.cell(patch.bIndex.flatMap { i in b.flatMap { $0.codes[i] } }),
                     .number(patch.area), .number(AreaUnit.hectares(patch.area)), .number(AreaUnit.mu(patch.area)), .number(patch.ellipsoidalArea),
                 ])
             }
         }
+        let columns: [FeatureTable.Column] = [
+            .init(key: "id", label: L["id"]), .init(key: "rule", label: L["rule"], values: rule.values),
+            .init(key: "severity", label: L["severity"], values: severity.values),
+            .init(key: "aClass", label: L["aClass"], values: aClass.values), .init(key: "aCode", label: L["aCode"], values: aCode.values),
+            .init(key: "bClass", label: L["bClass"], values: bClass.values), .init(key: "bCode", label: L["bCode"], values: bCode.values),
+            .init(key: "areaM2", label: L["areaM2"], decimals: 1), .init(key: "areaHa", label: L["areaHa"], decimals: 4),
+            .init(key: "areaMu", label: L["areaMu"], decimals: 2), .init(key: "areaEllipsoidalM2", label: L["areaEllipsoidalM2"], decimals: 1),
+        ]
         return FeatureTable(id: "patch-list", columns: columns, rows: rows)
     }
 
@@ -173,8 +178,7 @@ public struct OverlayReport: Sendable {
             h += "<tbody>\n"
             for (rank, row) in top.enumerated() {
                 let patch = outcome.patches[row - indices[0]]
-                func code(_ c: FeatureTable.Cell) -> String { if case .text(let t) = c { return t ?? "-" } else { return "-" } }
-                h += "<tr data-i=\"\(row)\"><td>\(rank + 1)</td><td>\(esc(patch.id))</td><td>\(esc(code(table.rows[row][4])))</td><td>\(esc(code(table.rows[row][6])))</td>"
+                h += "<tr data-i=\"\(row)\"><td>\(rank + 1)</td><td>\(esc(patch.id))</td><td>\(esc(table.text(row: row, column: 4) ?? "-"))</td><td>\(esc(table.text(row: row, column: 6) ?? "-"))</td>"
                 h += num("areaM2", patch.area, 1) + num("areaHa", AreaUnit.hectares(patch.area), 4) + num("areaMu", AreaUnit.mu(patch.area), 2)
                 h += num("areaEllipsoidalM2", patch.ellipsoidalArea, 1) + "</tr>\n"
             }

@@ -68,7 +68,10 @@ code { font-size: .85em; word-break: break-all; }
   function fmt(v, d) {
     return Number(v).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
   }
+  // A cell's value: a choice column's cells are indices into its values.
+  function value(c, v) { return c.values && v !== null && v !== undefined ? c.values[v] : v; }
   function cellText(c, v) {
+    v = value(c, v);
     if (v === null || v === undefined) return "-";
     return c.decimals === undefined ? String(v) : fmt(v, c.decimals);
   }
@@ -206,9 +209,9 @@ code { font-size: .85em; word-break: break-all; }
           var asc = !th.classList.contains("asc");
           for (var h = 0; h < heads.length; h++) heads[h].classList.remove("asc", "desc");
           th.classList.add(asc ? "asc" : "desc");
-          var numeric = table.columns[col].decimals !== undefined;
+          var column = table.columns[col], numeric = column.decimals !== undefined;
           order.sort(function (x, y) {
-            var a = table.rows[x][col], b = table.rows[y][col];
+            var a = value(column, table.rows[x][col]), b = value(column, table.rows[y][col]);
             var r = numeric ? a - b : collator.compare(a === null ? "" : a, b === null ? "" : b);
             return (asc ? r : -r) || x - y;
           });

@@ -49,12 +49,32 @@ struct FeatureTable {
         var key: String
         var label: String
         /// Decimals shown for a number column; nil for text.
-        var decimals: Int?
+        var decimals: Int? = nil
+        /// For a column of few distinct texts (rule, severity, class, code): the texts, which its
+        /// cells give by index (`Cell.choice`), so 100 000 rows do not repeat them.
+        var values: [String]? = nil
     }
 
     enum Cell {
         case text(String?)
         case number(Double)
+        /// An index into the column's `values`.
+        case choice(Int)
+    }
+
+    /// Collects the distinct texts of a choice column, in order of first use.
+    struct Choices {
+        private(set) var values: [String] = []
+        private var index: [String: Int] = [:]
+
+        /// The cell for `text` (a null text stays a null cell).
+        mutating func cell(_ text: String?) -> Cell {
+            guard let text else { return .text(nil) }
+            if let i = index[text] { return .choice(i) }
+            index[text] = values.count
+            values.append(text)
+            return .choice(values.count - 1)
+        }
     }
 
     /// The `<table>` the script fills.
@@ -62,6 +82,15 @@ struct FeatureTable {
     var columns: [Column]
     var rows: [[Cell]]
     static let pageSize = 100
+
+    /// The text of a text or choice cell (nil for null or a number).
+    func text(row: Int, column: Int) -> String? {
+        switch rows[row][column] {
+        case .text(let t): t
+        case .choice(let i): columns[column].values?[i]
+        case .number: nil
+        }
+    }
 
     /// The table shell: heading row, empty body, the pager.
     func html() -> String {
@@ -71,12 +100,13 @@ struct FeatureTable {
         return h
     }
 
-    /// `{"id":…,"columns":[{key,label,decimals}],"pageSize":…,"rows":[[…]]}`, written directly
+    /// `{"id":…,"columns":[{key,label,decimals,values}],"pageSize":…,"rows":[[…]]}`, written directly
     /// (a JSONEncoder pass over 100 000 rows costs seconds).
     func json() -> String {
         var s = "{\"id\":" + Self.string(id) + ",\"pageSize\":\(Self.pageSize),\"columns\":["
         s += columns.map { c in
-            "{\"key\":" + Self.string(c.key) + ",\"label\":" + Self.string(c.label) + (c.decimals.map { ",\"decimals\":\($0)" } ?? "") + "}"
+            "{\"key\":" + Self.string(c.key) + ",\"label\":" + Self.string(c.label) + (c.decimals.map { ",\"decimals\":\($0)" } ?? "")
+                + (c.values.map { ",\"values\":[" + $0.map(Self.string).joined(separator: ",") + "]" } ?? "") + "}"
         }.joined(separator: ",")
         s += "],\"rows\":["
         for (r, row) in rows.enumerated() {
@@ -87,6 +117,7 @@ struct FeatureTable {
                 switch cell {
                 case .text(let t): s += t.map(Self.string) ?? "null"
                 case .number(let v): s += v.isFinite ? "\(v)" : "null"
+                case .choice(let i): s += String(i)
                 }
             }
             s += "]"
