@@ -89,9 +89,15 @@ struct ReportMap {
             maxY = box.maxY + (ReportMap.height / scale - h) / 2
         }
 
-        /// A position in tenths of an SVG unit.
+        /// A position in tenths of an SVG unit (clamped far outside the drawing, so that no
+        /// coordinate can overflow an Int; a non-finite one is put at 0).
         func tenths(_ p: Position) -> (Int, Int) {
-            (Int(((p.x - minX) * xShrink * scale * 10).rounded()), Int(((maxY - p.y) * scale * 10).rounded()))
+            (Self.clamped((p.x - minX) * xShrink * scale * 10), Self.clamped((maxY - p.y) * scale * 10))
+        }
+
+        static func clamped(_ v: Double) -> Int {
+            guard v.isFinite else { return 0 }
+            return Int(min(max(v, -1e12), 1e12).rounded())
         }
 
         /// Appends the SVG path data of `geometry`'s polygons to `d` (absolute move, then relative
