@@ -104,6 +104,21 @@ def main():
         values = [float(td.get_attribute("data-v")) for td in driver.find_elements(By.CSS_SELECTOR, "table.paged tbody tr td:nth-child(8)")]
         if f"({count} " not in pager or values != sorted(values, reverse=True):
             failures.append(f"sorting: pager {pager!r}, first values {values[:5]}")
+        # Sorting by a text column (the second) orders its texts, and a click on a list row shows
+        # that row's feature in the info panel.
+        driver.find_element(By.CSS_SELECTOR, "table.paged th:nth-child(2)").click()
+        texts = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "table.paged tbody tr td:nth-child(2)")]
+        # (Chromium's Chinese collation is not Python's order; sorted means each text in one run.)
+        runs = [t for k, t in enumerate(texts) if k == 0 or texts[k - 1] != t]
+        if not texts or any(t.isdigit() for t in texts) or len(runs) != len(set(texts)):
+            failures.append(f"sorting by the second column: {texts[:5]}")
+        row = driver.find_elements(By.CSS_SELECTOR, "table.paged tbody tr")[-1]
+        row_id = row.find_element(By.CSS_SELECTOR, "td:nth-child(1)").text
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+        row.click()
+        shown = driver.find_elements(By.ID, "info-id")
+        if not shown or shown[0].text != row_id:
+            failures.append(f"a click on list row {row_id} shows {[e.text for e in shown]}")
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(screenshot)
         errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
