@@ -108,7 +108,7 @@ public struct AssessReport: Sendable {
         subtitle += "\(esc(L["runAt"])) \(esc(result.run.runAt))"
         if let issuer = result.run.issuedBy { subtitle += " · \(esc(L["issuedBy"])) \(esc(issuer))" }
         return ReportPage.document(
-            language: language, title: "\(L["assessTitle"]) – \(result.run.regionsPath)", subtitle: subtitle, body: body,
+            language: language, title: "\(L["assessTitle"]) – \((result.run.regionsPath as NSString).lastPathComponent)", subtitle: subtitle, body: body,
             data: [("labels", try ReportPage.json(L.forScript)), ("map", try ReportPage.json(ReportMap.embedded(frame))),
                    ("table", table.json())])
     }
