@@ -89,6 +89,9 @@ public struct ClipperGrid: Sendable, Hashable {
         self.init(origin: origin, cellsPerUnit: metresPerUnit.map { Self.cellsPerMetre * $0 } ?? Self.cellsPerDegree)
     }
 
+    /// Clipper's version ("6.4.2").
+    public static var libraryVersion: String { String(cString: pc_version()) }
+
     /// The cell size in CRS units (1e-6 for metres).
     public var cellSize: Double { 1 / cellsPerUnit }
 

@@ -37,6 +37,9 @@ typedef struct {
 int pc_execute(pc_operation operation, pc_rings subject, pc_rings clip, pc_result *out,
                char *message, size_t message_capacity);
 
+/// Clipper's version, e.g. "6.4.2" (CLIPPER_VERSION of the header built against).
+const char *pc_version(void);
+
 /// Frees what pc_execute allocated in `result` (safe on a zeroed result).
 void pc_result_free(pc_result *result);
 

@@ -118,6 +118,8 @@ public struct OverlaySummary: Sendable, Codable {
 
     public var planCheckVersion: String
     public var geosVersion: String
+    /// Clipper's version (the `clipper` engine's kernel).
+    public var clipperVersion: String
     public var projVersion: String
     public var rulesFile: RulesFile
     public var workingCrs: CRS
@@ -139,6 +141,7 @@ public struct OverlaySummary: Sendable, Codable {
     public init(_ result: OverlayResult, request: OverlayRequest, output: String?, rfc7946: Bool, extraTimings: [String: Double] = [:]) {
         planCheckVersion = PlanCheckVersion.current
         geosVersion = LibraryVersions.geos
+        clipperVersion = LibraryVersions.clipper
         projVersion = LibraryVersions.proj
         rulesFile = RulesFile(path: request.rulesPath, sha256: result.rulesSHA256)
         workingCrs = CRS(identifier: result.workingCRS.identifier, name: result.workingCRS.name, geographic: result.workingCRS.isGeographic)

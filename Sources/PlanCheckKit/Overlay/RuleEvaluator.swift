@@ -253,7 +253,7 @@ struct RuleEvaluator: Sendable {
         let sameLayer: Bool
 
         /// The Clipper side of this worker; nil when the rule runs on GEOS alone.
-        var clipper: ClipperKernel?
+        let clipper: ClipperKernel?
 
         init(evaluator: RuleEvaluator, b: RuleSide, clipperGrid grid: ClipperGrid?) throws {
             self.b = b
@@ -270,7 +270,7 @@ struct RuleEvaluator: Sendable {
             crsLease = try CRSContextPool.shared.lease()
             areas = try crsLease.context.areaCalculator(for: evaluator.workingCRS)
             bCache = Array(repeating: nil, count: b.geometries.count)
-            clipper = grid.map { ClipperKernel(grid: $0, bCount: b.geometries.count, context: context) }
+            clipper = grid.map { ClipperKernel(grid: $0, context: context) }
         }
 
         /// The transformer the output needs (RFC 7946), made once in this worker's context.
@@ -366,19 +366,18 @@ struct RuleEvaluator: Sendable {
         /// `a` `operation` the union of the `b`s at `ks` by Clipper, counted; nil when this rule
         /// runs on GEOS, or when Clipper cannot take the inputs or its result is not valid
         /// (counted as a fallback: the caller computes it with GEOS).
-        mutating func clipped(
+        func clipped(
             _ operation: ClipOperation, a value: GeometryValue, aRings: inout ClipperRings?, b ks: [Int],
             into result: inout ChunkResult
         ) -> GeometryValue? {
-            guard clipper != nil else { return nil }
+            guard let clipper else { return nil }
             var clip = ClipperRings()
             for k in ks {
-                // In place (`clipper!`), so the cache is not copied.
-                guard let rings = clipper!.bRings(k, b.geometries[k]) else { result.clipperFallbacks += 1; return nil }
+                guard let rings = clipper.rings(of: b.geometries[k]) else { result.clipperFallbacks += 1; return nil }
                 clip.append(rings)
             }
-            if aRings == nil { aRings = clipper!.rings(of: value) }
-            guard let subject = aRings, let piece = clipper!.run(operation, subject: subject, clip: clip) else {
+            if aRings == nil { aRings = clipper.rings(of: value) }
+            guard let subject = aRings, let piece = clipper.run(operation, subject: subject, clip: clip) else {
                 result.clipperFallbacks += 1
                 return nil
             }
