@@ -8,7 +8,8 @@ import PlanModel
 /// `b_layer`, `b_fid`, `b_class`, `b_code`, `area_m2`, `area_ellipsoidal_m2`, `area_ha`, `area_mu`,
 /// `centroid_x`, `centroid_y`; with districts also `district` (the district with the largest
 /// planar share of the patch; empty when the patch lies in no district) and `district_share`
-/// (that share, 0…1). The source features' attributes (`a.*`, `b.*` in the GeoJSON) are not
+/// (that share, 0…1); then the disposition columns `status` … `rules_sha256` (see
+/// `DispositionLedger.columnNames`), which `overlay --dispositions` reads back. The source features' attributes (`a.*`, `b.*` in the GeoJSON) are not
 /// repeated here.
 ///
 /// UTF-8 with a byte-order mark (so Excel shows Chinese), RFC 4180: comma-separated, CRLF line
@@ -26,6 +27,7 @@ public struct PatchCSV: Sendable {
         ["id", "rule", "title", "severity", "relation", "a_layer", "a_fid", "a_class", "a_code",
          "b_layer", "b_fid", "b_class", "b_code", "area_m2", "area_ellipsoidal_m2", "area_ha", "area_mu",
          "centroid_x", "centroid_y"] + (result.districtTable == nil ? [] : ["district", "district_share"])
+            + DispositionLedger.columnNames
     }
 
     /// The whole file: BOM, header, one row per patch.
@@ -53,6 +55,7 @@ public struct PatchCSV: Sendable {
                         row += ["", "0"]
                     }
                 }
+                row += result.ledger.columns(of: patch).map { $0.value.textValue ?? "" }
                 out += Self.line(row)
                 n += 1
             }
