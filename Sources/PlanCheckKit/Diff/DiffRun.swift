@@ -149,7 +149,7 @@ struct DiffOverlay {
             let rule = ConflictRule(id: "\(a.layerName)-\(b.layerName)", severity: .minor, relation: relation,
                                     a: LayerSelector(layer: a.layerName), b: LayerSelector(layer: b.layerName))
             let evaluator = RuleEvaluator(
-                rule: rule, ruleIndex: 0, minArea: 0, gridSize: nil, workingCRS: workingCRS, jobs: jobs, sameLayer: false, dissolve: false)
+                rule: rule, ruleIndex: 0, minArea: .leastNonzeroMagnitude, gridSize: nil, workingCRS: workingCRS, jobs: jobs, sameLayer: false, dissolve: false)
             return try await evaluator.evaluate(a: a, b: b, progress: nil).patches
         }
         return Pieces(

@@ -84,11 +84,17 @@ public enum DispositionReader {
     }
 
     /// A Shapefile's short field names and the full names they stand for, from the
-    /// `NAME.fields.csv` plan-check writes beside it; empty for other files.
+    /// `NAME.fields.csv` plan-check writes beside it; without it, the short names of the
+    /// columns every patch file starts with (they come first, so their short names never
+    /// depend on the source attributes). Empty for other files.
     static func shapefileNames(besides path: String) throws -> [String: String] {
         guard path.lowercased().hasSuffix(".shp") else { return [:] }
         let mapping = String(path.dropLast(4)) + ".fields.csv"
-        guard FileManager.default.fileExists(atPath: mapping) else { return [:] }
+        guard FileManager.default.fileExists(atPath: mapping) else {
+            let leading = ["id", "rule", "title", "severity", "relation", "a_layer", "a_fid", "a_class", "a_code", "b_layer", "b_fid",
+                           "b_class", "b_code", "area_m2", "area_ellipsoidal_m2", "area_ha", "area_mu"] + DispositionLedger.columnNames
+            return Dictionary(uniqueKeysWithValues: zip(ShapefileNames.short(leading, encoding: "UTF-8"), leading))
+        }
         let rows = try CSVText.rows(of: String(decoding: try Data(contentsOf: URL(fileURLWithPath: mapping)), as: UTF8.self))
         return Dictionary(rows.dropFirst().filter { $0.count >= 2 }.map { ($0[0], $0[1]) }, uniquingKeysWith: { first, _ in first })
     }
