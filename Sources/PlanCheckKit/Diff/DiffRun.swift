@@ -89,6 +89,7 @@ public struct DiffRunner: Sendable {
         let (old, new) = (prepared.layers[0], prepared.layers[1])
         try requireClassField(old, option: request.oldClassField == nil ? "--class-field" : "--old-class-field")
         try requireClassField(new, option: "--class-field")
+        for layer in [old, new] where request.idField == nil { try requireDistinctIdentifiers(layer) }
         var warnings = prepared.warnings
         if request.idField == nil {
             warnings.append("note: no --id-field: features are matched by their GeoJSON id, GeoPackage fid or position, which change when a file is re-exported; give --id-field BSM (or the plan's identifier) for changes by feature")
@@ -107,6 +108,17 @@ public struct DiffRunner: Sendable {
         return DiffResult(
             request: request, old: old, new: new, workingCRS: prepared.workingCRS, oldClasses: oldClasses, newClasses: newClasses,
             matrix: matrix, changes: changes, unchanged: unchanged, warnings: warnings, timings: timings)
+    }
+
+    /// Without `--id-field` the features' own ids must still tell them apart, or changes by id
+    /// would silently merge features.
+    func requireDistinctIdentifiers(_ layer: OverlayLayer) throws {
+        var seen: [String: Int] = [:]
+        for id in layer.identifiers { seen[id, default: 0] += 1 }
+        let repeated = seen.filter { $0.value > 1 }.keys.sorted()
+        guard repeated.isEmpty else {
+            throw ReconcileError(.identifiers, "\(layer.path): features share the ids \(FeatureIdentifiers.listed(repeated)): changes by id would be ambiguous; give --id-field (e.g. BSM)")
+        }
     }
 
     /// The class field must be on the layer's features, or every feature would be "(no code)".

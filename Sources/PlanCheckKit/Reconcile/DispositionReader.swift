@@ -38,7 +38,9 @@ public enum DispositionReader {
             }
             records.append(record(id: id, disposition: disposition, row))
         }
-        if rows.isEmpty || missingHash == rows.count {
+        // A run with no patches writes an empty file: nothing to carry, nothing to check.
+        if rows.isEmpty { return DispositionLedger(rulesSHA256: rulesSHA256, settings: settings, sourcePath: path) }
+        if missingHash == rows.count {
             throw ReconcileError(.dispositions, "\(path): no rules_sha256 column: not a patch file written by plan-check overlay (give its --out file or its --csv table)")
         }
         if !foreignHashes.isEmpty || missingHash > 0 {
