@@ -289,3 +289,34 @@ extension OverlayResult {
         #expect(status(nil, 100) == .disposed)      // a hand-made table with the area only
     }
 }
+
+/// The geometry hash stored with a decision: the same land gives the same hash however GEOS
+/// wrote it; other land a different one.
+@Suite struct GeometryHashTests {
+    static let square: PositionList = [Position(41_482_000, 4_374_000), Position(41_482_100, 4_374_000),
+                                       Position(41_482_100, 4_374_100), Position(41_482_000, 4_374_100), Position(41_482_000, 4_374_000)]
+    static let hole: PositionList = [Position(41_482_010, 4_374_010), Position(41_482_010, 4_374_020),
+                                     Position(41_482_020, 4_374_020), Position(41_482_010, 4_374_010)]
+    static let other: PositionList = square.map { Position($0.x + 500, $0.y) }
+
+    @Test func theSameLandWrittenAnotherWayHasTheSameHash() {
+        let base = GeometryHash.of(.multiPolygon([[Self.square, Self.hole], [Self.other]]), geographic: false)
+        // Other start point, other orientation, repeated point, parts and holes in another order,
+        // coordinates off by less than half a millimetre.
+        let rotated = Array(Self.square[2..<4] + Self.square[0..<3])
+        let reversed = Array(Self.other.reversed())
+        let wobbly = Self.hole.map { Position($0.x + 0.0002, $0.y - 0.0002) }
+        let repeated = [Self.square[0]] + Self.square
+        #expect(GeometryHash.of(.multiPolygon([[Array(reversed)], [rotated, wobbly]]), geographic: false) == base)
+        #expect(GeometryHash.of(.multiPolygon([[repeated, Array(Self.hole.reversed())], [Self.other]]), geographic: false) == base)
+        #expect(base.count == 16 && base.allSatisfy(\.isHexDigit))
+    }
+
+    @Test func otherLandHasAnotherHash() {
+        let base = GeometryHash.of(.polygon([Self.square]), geographic: false)
+        let moved = Self.square.map { Position($0.x + 0.01, $0.y) }
+        #expect(GeometryHash.of(.polygon([moved]), geographic: false) != base)
+        #expect(GeometryHash.of(.polygon([Self.square, Self.hole]), geographic: false) != base)
+        #expect(GeometryHash.of(.polygon([Self.square]), geographic: true) != base)  // another grid
+    }
+}

@@ -73,7 +73,8 @@ public struct DispositionLedger: Sendable {
 
     /// The columns after the areas in every patch output: `status`, `geometry_hash`,
     /// `disposition`, `disposition_note`, `disposed_by`, `disposed_on`, `disposed_area_m2`,
-    /// `disposed_hash`, `rules_sha256`. A decision is carried with the area and hash it was made on.
+    /// `disposed_hash`, `rules_sha256` (null where empty). A decision is carried with the area
+    /// and hash it was made on.
     public static let columnNames = [
         "status", "geometry_hash", "disposition", "disposition_note", "disposed_by", "disposed_on",
         "disposed_area_m2", "disposed_hash", "rules_sha256",
@@ -83,12 +84,15 @@ public struct DispositionLedger: Sendable {
     func columns(of patch: DiscrepancyPatch) -> [Attribute] {
         let (status, record) = classify(patch)
         let decided = record?.isDisposed == true ? record : nil
+        // Empty is null: every format then reads back the same (a Shapefile cannot tell an
+        // empty text from a missing one).
+        func text(_ s: String?) -> AttributeValue { s.flatMap { $0.isEmpty ? nil : AttributeValue.string($0) } ?? .null }
         let values: [AttributeValue] = [
             .string(status.rawValue), .string(patch.geometryHash),
-            .string(decided?.disposition ?? ""), .string(decided?.dispositionNote ?? record?.dispositionNote ?? ""),
-            .string(decided?.disposedBy ?? ""), .string(decided?.disposedOn ?? ""),
+            text(decided?.disposition), text(decided?.dispositionNote ?? record?.dispositionNote),
+            text(decided?.disposedBy), text(decided?.disposedOn),
             decided?.decidedAreaM2.map(AttributeValue.double) ?? .null,
-            .string(decided?.decidedHash ?? ""), .string(rulesSHA256),
+            text(decided?.decidedHash), .string(rulesSHA256),
         ]
         return zip(Self.columnNames, values).map { Attribute($0, $1) }
     }

@@ -9,7 +9,9 @@ import PlanModel
 /// whatever order GEOS wrote it in: coordinates rounded to 1 mm in a projected working CRS
 /// (1e-8 degree, about 1 mm, in a geographic one), repeated points dropped, each ring started
 /// at its smallest point and turned counter-clockwise (holes clockwise), holes and polygons
-/// sorted. The hash is the first 16 hex digits of the SHA-256 of that text.
+/// sorted. The hash is the first 16 hex digits of the SHA-256 of that sequence of integers
+/// (polygon count, then per polygon its ring count, per ring its point count and points, as
+/// little-endian 64-bit integers): no text is built, so it costs little beside the overlay.
 public enum GeometryHash {
     /// The hash of `geometry`'s polygons (lines and points ignored), in the working CRS.
     public static func of(_ geometry: GeometryValue, geographic: Bool) -> String {
@@ -19,15 +21,18 @@ public enum GeometryHash {
             guard let exterior = rings.first else { return [] }
             return [exterior] + rings.dropFirst().sorted(by: lexicographic)
         }.filter { !$0.isEmpty }.sorted { lexicographic($0[0], $1[0]) }
-        var text = ""
+        var words: [Int64] = [Int64(polygons.count)]
         for polygon in polygons {
-            text += "P"
+            words.append(Int64(polygon.count))
             for ring in polygon {
-                text += "R"
-                for p in ring { text += "\(p.x),\(p.y);" }
+                words.append(Int64(ring.count))
+                for p in ring {
+                    words.append(p.x.littleEndian)
+                    words.append(p.y.littleEndian)
+                }
             }
         }
-        let digest = SHA256.hash(data: Array(text.utf8))
+        let digest = words.withUnsafeBytes { SHA256.hash(data: $0) }
         return digest.prefix(8).map { byte in
             let hex = String(byte, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
@@ -44,7 +49,7 @@ public enum GeometryHash {
     static func normalised(_ ring: PositionList, scale: Double, exterior: Bool) -> [Int64x2]? {
         var points: [Int64x2] = []
         for p in ring {
-            let q = Int64x2(x: Int64((p.x * scale).rounded()), y: Int64((p.y * scale).rounded()))
+            let q = Int64x2(x: rounded(p.x * scale), y: rounded(p.y * scale))
             if points.last != q { points.append(q) }
         }
         if points.count > 1, points.first == points.last { points.removeLast() }
@@ -57,6 +62,12 @@ public enum GeometryHash {
         if (twiceArea < 0) == exterior { points.reverse() }
         let start = points.indices.min { lexicographic([points[$0]], [points[$1]]) }!
         return Array(points[start...] + points[..<start])
+    }
+
+    /// `value` to the nearest integer; 0 for what no Int64 holds (never in a checked geometry).
+    static func rounded(_ value: Double) -> Int64 {
+        let r = value.rounded()
+        return r.isFinite && abs(r) < 9.2e18 ? Int64(r) : 0
     }
 
     static func lexicographic(_ a: [Int64x2], _ b: [Int64x2]) -> Bool {
