@@ -243,6 +243,13 @@ extension OverlayResult {
         // A layer file is not a patch file at all.
         let other = try await #require(throws: ReconcileError.self) { try await copy.overlay(dispositions: "landuse.geojson") }
         #expect(other.message.contains("no rules_sha256 column: not a patch file written by plan-check overlay"))
+        try "garbage\r\n".write(toFile: copy.path("garbage.csv"), atomically: true, encoding: .utf8)
+        let table = try await #require(throws: ReconcileError.self) { try await copy.overlay(dispositions: "garbage.csv") }
+        #expect(table.message.contains("garbage.csv: no id and rules_sha256 columns"))
+        // A run with no patches wrote an empty table: nothing to carry, and no error.
+        try "\u{FEFF}id,rule,rules_sha256,disposition\r\n".write(toFile: copy.path("empty.csv"), atomically: true, encoding: .utf8)
+        let empty = try await copy.overlay(dispositions: "empty.csv")
+        #expect(Set(empty.statuses.values) == [.new])
     }
 
     @Test func repeatedIdsAndUnknownDecisionsAreErrorsNamingTheRows() async throws {

@@ -109,7 +109,9 @@ public enum DispositionReader {
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix(PatchCSV.byteOrderMark) { text.removeFirst() }
         let rows = try CSVText.rows(of: text)
-        guard let header = rows.first else { return [] }
+        guard let header = rows.first, header.contains("id"), header.contains("rules_sha256") else {
+            throw ReconcileError(.dispositions, "\(path): no id and rules_sha256 columns: not a patch table written by plan-check overlay --csv")
+        }
         return rows.dropFirst().filter { $0 != [""] }.map { cells in
             Dictionary(zip(header, cells).map { ($0, unguarded($1)) }, uniquingKeysWith: { first, _ in first })
         }
