@@ -8,10 +8,13 @@ public struct ClassMapping: Sendable, Hashable {
     /// one mapping serves both), in file order.
     public var old: [ClassDefinition]
     public var new: [ClassDefinition]
+    /// The file the classes come from, for diagnostics (without `:LAYER`).
+    public var path: String
 
-    public init(old: [ClassDefinition], new: [ClassDefinition]) {
+    public init(old: [ClassDefinition], new: [ClassDefinition], path: String) {
         self.old = old
         self.new = new
+        self.path = path
     }
 }
 
@@ -35,7 +38,7 @@ public enum ClassMappingLoader {
                     level: .error, path: path, location: nil,
                     message: "--classes \(spec): the rule set has no layer '\(layer)' with classes (layers with classes: \(withClasses.joined(separator: ", ")))")])
             }
-            return ClassMapping(old: definition.classes, new: definition.classes)
+            return ClassMapping(old: definition.classes, new: definition.classes, path: path)
         }
         guard FileManager.default.fileExists(atPath: path) else { throw .fileNotFound(path: path) }
         guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
@@ -69,9 +72,9 @@ extension RuleSetReader {
                 error("a class mapping with 'old' or 'new' needs both", at: root)
                 return nil
             }
-            return ClassMapping(old: readClasses(old.value, layer: "old"), new: readClasses(new.value, layer: "new"))
+            return ClassMapping(old: readClasses(old.value, layer: "old"), new: readClasses(new.value, layer: "new"), path: path)
         }
         let classes = readClasses(root, layer: "both versions")
-        return ClassMapping(old: classes, new: classes)
+        return ClassMapping(old: classes, new: classes, path: path)
     }
 }

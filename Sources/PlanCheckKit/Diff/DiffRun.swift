@@ -79,7 +79,7 @@ public struct DiffRunner: Sendable {
 
     public func run() async throws -> DiffResult {
         let mapping = try request.classes.map { spec in try ClassMappingLoader.load(spec) }
-        let mappingPath = request.classes ?? "diff"
+        let mappingPath = mapping?.path ?? "diff"
         var oldDefinition = LayerDefinition(name: "old", classField: request.oldClassField ?? request.classField, classes: mapping?.old ?? [])
         var newDefinition = LayerDefinition(name: "new", classField: request.classField, classes: mapping?.new ?? [])
         oldDefinition.idField = request.idField
