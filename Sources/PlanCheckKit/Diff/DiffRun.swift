@@ -91,6 +91,11 @@ public struct DiffRunner: Sendable {
         try requireClassField(new, option: "--class-field")
         for layer in [old, new] where request.idField == nil { try requireDistinctIdentifiers(layer) }
         var warnings = prepared.warnings
+        if mapping == nil {
+            // Raw codes are the classes: "matches no class" says nothing then.
+            let classification = Set([old, new].flatMap { $0.classification.diagnostics(path: mappingPath).map(\.description) })
+            warnings.removeAll { classification.contains($0) }
+        }
         if request.idField == nil {
             warnings.append("note: no --id-field: features are matched by their GeoJSON id, GeoPackage fid or position, which change when a file is re-exported; give --id-field BSM (or the plan's identifier) for changes by feature")
         }
