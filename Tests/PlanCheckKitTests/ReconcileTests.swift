@@ -218,12 +218,21 @@ extension OverlayResult {
         _ = try await copy.overlay(out: "run0.gpkg")
         let ids = try Self.rows(copy.path("run0.gpkg")).keys.sorted().prefix(4)
         try Self.dispose(copy.path("run0.gpkg"), ids.map { ($0, "核实无误") })
+        let formula = "=HYPERLINK(\"http://x\", \"见纪要\")"
+        try Database(path: copy.path("run0.gpkg"), mode: .readWrite).execute(
+            "UPDATE patches SET disposition_note = ? WHERE id = ?", arguments: [.text(formula), .text(ids[ids.startIndex + 1])])
         let isCSV = format.hasSuffix(".csv")
         _ = try await copy.overlay(out: isCSV ? nil : format, csv: isCSV ? format : nil, dispositions: "run0.gpkg")
         let again = try await copy.overlay(dispositions: format)
         #expect(Set(again.statuses.filter { $0.value == .disposed }.keys) == Set(ids))
         #expect(again.statuses.values.filter { $0 == .open }.count == again.patches.count - 4)
         let record = try #require(again.ledger.records[ids.first!])
+        // A note that starts like a formula comes back as written (the CSV guards it with a `'`).
+        #expect(again.ledger.records[ids[ids.startIndex + 1]]?.dispositionNote == formula)
+        if isCSV {
+            let table = try String(contentsOfFile: copy.path(format), encoding: .utf8)
+            #expect(table.contains("\"'=HYPERLINK(") && !table.contains(",=HYPERLINK("))
+        }
         #expect(record.disposition == "核实无误" && record.dispositionNote == "会议纪要 \(ids.first!)" && record.disposedOn == "2026-12-01")
         if format.hasSuffix(".shp") {
             // Without its NAME.fields.csv the short names of the leading columns are known.
