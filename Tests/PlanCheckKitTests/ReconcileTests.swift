@@ -219,8 +219,9 @@ extension OverlayResult {
         let ids = try Self.rows(copy.path("run0.gpkg")).keys.sorted().prefix(4)
         try Self.dispose(copy.path("run0.gpkg"), ids.map { ($0, "核实无误") })
         let formula = "=HYPERLINK(\"http://x\", \"见纪要\")"
-        try Database(path: copy.path("run0.gpkg"), mode: .readWrite).execute(
-            "UPDATE patches SET disposition_note = ? WHERE id = ?", arguments: [.text(formula), .text(ids[ids.startIndex + 1])])
+        let database = try Database(path: copy.path("run0.gpkg"), mode: .readWrite)
+        try database.registerGeoPackageFunctions()
+        try database.execute("UPDATE patches SET disposition_note = ? WHERE id = ?", arguments: [.text(formula), .text(ids[ids.startIndex + 1])])
         let isCSV = format.hasSuffix(".csv")
         _ = try await copy.overlay(out: isCSV ? nil : format, csv: isCSV ? format : nil, dispositions: "run0.gpkg")
         let again = try await copy.overlay(dispositions: format)
