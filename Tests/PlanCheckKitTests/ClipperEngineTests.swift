@@ -37,6 +37,44 @@ import Testing
         #expect(clipper.outcomes.allSatisfy { $0.clipperOperations > 100 }, "every rule ran on Clipper")
     }
 
+    /// A feature 5 × 10¹² m from the others does not fit Clipper's 64-bit grid (±4.6 × 10¹² m at
+    /// 1 µm): its operations go to GEOS, counted, and its patches are still there.
+    @Test func aFeatureBeyondTheGridFallsBackToGEOS() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clipper-far-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func layer(_ name: String, _ offset: Double) throws {
+            let squares = [(0.0, 1), (5e12, 2)].map { x, id in
+                let (x0, y0, x1, y1) = (x + offset, offset, x + offset + 100, offset + 100)
+                return #"{"type":"Feature","id":\#(id),"properties":{},"geometry":{"type":"Polygon","coordinates":[[[\#(x0),\#(y0)],[\#(x1),\#(y0)],[\#(x1),\#(y1)],[\#(x0),\#(y1)],[\#(x0),\#(y0)]]]}}"#
+            }
+            let text = #"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}},"features":["# + squares.joined(separator: ",") + "]}"
+            try text.write(to: dir.appendingPathComponent("\(name).geojson"), atomically: true, encoding: .utf8)
+        }
+        try layer("a", 0)
+        try layer("b", 50)
+        let rules = """
+            version: 1
+            min_area_m2: 1
+            layers:
+              a:
+                path: a.geojson
+              b:
+                path: b.geojson
+            rules:
+              - {id: X, title: x, severity: minor, relation: intersects, a: a, b: b}
+              - {id: O, title: o, severity: minor, relation: outside, a: a, b: b}
+            """
+        try rules.write(to: dir.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
+        let result = try await OverlayRunner(OverlayRequest(rulesPath: dir.appendingPathComponent("rules.yaml").path, jobs: 1)).run()
+        for outcome in result.outcomes {
+            #expect(outcome.patches.count == 2, "rule \(outcome.rule.id)")
+            #expect(outcome.clipperOperations == 1 && outcome.clipperFallbacks == 1, "rule \(outcome.rule.id)")
+        }
+        #expect(abs(result.outcomes[0].totalArea - 2 * 2_500) < 1e-6)
+        #expect(abs(result.outcomes[1].totalArea - 2 * 7_500) < 1e-6)
+    }
+
     @discardableResult
     func compareEngines(_ request: OverlayRequest) async throws -> OverlayResult {
         var onGEOS = request

@@ -31,7 +31,9 @@ public struct OverlayRequest: Sendable {
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
                 policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
-                reading: ReadingSettings = ReadingSettings(), districts: (path: String, field: String)? = nil) {
+                reading: ReadingSettings = ReadingSettings(), districts: (path: String, field: String)? = nil,
+                engine: OverlayEngine = .clipper) {
+        self.engine = engine
         self.districts = districts
         self.rulesPath = rulesPath
         self.layerPaths = layerPaths

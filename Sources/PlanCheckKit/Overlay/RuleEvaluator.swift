@@ -70,8 +70,9 @@ struct RuleEvaluator: Sendable {
     /// Fixed-precision grid in working-CRS units, or nil for full precision. A rule with a grid
     /// is computed by GEOS on that grid whatever the engine.
     var gridSize: Double?
-    /// The pairwise kernel (`--engine`).
-    var engine: OverlayEngine = .clipper
+    /// The pairwise kernel (`overlay --engine`); GEOS unless the caller asks for Clipper (`diff`
+    /// keeps GEOS: its transition areas are checked against GeoPandas cell by cell).
+    var engine: OverlayEngine = .geos
     var workingCRS: CRSDescription
     var jobs: Int
     var chunkSize = 128
