@@ -94,6 +94,14 @@ struct Overlay: AsyncParsableCommand {
     @Option(help: "Kernel of the pairwise overlays: clipper (default; a 1 µm integer grid, every result checked by GEOS, GEOS where it is not valid) or geos (OverlayNG at full precision).")
     var engine: OverlayEngine = .clipper
 
+    @Option(help: ArgumentHelp(
+        "Compute only slice K of N of the tile grid (1 ≤ K ≤ N): the patches whose reference point lies in a tile with index mod N = K-1. The N slices together are the whole run, each patch once.",
+        valueName: "K/N"))
+    var tile: String?
+
+    @Option(help: ArgumentHelp("Side of a --tile tile, metres (default 1000).", valueName: "METRES"))
+    var tileSize: Double?
+
     @Flag(help: "No progress line and no table on stdout.")
     var quiet = false
 
@@ -119,6 +127,15 @@ struct Overlay: AsyncParsableCommand {
                     : "\(first.0) and \(second.0) are the same file (\(first.1)); give two files")
             }
         }
+        if let tile, TileSlice.parse(tile) == nil {
+            throw ValidationError("--tile \(tile): give K/N, two whole numbers with 1 ≤ K ≤ N (e.g. --tile 2/3)")
+        }
+        if let tileSize {
+            guard tile != nil else { throw ValidationError("--tile-size needs --tile K/N") }
+            guard tileSize.isFinite, tileSize > 0 else { throw ValidationError("--tile-size \(tileSize): the tile side must be a positive number of metres") }
+        }
+        if tile != nil && dissolve { throw ValidationError("--tile and --dissolve: a slice cannot compute a dissolved area (overlaps across slices); run --dissolve on the whole overlay") }
+        if tile != nil && dispositions != nil { throw ValidationError("--tile and --dispositions: a slice would report the other slices' patches as resolved; carry dispositions on the merged run") }
         if (districts == nil) != (districtField == nil) {
             throw ValidationError(districts == nil
                 ? "--district-field needs --districts FILE"
@@ -139,6 +156,7 @@ struct Overlay: AsyncParsableCommand {
                 districts: districts.flatMap { path in districtField.map { (path, $0) } })
             request.engine = engine
             request.dispositionsPath = dispositions
+            request.tiles = tile.flatMap { TileSlice.parse($0, tileSizeMetres: tileSize ?? TileSlice.defaultTileSizeMetres) }
             // Both outputs are checked before any work, and put in place together at the end.
             let outputs = try OverlayOutputs(
                 patches: out, summary: summary, csv: csv, html: html, rfc7946: rfc7946, jobs: request.jobs,

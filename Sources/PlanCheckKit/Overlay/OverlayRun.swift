@@ -28,6 +28,8 @@ public struct OverlayRequest: Sendable {
     /// `--dispositions PREVIOUS`: a patch file (or `--csv` table) of an earlier run whose
     /// decisions carry over (`DispositionReader`); nil for none.
     public var dispositionsPath: String? = nil
+    /// `--tile K/N`: compute only the patches this slice's tiles own (`TileGrid`); nil for all.
+    public var tiles: TileSlice? = nil
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
                 policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
@@ -87,6 +89,8 @@ public struct OverlayResult: Sendable {
     /// Seconds per stage: "read", "check", "reproject", "overlay", and "write" when the patches
     /// were written during the run (`OverlayRunner.run(progress:writingPatchesTo:)`).
     public var timings: [(stage: String, seconds: Double)]
+    /// The tile grid and this run's slice of it (`--tile K/N`); nil for a whole run.
+    var tileGrid: TileGrid? = nil
     /// The districts (`--districts`) and the patches tabulated by district; nil without.
     public var districts: DistrictLayer? = nil
     public var districtTable: DistrictTabulation? = nil
@@ -124,6 +128,7 @@ public struct OverlayRunner: Sendable {
     /// `run(progress:writingPatchesTo:)` does), leaving it complete but uncommitted:
     /// `outputs.commit(summary:)` then puts it in place together with the summary.
     public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil, writingTo outputs: OverlayOutputs) async throws -> OverlayResult {
+        try checkTiles()
         let ruleSet = try RuleSetLoader.load(path: request.rulesPath)
         try checkLayerOverrides(ruleSet)
         // The applicant's site is only there when given: without it, its rules are skipped.
@@ -161,9 +166,12 @@ public struct OverlayRunner: Sendable {
         // a temporary file.
         let stream = try outputs.streamedPatches?.open(workingCRS: prepared.workingCRS)
         var clock = Date()
+        let tileGrid = request.tiles.map { slice in
+            TileGrid(slice: slice, extent: Self.extent(of: prepared.layers), workingCRS: prepared.workingCRS)
+        }
         let outcomes = try await evaluate(
             rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: stream,
-            ledger: ledger)
+            ledger: ledger, tiles: tileGrid)
         prepared.timings.append(("overlay", Date().timeIntervalSince(clock)))
         if let stream {
             clock = Date()
@@ -173,6 +181,7 @@ public struct OverlayRunner: Sendable {
         var result = OverlayResult(
             ruleSet: ruleSet, rulesSHA256: rulesSHA256, workingCRS: prepared.workingCRS,
             layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, ledger: ledger, timings: prepared.timings)
+        result.tileGrid = tileGrid
         let resolvedDecisions = ledger.resolved(given: result.patches).filter(\.isDisposed)
         if let source = ledger.sourcePath, !resolvedDecisions.isEmpty {
             result.warnings.append("\(source): note: \(resolvedDecisions.count) decision(s) are on patches this run no longer finds (resolved, listed in the summary): \(FeatureIdentifiers.listed(resolvedDecisions.map { "\($0.id) (\($0.disposition))" }))")
@@ -199,12 +208,34 @@ public struct OverlayRunner: Sendable {
         return result
     }
 
+    /// The union envelope of every kept feature of `layers` (working CRS): what the tile grid covers.
+    static func extent(of layers: [OverlayLayer]) -> Envelope {
+        var extent = Envelope.empty
+        for layer in layers { for geometry in layer.geometries { if let box = geometry.envelope { extent.expand(toInclude: box) } } }
+        return extent
+    }
+
     /// A note for each layer the rules read that has no `id_field`: its patch ids follow the
     /// file's ids or order, which a re-export can change.
     func identifierNotes(_ ruleSet: RuleSet, layersRead: Set<String>) -> [String] {
         ruleSet.layers.filter { layersRead.contains($0.name) && $0.idField == nil }.map { layer in
             "\(ruleSet.sourcePath):\(layer.line): note: layer '\(layer.name)' has no id_field: its patch ids use the features' GeoJSON id, GeoPackage fid or position, which change when the file is re-exported or reordered (name the identifying attribute, e.g. id_field: BSM)"
         }
+    }
+
+    /// `--tile K/N` needs 1 ≤ K ≤ N and a positive tile size, and does not combine with what a
+    /// slice cannot answer alone: the dissolved area (overlaps across slices) and `--dispositions`
+    /// (a slice would call the other slices' patches resolved).
+    func checkTiles() throws {
+        guard let tiles = request.tiles else { return }
+        guard tiles.count >= 1, (1...tiles.count).contains(tiles.slice) else {
+            throw OverlayUsageError(message: "--tile \(tiles.text): K/N needs 1 ≤ K ≤ N")
+        }
+        guard tiles.tileSizeMetres.isFinite, tiles.tileSizeMetres > 0 else {
+            throw OverlayUsageError(message: "--tile-size \(tiles.tileSizeMetres): the tile side must be a positive number of metres")
+        }
+        if request.dissolve { throw OverlayUsageError(message: "--tile and --dissolve: a slice cannot compute a dissolved area (overlaps across slices); run --dissolve on the whole overlay") }
+        if request.dispositionsPath != nil { throw OverlayUsageError(message: "--tile and --dispositions: a slice would report the other slices' patches as resolved; carry dispositions on the merged run") }
     }
 
     /// Every `--layer NAME=PATH` must name a layer of the rule set (usage error otherwise).
@@ -261,7 +292,8 @@ public struct OverlayRunner: Sendable {
     /// `evaluate`, appending each rule's patches to `stream` in order as they are found.
     func evaluate(
         _ rules: [ConflictRule], of ruleSet: RuleSet, layers: [OverlayLayer], workingCRS: CRSDescription,
-        progress: (@Sendable (OverlayProgress) -> Void)?, writingTo stream: PatchStream?, ledger: DispositionLedger
+        progress: (@Sendable (OverlayProgress) -> Void)?, writingTo stream: PatchStream?, ledger: DispositionLedger,
+        tiles: TileGrid? = nil
     ) async throws -> [RuleOutcome] {
         var outcomes: [RuleOutcome] = []
         for rule in rules {
@@ -272,7 +304,7 @@ public struct OverlayRunner: Sendable {
             let evaluator = RuleEvaluator(
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
                 gridSize: grid > 0 ? grid : nil, engine: request.engine, workingCRS: workingCRS, jobs: request.jobs,
-                sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve)
+                sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve, tiles: tiles)
             let streaming = stream.map { stream in
                 (encoder: stream.encoder(for: PatchLineage(rule: rule, layers: layers, ledger: ledger)),
                  consume: { (encoded: EncodedPatches) throws in try stream.write(encoded) })

@@ -78,6 +78,26 @@ public struct OverlaySummary: Sendable, Codable {
         public var statuses: [String: Int]
     }
 
+    /// The slice of the tile grid a `--tile K/N` run computed (`TileGrid`); absent on a whole run.
+    /// Per-rule figures are this slice's own patches (sum them over the N slices); layer counts
+    /// (`inputs`) are whole-layer facts, the same in every slice (take them from any one).
+    public struct Tiles: Sendable, Codable {
+        /// "K/N".
+        public var slice: String
+        public var tileSizeM: Double
+        /// The tile side in working-CRS units (metres, or degrees in a lon/lat CRS).
+        public var tileSizeCrsUnits: Double
+        /// Lower-left corner of tile 0, working CRS.
+        public var originX: Double
+        public var originY: Double
+        public var columns: Int
+        public var rows: Int
+        /// Tiles are numbered row-major from the origin; this slice owns those with index mod N = K − 1.
+        public var tilesTotal: Int
+        public var tilesOwned: Int
+        public var ownership: String
+    }
+
     /// What `--dispositions` carried over; absent without it.
     public struct Dispositions: Sendable, Codable {
         public var file: String
@@ -154,6 +174,8 @@ public struct OverlaySummary: Sendable, Codable {
     public var districts: Districts?
     /// The reconciliation (`--dispositions`); absent without it.
     public var dispositions: Dispositions?
+    /// The tile slice (`--tile K/N`); absent on a whole run.
+    public var tiles: Tiles?
 
     public init(_ result: OverlayResult, request: OverlayRequest, output: String?, rfc7946: Bool, extraTimings: [String: Double] = [:]) {
         planCheckVersion = PlanCheckVersion.current
@@ -206,6 +228,13 @@ public struct OverlaySummary: Sendable, Codable {
         self.output = output
         self.rfc7946 = rfc7946
         if let table = result.districtTable, let layer = result.districts { districts = Districts(table, layer: layer) }
+        if let grid = result.tileGrid {
+            tiles = Tiles(
+                slice: grid.slice.text, tileSizeM: grid.slice.tileSizeMetres, tileSizeCrsUnits: grid.size,
+                originX: grid.originX, originY: grid.originY, columns: grid.columns, rows: grid.rows,
+                tilesTotal: grid.columns * grid.rows, tilesOwned: grid.ownedTileCount,
+                ownership: "tile index (row-major from the origin) mod \(grid.slice.count) = \(grid.slice.slice - 1); pairs by the lower-left corner of their envelopes' intersection, outside patches by their a feature's")
+        }
     }
 
     /// Every status with its count (zeros included).
@@ -254,6 +283,9 @@ public struct OverlaySummary: Sendable, Codable {
             if n == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         lines.append(engineLine())
+        if let tiles {
+            lines.append("tile slice \(tiles.slice): \(tiles.tilesOwned) of \(tiles.tilesTotal) tiles (\(grouped(tiles.tileSizeM, 0)) m, \(tiles.columns) × \(tiles.rows) from \(grouped(tiles.originX, 0)), \(grouped(tiles.originY, 0))); the rule totals are this slice's")
+        }
         lines += districts?.text() ?? []
         if let dispositions {
             let decided = dispositions.resolved.filter(\.isDisposed).count

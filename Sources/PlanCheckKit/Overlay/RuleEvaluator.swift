@@ -80,6 +80,9 @@ struct RuleEvaluator: Sendable {
     var sameLayer: Bool
     /// Compute the dissolved areas (union of the patches).
     var dissolve = true
+    /// `--tile K/N`: only the pairs and `outside` features whose reference point lies in a tile
+    /// of this slice are computed (`TileGrid`); nil computes them all.
+    var tiles: TileGrid? = nil
 
     struct ChunkResult: Sendable {
         var patches: [DiscrepancyPatch] = []
@@ -253,6 +256,7 @@ struct RuleEvaluator: Sendable {
         let ruleID: String
         let ruleIndex: Int
         let sameLayer: Bool
+        let tiles: TileGrid?
 
         /// The Clipper side of this worker; nil when the rule runs on GEOS alone.
         let clipper: ClipperKernel?
@@ -267,6 +271,7 @@ struct RuleEvaluator: Sendable {
             ruleID = evaluator.rule.id
             ruleIndex = evaluator.ruleIndex
             sameLayer = evaluator.sameLayer
+            tiles = evaluator.tiles
             let context = try GeometryContext()
             self.context = context
             index = try SpatialIndex(envelopes: b.envelopes, context: context)
@@ -291,11 +296,18 @@ struct RuleEvaluator: Sendable {
         mutating func run(_ range: Range<Int>, a: RuleSide) throws -> ChunkResult {
             var result = ChunkResult()
             for i in range {
+                // An `outside` patch belongs to the tile of its feature's lower-left corner.
+                if relation == .outside, let tiles, !tiles.ownsFeature(a.envelopes[i]) { continue }
                 let aNative = try Geometry(a.geometries[i], context: context)
                 let prepared = try aNative.prepared()
                 var aRings: ClipperRings?
                 var candidates = try index.query(a.envelopes[i])
                 if sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
+                // A pair belongs to the tile of its envelopes' intersection's lower-left corner.
+                if relation == .intersects, let tiles {
+                    candidates.removeAll { !tiles.ownsPair(a.envelopes[i], b.envelopes[$0]) }
+                    if candidates.isEmpty { continue }
+                }
                 switch relation {
                 case .intersects:
                     for k in candidates {

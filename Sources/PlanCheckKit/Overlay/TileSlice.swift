@@ -1,0 +1,97 @@
+import PlanCRS
+import PlanModel
+
+/// `overlay --tile K/N --tile-size METRES`: the slice of the tile grid one run computes, so that
+/// N runs (on N machines, e.g. Spark executors) together compute the whole overlay, each patch
+/// exactly once.
+public struct TileSlice: Sendable, Equatable {
+    /// 1-based slice number K (1 ≤ K ≤ N).
+    public var slice: Int
+    /// Number of slices N.
+    public var count: Int
+    /// Side of a square tile, metres (degrees × 111 319.49 in a lon/lat working CRS).
+    public var tileSizeMetres: Double
+
+    /// The default tile side, metres: several tiles over a town-sized district (the sample's
+    /// 4 × 3 km gives 5 × 4 = 20), a few thousand over a county.
+    public static let defaultTileSizeMetres = 1_000.0
+
+    public init(slice: Int, count: Int, tileSizeMetres: Double = TileSlice.defaultTileSizeMetres) {
+        self.slice = slice
+        self.count = count
+        self.tileSizeMetres = tileSizeMetres
+    }
+
+    /// Parses "K/N"; nil unless both are whole numbers with 1 ≤ K ≤ N.
+    public static func parse(_ text: String, tileSizeMetres: Double = TileSlice.defaultTileSizeMetres) -> TileSlice? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else { return nil }
+        return TileSlice(slice: k, count: n, tileSizeMetres: tileSizeMetres)
+    }
+
+    /// "K/N".
+    public var text: String { "\(slice)/\(count)" }
+}
+
+/// The tile grid of a run over the working CRS: square tiles of `size` working-CRS units, the
+/// origin at the lower-left corner of the union envelope of every layer read, rounded down to a
+/// multiple of `size` (so the same files give the same grid), numbered row-major from there
+/// (index = row × columns + column). Tile t belongs to slice (t mod N) + 1.
+struct TileGrid: Sendable, Equatable {
+    var originX: Double
+    var originY: Double
+    /// Tile side, working-CRS units.
+    var size: Double
+    var columns: Int
+    var rows: Int
+    var slice: TileSlice
+
+    /// Metres in one degree of longitude at the equator: a lon/lat CRS's tile side in degrees.
+    static let metresPerDegree = 111_319.490_793
+
+    init(slice: TileSlice, extent: Envelope, workingCRS: CRSDescription) {
+        self.slice = slice
+        size = workingCRS.isGeographic
+            ? slice.tileSizeMetres / Self.metresPerDegree
+            : slice.tileSizeMetres / (workingCRS.squareMetresPerSquareUnit ?? 1).squareRoot()
+        guard !extent.isEmpty, extent.minX.isFinite, extent.maxY.isFinite else {
+            (originX, originY, columns, rows) = (0, 0, 1, 1)
+            return
+        }
+        originX = (extent.minX / size).rounded(.down) * size
+        originY = (extent.minY / size).rounded(.down) * size
+        columns = max(1, Int(((extent.maxX - originX) / size).rounded(.down)) + 1)
+        rows = max(1, Int(((extent.maxY - originY) / size).rounded(.down)) + 1)
+    }
+
+    /// The row-major index of the tile holding (x, y) (points outside the grid go to its edge tiles).
+    func tile(x: Double, y: Double) -> Int {
+        func cell(_ v: Double, _ origin: Double, _ n: Int) -> Int {
+            guard v.isFinite else { return 0 }
+            return max(0, min(n - 1, Int(((v - origin) / size).rounded(.down))))
+        }
+        return cell(y, originY, rows) * columns + cell(x, originX, columns)
+    }
+
+    /// True when this run's slice owns the tile holding (x, y).
+    func owns(x: Double, y: Double) -> Bool {
+        tile(x: x, y: y) % slice.count == slice.slice - 1
+    }
+
+    /// Reference-point rule for an `intersects` pair: the lower-left corner of the intersection of
+    /// the two envelopes.
+    func ownsPair(_ a: Envelope, _ b: Envelope) -> Bool {
+        owns(x: Swift.max(a.minX, b.minX), y: Swift.max(a.minY, b.minY))
+    }
+
+    /// Reference-point rule for an `outside` patch: the lower-left corner of `a`'s envelope.
+    func ownsFeature(_ a: Envelope) -> Bool {
+        owns(x: a.minX, y: a.minY)
+    }
+
+    /// Tiles of the grid this slice owns.
+    var ownedTileCount: Int {
+        let total = columns * rows
+        return total / slice.count + (slice.slice - 1 < total % slice.count ? 1 : 0)
+    }
+}
