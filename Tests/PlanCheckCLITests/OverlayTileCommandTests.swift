@@ -78,6 +78,17 @@ import Testing
         for n in [1, 2, 3, 7] { try Self.checkSlices(arguments, whole: whole, count: n, tileSize: tileSize, in: dir) }
     }
 
+    /// In a lon/lat working CRS the tile side is metres / 111 319.49 degrees.
+    @Test func lonLatWorkingCRSSlicesMakeTheWholeRun() throws {
+        let dir = try CLI.temporaryDirectory()
+        let arguments = ["--rules", CLI.path("SampleLayers/rules.yaml"), "--crs", "EPSG:4490"]
+        let whole = try Self.overlay(arguments, in: dir)
+        try Self.checkSlices(arguments, whole: whole, count: 3, tileSize: 700, in: dir)
+        let slice = try Self.overlay(arguments + ["--tile", "1/3", "--tile-size", "700"], in: dir)
+        let tiles = try #require(slice.summary["tiles"] as? [String: Any])
+        #expect(abs((tiles["tile_size_crs_units"] as? Double ?? 0) - 700 / 111_319.490_793) < 1e-15)
+    }
+
     @Test func generatedPlansSlicesMakeTheWholeRun() throws {
         let dir = try CLI.temporaryDirectory()
         let generator = try CLI.runTool("/usr/bin/env", [
@@ -152,6 +163,7 @@ import Testing
             (["--tile", "1/2", "--tile-size", "0"], "the tile side must be a positive number of metres"),
             (["--tile", "1/2", "--tile-size", "nan"], "the tile side must be a positive number of metres"),
             (["--tile", "1/2", "--dispositions", rules], "--tile and --dispositions"),
+            (["--tile", "1/2", "--tile-size", "1e-9"], "would be more than 10¹² tiles; give a larger tile side"),
         ] {
             let run = try CLI.run(["overlay", "--rules", rules, "--quiet"] + extra)
             #expect(run.status == 64, "\(extra)")

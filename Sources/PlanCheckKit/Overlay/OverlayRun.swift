@@ -166,8 +166,8 @@ public struct OverlayRunner: Sendable {
         // a temporary file.
         let stream = try outputs.streamedPatches?.open(workingCRS: prepared.workingCRS)
         var clock = Date()
-        let tileGrid = request.tiles.map { slice in
-            TileGrid(slice: slice, extent: Self.extent(of: prepared.layers), workingCRS: prepared.workingCRS)
+        let tileGrid = try request.tiles.map { slice in
+            try TileGrid(slice: slice, extent: Self.extent(of: prepared.layers), workingCRS: prepared.workingCRS)
         }
         let outcomes = try await evaluate(
             rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: stream,

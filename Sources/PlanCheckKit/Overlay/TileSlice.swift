@@ -49,7 +49,13 @@ struct TileGrid: Sendable, Equatable {
     /// Metres in one degree of longitude at the equator: a lon/lat CRS's tile side in degrees.
     static let metresPerDegree = 111_319.490_793
 
-    init(slice: TileSlice, extent: Envelope, workingCRS: CRSDescription) {
+    /// Most tiles a grid may have: beyond that the tile side is far too small for the layers
+    /// (1 m tiles over a 1 000 km province are 10¹²).
+    static let maximumTileCount = 1e12
+
+    /// The grid over `extent` (working CRS); a usage error when it would have more than
+    /// `maximumTileCount` tiles.
+    init(slice: TileSlice, extent: Envelope, workingCRS: CRSDescription) throws {
         self.slice = slice
         size = workingCRS.isGeographic
             ? slice.tileSizeMetres / Self.metresPerDegree
@@ -60,8 +66,13 @@ struct TileGrid: Sendable, Equatable {
         }
         originX = (extent.minX / size).rounded(.down) * size
         originY = (extent.minY / size).rounded(.down) * size
-        columns = max(1, Int(((extent.maxX - originX) / size).rounded(.down)) + 1)
-        rows = max(1, Int(((extent.maxY - originY) / size).rounded(.down)) + 1)
+        let across = ((extent.maxX - originX) / size).rounded(.down) + 1
+        let up = ((extent.maxY - originY) / size).rounded(.down) + 1
+        guard across.isFinite, up.isFinite, across * up <= Self.maximumTileCount else {
+            throw OverlayUsageError(message: "--tile-size \(slice.tileSizeMetres): tiles of \(slice.tileSizeMetres) m over the layers' extent (\(grouped(extent.maxX - extent.minX, 0)) × \(grouped(extent.maxY - extent.minY, 0)) working-CRS units) would be more than 10¹² tiles; give a larger tile side")
+        }
+        columns = max(1, Int(across))
+        rows = max(1, Int(up))
     }
 
     /// The row-major index of the tile holding (x, y) (points outside the grid go to its edge tiles).
