@@ -93,7 +93,10 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The applicants' page (HTML, CSS, script) and the OpenAPI template are compiled in
+            // through PageAssets.swift, generated from them by Tools/embed-page-assets.sh.
+            exclude: ["assets"]
         ),
         // The `plan-check` command: parses arguments, calls the engine, maps errors to exit codes.
         .executableTarget(
