@@ -153,18 +153,29 @@ footer { text-align: center; color: var(--muted); font-size: 12px; padding: 12px
 /* The one-form answer on A4: the answer alone, the map kept with it, what was answered at the foot. */
 @page { size: A4 portrait; margin: 12mm 12mm 14mm; }
 @media print {
-  body { background: #fff; font-size: 9pt; line-height: 1.35; }
+  body { background: #fff; font-size: 8.5pt; line-height: 1.3; }
   .no-print, #error { display: none !important; }
-  header.top { background: none; color: #000; padding: 0 0 4pt; border-bottom: 1.5pt solid #000; }
+  header.top { background: none; color: #000; padding: 0 0 2pt; border-bottom: 1.5pt solid #000; }
+  header.top h1 { font-size: 14pt; }
   header.top .subtitle { display: none; }
   main { max-width: none; padding: 0; }
   #answer { border: 0; padding: 0; margin: 0; }
-  h2 { font-size: 11pt; margin: 6pt 0 2pt; break-after: avoid; }
+  h2 { font-size: 10.5pt; margin: 4pt 0 2pt; break-after: avoid; }
   table { margin: 2pt 0 6pt; }
   th, td { padding: 2pt 4pt; border-color: #888; }
   tr { break-inside: avoid; }
   #map-figure { break-inside: avoid; }
-  #map svg { height: 80mm; }
+  #map svg { height: 50mm; }
+  .verdict-items { display: none; }
+  table.kv tbody { display: grid; grid-template-columns: 1fr 1fr; border-top: 1px solid #888; border-left: 1px solid #888; }
+  table.kv tr { display: flex; }
+  table.kv th, table.kv td { border-width: 0 1px 1px 0; }
+  table.kv th { flex: 0 0 7.5em; width: auto; }
+  table.kv td { flex: 1; min-width: 0; }
+  #items { table-layout: fixed; }
+  #items th:nth-child(1) { width: 17%; } #items th:nth-child(2) { width: 11%; } #items th:nth-child(3) { width: 34%; }
+  #items th:nth-child(4) { width: 18%; } #items th:nth-child(5) { width: 20%; }
+  code { font-size: 7.5pt; }
   #verdict { padding: 4pt 8pt; margin-bottom: 6pt; }
   #verdict strong { font-size: 12pt; }
   .outcome, .swatch, #verdict, thead th, #map path { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
@@ -375,6 +386,7 @@ async function ask(event) {
       return showError(t("httpError", { status: response.status, exit: body.error?.exit_status ?? "?", message: body.error?.message ?? "" }));
     }
     state.answer = body;
+    $("map-item").value = "";  // a new answer shows its worst item's zones first
     state.health = await getJSON("/v1/health").catch(() => state.health);
     await loadMap(body);
     renderAnswer();

@@ -104,6 +104,10 @@ def check_case(driver, base, case, failures):
         failures.append(f"{name}: zones drawn {sorted(fids)}, /v1/zones gives {sorted(f['id'] for f in zones['features'])}")
     if not driver.find_elements(By.CSS_SELECTOR, "#map path.site"):
         failures.append(f"{name}: the site is not drawn")
+    worst = max(answer["items"], key=lambda i: ["reuse", "conditional", "individual", "prohibited"].index(i["outcome"]))
+    shown_item = driver.find_element(By.ID, "map-figure").get_attribute("data-item")
+    if shown_item != worst["item_id"] and any(f["properties"]["item_id"] == worst["item_id"] for f in zones["features"]):
+        failures.append(f"{name}: the map shows the zones of {shown_item}, not of the worst item {worst['item_id']}")
     print(f"{name}: {shown}, {len(fids)} zones drawn, {len(drawn)} patches")
 
 
@@ -139,7 +143,10 @@ def main():
                                                                   "preferCSSPageSize": True})
                 data = base64.b64decode(pdf["data"])
                 (artefacts / "page-print.pdf").write_bytes(data)
-                print(f"print: {data.count(b'/Type /Page') - data.count(b'/Type /Pages')} A4 page(s)")
+                pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+                print(f"print: {pages} A4 page(s)")
+                if pages != 1:
+                    failures.append(f"the one-form answer of {case['name']} prints on {pages} A4 pages, not one")
                 hidden = driver.execute_script("return getComputedStyle(document.getElementById('ask')).display")
                 if hidden != "none":
                     failures.append(f"the form is printed (display {hidden})")

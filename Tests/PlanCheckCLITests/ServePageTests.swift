@@ -289,7 +289,7 @@ import Testing
     @Test(.timeLimit(.minutes(3))) func fuzzedRequestsGetA4xx() async throws {
         let registry = try Self.sampleRegistry()
         let server = try await ServedPlanCheck.start(["--registry", registry, "--max-body-bytes", "200000", "--max-site-parts", "50"])
-        let run = try CLI.runTool("/usr/bin/python3", [CLI.path("Tests/Fixtures/fuzz_serve.py"), String(server.port), "20261206", "5000", "60",
+        let run = try CLI.runTool("/usr/bin/python3", [CLI.path("Tests/Fixtures/fuzz_serve.py"), String(server.port), "20261206", "10000", "60",
                                                      CLI.path("SampleLayers/sites/hazard.geojson")])
         let stopped = try await server.stop()
         print("fuzz_serve.py: \(run.stdout)\(run.stderr)")

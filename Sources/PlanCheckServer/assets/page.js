@@ -201,6 +201,7 @@ async function ask(event) {
       return showError(t("httpError", { status: response.status, exit: body.error?.exit_status ?? "?", message: body.error?.message ?? "" }));
     }
     state.answer = body;
+    $("map-item").value = "";  // a new answer shows its worst item's zones first
     state.health = await getJSON("/v1/health").catch(() => state.health);
     await loadMap(body);
     renderAnswer();
