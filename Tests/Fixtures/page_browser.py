@@ -5,7 +5,8 @@ shows against the command line's answers.
 usage: /usr/bin/python3 page_browser.py URL CASES.json ARTEFACTS_DIR
 
 CASES.json: [{"name", "how": "file"|"paste"|"coords", "path" (file, paste), "corners" and "epsg"
-(coords), "project_type" or null, "at", "answer": the `plan-check query --format json` answer}].
+(coords; no epsg: longitude/latitude), "project_type" or null, "at", "answer": the
+`plan-check query --format json` answer}].
 
 Per case: the site is given (uploaded, pasted or typed), the form sent, and the page must show
 the answer's verdict, every item's outcome in order, the areas (ha to 4 decimals, mu to 2) of the
@@ -49,10 +50,13 @@ def give_site(driver, case):
         area.clear()
         driver.execute_script("arguments[0].value = arguments[1]", area, pathlib.Path(case["path"]).read_text())
     else:
-        Select(driver.find_element(By.ID, "coord-crs")).select_by_value("gk")
-        epsg = driver.find_element(By.ID, "epsg")
-        epsg.clear()
-        epsg.send_keys(str(case["epsg"]))
+        if case.get("epsg"):
+            Select(driver.find_element(By.ID, "coord-crs")).select_by_value("gk")
+            epsg = driver.find_element(By.ID, "epsg")
+            epsg.clear()
+            epsg.send_keys(str(case["epsg"]))
+        else:
+            Select(driver.find_element(By.ID, "coord-crs")).select_by_value("lonlat")
         corners = driver.find_element(By.ID, "coords")
         corners.clear()
         corners.send_keys("\n".join(f"{x} {y}" for x, y in case["corners"]))

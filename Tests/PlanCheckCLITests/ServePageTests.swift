@@ -55,7 +55,7 @@ import Testing
     }
 
     /// Headless Chromium uses the page: every sample site uploaded (one of them as a zipped
-    /// Shapefile, one pasted, one typed as corner coordinates); the outcomes, areas and patches
+    /// Shapefile, one pasted, two typed as corner coordinates, Gauss-Krüger and lon/lat); the outcomes, areas and patches
     /// shown are the CLI's; each zone of the map's view drawn once, as /v1/zones gives them; no
     /// console errors. Screenshots of an answer, its print preview (and a PDF on A4) are kept
     /// under .build/test-artefacts/.
@@ -83,6 +83,12 @@ import Testing
         let corners = try Self.corners(of: clean)
         cases.append(["name": "clean typed", "how": "coords", "epsg": 4529, "corners": corners, "project_type": NSNull(), "at": Self.at,
                       "answer": try Self.cliAnswer(clean, registry: registry, projectType: nil)])
+        // Longitude/latitude corners (CGCS2000 on the page; the file says WGS 84, the same to
+        // centimetres, and PROJ transforms both without a datum shift).
+        let conditional = CLI.path("SampleLayers/sites/conditional.geojson")
+        cases.append(["name": "conditional typed lon/lat", "how": "coords", "corners": try Self.corners(of: conditional),
+                      "project_type": NSNull(), "at": Self.at,
+                      "answer": try Self.cliAnswer(conditional, registry: registry, projectType: nil)])
         let casesFile = dir.appendingPathComponent("cases.json")
         try JSONSerialization.data(withJSONObject: cases).write(to: casesFile)
 
@@ -255,7 +261,7 @@ import Testing
 
     /// A zipped Shapefile and a GeoPackage of a site are answered as its GeoJSON is (the same
     /// outcomes, areas and patches; the hash is of the bytes sent); a broken zip is a 422 that
-    /// names the request body, not a temporary file.
+    /// names the request body, not a temporary file; a zip bomb is a 413 before it is unpacked.
     @Test func siteFilesInOtherFormatsAreAnsweredAsTheirGeoJSON() async throws {
         let registry = try Self.sampleRegistry()
         let dir = try CLI.temporaryDirectory()
@@ -269,7 +275,18 @@ import Testing
         let zipped = try await server.post(path, file: zip, contentType: "application/zip")
         let packaged = try await server.post(path, file: gpkg, contentType: "application/geopackage+sqlite3")
         let broken = try await server.post(path, body: Data("PK\u{3}\u{4}not a zip".utf8), contentType: "application/zip")
+        // 80 MB of zeros in a zip of about 80 KB: refused on its directory, never unpacked.
+        let bombPath = dir.appendingPathComponent("bomb.zip").path
+        let bombMade = try CLI.runTool("/usr/bin/python3", ["-c", """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("site.shp", bytes(80 * 1024 * 1024))
+            """, bombPath])
+        #expect(bombMade.status == 0, "\(bombMade.stderr)")
+        let bomb = try await server.post(path, file: bombPath, contentType: "application/zip")
         #expect(try await server.stop().status == 0)
+        #expect(bomb.status == 413, "\(bomb.text)")
+        #expect(try bomb.error().message.contains("83886080 bytes unpacked"), "\(bomb.text)")
         let expected = try geojson.object()
         for (name, result) in [("zip", zipped), ("gpkg", packaged)] {
             #expect(result.status == 200, "\(name): \(result.text)")
@@ -282,6 +299,35 @@ import Testing
         #expect(broken.status == 422, "\(broken.text)")
         let message = try broken.error().message
         #expect(message.contains("request body") && !message.contains("plan-check-upload"), "\(message)")
+    }
+
+    /// The page, its assets and the map endpoints go through the same admission as answers: while
+    /// two stalled uploads hold the only places (`--workers 1 --max-waiting 0`), they get 503 with
+    /// Retry-After; once the uploads go away, 200 again.
+    @Test func thePagesRoutesShareTheAdmissionLimits() async throws {
+        let registry = try Self.sampleRegistry()
+        let server = try await ServedPlanCheck.start(["--registry", registry, "--workers", "1", "--max-waiting", "0"])
+        // The head of an upload whose body never comes: admitted, then waiting for its body.
+        var stalled: [RawConnection] = []
+        for _ in 0..<2 {
+            let connection = try RawConnection(port: server.port)
+            try connection.send(Data("POST /v1/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/geo+json\r\nContent-Length: 1000\r\n\r\n".utf8))
+            stalled.append(connection)
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        var full: [String: HTTPResult] = [:]
+        for path in ["/", "/assets/page.js", "/v1/zones", "/v1/regions", "/v1/project-types", "/v1/openapi.json"] {
+            full[path] = try await server.get(path)
+        }
+        for connection in stalled { connection.close() }
+        try await Task.sleep(for: .milliseconds(500))
+        let after = try await server.get("/v1/zones")
+        #expect(try await server.stop().status == 0)
+        for (path, result) in full {
+            #expect(result.status == 503, "\(path): \(result.status)")
+            #expect(result.headers["retry-after"] == "2", "\(path)")
+        }
+        #expect(after.status == 200, "\(after.text)")
     }
 
     /// Thousands of generated malformed requests (seeded; at most 60 s) all get a 4xx: never a
@@ -297,5 +343,43 @@ import Testing
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect((summary["sent"] as? Int ?? 0) >= 1000, "too few requests in the time: \(run.stdout)")
         #expect(stopped.status == 0)
+    }
+}
+
+/// `--basemap` on the command line: a template the page can use is passed to the page; a tile
+/// template is refused before the server starts.
+@Suite(.timeLimit(.minutes(2))) struct ServeBasemapOption {
+    @Test func aTileTemplateIsAUsageError() throws {
+        let run = try CLI.run(["serve", "--registry", "/nonexistent.gpkg", "--basemap", "http://tiles.intranet/{z}/{x}/{y}.png"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--basemap http://tiles.intranet/{z}/{x}/{y}.png: the template lacks {bbox}, {width}, {height}"), "\(run.stderr)")
+    }
+
+    @Test func aWMSTemplateReachesThePage() async throws {
+        let registry = try ServePage.sampleRegistry()
+        let template = "http://wms.intranet/wms?SRS={crs}&BBOX={bbox}&WIDTH={width}&HEIGHT={height}"
+        let server = try await ServedPlanCheck.start(["--registry", registry, "--basemap", template])
+        let page = try await server.get("/")
+        #expect(try await server.stop().status == 0)
+        #expect(page.text.contains("data-basemap=\"http://wms.intranet/wms?SRS={crs}&amp;BBOX={bbox}&amp;WIDTH={width}&amp;HEIGHT={height}\""))
+        #expect(page.text.contains("data-crs=\"EPSG:4529\""))
+        #expect(page.headers["content-security-policy"]?.contains("img-src 'self' data: http://wms.intranet;") == true)
+    }
+
+    /// In Chromium, against a stand-in WMS on loopback: the map asks it for the map's own box in
+    /// the registry's CRS and draws the image under everything else, without console errors.
+    @Test func theBasemapIsDrawnUnderTheMap() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/bin/chromedriver") else {
+            Issue.record("chromium-driver is missing: `make test-deps` installs it")
+            return
+        }
+        let registry = try ServePage.sampleRegistry()
+        let artefacts = CLI.repoRoot.appendingPathComponent(".build/test-artefacts")
+        try FileManager.default.createDirectory(at: artefacts, withIntermediateDirectories: true)
+        let run = try CLI.runTool("/usr/bin/python3", [
+            CLI.path("Tests/Fixtures/basemap_browser.py"), CLI.binary.path, registry, CLI.path("SampleLayers/sites/hazard.geojson"),
+            artefacts.appendingPathComponent("page-basemap.png").path])
+        print("basemap_browser.py:\n\(run.stdout)\(run.stderr)")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
     }
 }
