@@ -94,6 +94,7 @@ enum PageAssets {
 /* The applicants' page of plan-check serve: screen, and the one-form answer on A4 in print. */
 :root { --ink: #1d2733; --muted: #5b6675; --line: #c9d1db; --accent: #1f5fa8; --ok: #1a7f37; --stop: #b42318; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 15px/1.5 "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: var(--ink); background: #f5f7fa; }
 header.top { background: var(--accent); color: #fff; padding: 12px 24px; display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 16px; }
 header.top h1 { margin: 0; font-size: 22px; }

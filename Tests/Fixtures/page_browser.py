@@ -57,6 +57,8 @@ def give_site(driver, case):
             epsg.send_keys(str(case["epsg"]))
         else:
             Select(driver.find_element(By.ID, "coord-crs")).select_by_value("lonlat")
+            if driver.find_element(By.ID, "epsg").is_displayed():
+                raise AssertionError("the EPSG field is shown for longitude/latitude")
         corners = driver.find_element(By.ID, "coords")
         corners.clear()
         corners.send_keys("\n".join(f"{x} {y}" for x, y in case["corners"]))
