@@ -116,8 +116,9 @@ import Testing
     }
 
     /// /v1/zones and /v1/regions against the registry's own tables: every current record once,
-    /// none superseded, per item; a bbox gives those whose R-tree box meets it; more than `limit`
-    /// is a 400 that says so, never a shorter list.
+    /// none superseded, per item; a bbox gives those whose R-tree box meets it; each geometry's
+    /// area by GDAL is the area recorded; more than `limit` is a 400 that says so, never a
+    /// shorter list.
     @Test func zonesAndRegionsAreTheRegistrysCurrentRecords() async throws {
         let registry = try Self.sampleRegistry()
         let database = try Database(path: registry, mode: .readOnly)
@@ -160,6 +161,21 @@ import Testing
             """)
         #expect(!inBox.isEmpty && inBox.count < currentZones.count)
         #expect(try ids(boxed) == inBox)
+        // The geometries sent are the stored ones: GDAL's planar area of each equals the area the
+        // registry recorded for it when it was assessed.
+        let answer = try CLI.temporaryDirectory().appendingPathComponent("zones.geojson")
+        try all.body.write(to: answer)
+        let areas = try CLI.runTool("/usr/bin/python3", ["-c", """
+            import json, sys
+            from osgeo import ogr
+            worst = 0.0
+            for f in json.load(open(sys.argv[1]))["features"]:
+                area = ogr.CreateGeometryFromJson(json.dumps(f["geometry"])).GetArea()
+                worst = max(worst, abs(area - f["properties"]["area"]["m2"]) / max(area, 1.0))
+            print(worst)
+            sys.exit(0 if worst < 1e-9 else 1)
+            """, answer.path])
+        #expect(areas.status == 0, "largest relative area difference \(areas.stdout) \(areas.stderr)")
         #expect(tooMany.status == 400)
         #expect(try tooMany.error().message.hasPrefix("more than limit=\(currentZones.count - 1) zones match"), "\(tooMany.text)")
         #expect(unknownItem.status == 400)
