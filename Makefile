@@ -12,7 +12,7 @@ RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 SITES        := clean conditional farmland redline hazard straddle chemical expired
 
-.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-query bench-serve clean
+.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-query bench-serve bench-report clean
 
 all: release
 
@@ -60,7 +60,7 @@ sample: release
 	  --valid-from 2021-03-01 --valid-until 2024-02-29
 	$(RELEASE_BIN) assess --rules SampleLayers/rules.yaml --regions SampleLayers/regions.geojson \
 	  --registry out/registry.gpkg --issued-by 大连市自然资源局 --region R1 --region R2 \
-	  --valid-from 2026-01-01
+	  --valid-from 2026-01-01 --html out/sample-assess.html
 	@for site in $(SITES); do \
 	  type=""; [ $$site = chemical ] && type="--project-type chemical"; \
 	  echo "== plan-check query --at 2026-12-01 $$type SampleLayers/sites/$$site.geojson"; \
@@ -96,6 +96,11 @@ bench-query: deps
 ## each, mixed sites): answers/s, p50/p99, errors, RSS and open files; see Tools/bench-serve/.
 bench-serve: release
 	Tools/bench-serve/run.sh 20
+
+## bench-report: an HTML report of about 100 000 patches: file size, plan-check's time to write
+## it, and the time headless Chromium takes to open it; see Tools/bench-report/.
+bench-report: test-deps
+	Tools/bench-report/run.sh 23000
 
 clean:
 	rm -rf .build .build-asan

@@ -13,7 +13,9 @@ struct Assess: AsyncParsableCommand {
             their provenance (issuer, validity, SHA-256 of the rules and of every input). Assessing a \
             region again supersedes its earlier records; the history stays. One transaction: a run \
             that fails or is killed leaves the registry as it was. Exit 75 when another process \
-            holds the registry beyond the busy timeout.
+            holds the registry beyond the busy timeout. --html writes a self-contained HTML report \
+            of the run (map of the zones, areas by region, item and outcome, validity, conditions, \
+            provenance; Chinese, or English with --lang en) after the registry is committed.
             """
     )
 
@@ -58,6 +60,12 @@ struct Assess: AsyncParsableCommand {
     @Option(help: "What to do with invalid features: repair, reject or fail.")
     var invalid: InvalidFeaturePolicy = .repair
 
+    @Option(help: "Write a self-contained HTML report of the run (zone map, tables, provenance) to this file (- for stdout).")
+    var html: String?
+
+    @Option(help: "Language of the HTML report: zh (default) or en.")
+    var lang: ReportLanguage = .zh
+
     @Flag(help: "No line per region and no table on stdout.")
     var quiet = false
 
@@ -74,12 +82,21 @@ struct Assess: AsyncParsableCommand {
                 workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount, issuedBy: issuedBy,
                 validFrom: validFrom, validUntil: validUntil, regionIDs: regionIDs, regionIDField: regionIDField,
                 waitSeconds: wait, reading: try reading.settings())
+            // The report's path is checked before any work (a missing folder, a FIFO: exit 74).
+            let report = try html.map { try OverlayOutputs(patches: nil, summary: nil, html: $0) }
             let quiet = self.quiet
             let result = try await AssessRunner(request).run { region in
                 if !quiet { StandardError.write("plan-check: assessed \(AssessText.regionLine(region))\n") }
             }
             for warning in result.warnings { StandardError.write("plan-check: \(warning)\n") }
-            if !quiet { print(AssessText.summary(result), terminator: "") }
+            try report?.commit(summary: nil, html: try AssessReport(result, language: lang).html())
+            if !quiet {
+                if html == "-" {
+                    StandardError.write(AssessText.summary(result))
+                } else {
+                    print(AssessText.summary(result), terminator: "")
+                }
+            }
             return .success
         }
     }

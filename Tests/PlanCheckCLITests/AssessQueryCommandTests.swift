@@ -313,3 +313,40 @@ func validateAgainstSchema(_ path: String) throws -> (status: Int32, output: Str
     try #require(check.status == 0, "install python3-jsonschema (make test-deps)")
     return try ExternalTool.run("/usr/bin/python3", ["-c", script, CLI.path("Sources/PlanCheckKit/Query/query-answer.schema.json"), path])
 }
+
+/// `plan-check assess --html` from the command line: the report is written after the registry's
+/// commit, in the language asked for; a report path that cannot be written fails before any work.
+@Suite struct AssessHTMLCommand {
+    let common = ["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions", CLI.path("SampleLayers/regions.geojson"),
+                  "--issued-by", "大连市自然资源局", "--region", "R1", "--region", "R2", "--valid-from", "2026-01-01"]
+
+    @Test func writesTheReportOfTheRunItRecorded() throws {
+        let folder = try CLI.temporaryDirectory()
+        let registry = folder.appendingPathComponent("registry.gpkg").path
+        let html = folder.appendingPathComponent("assess.html")
+        let run = try CLI.run(common + ["--registry", registry, "--html", html.path, "--lang", "en"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let text = try String(contentsOf: html, encoding: .utf8)
+        let reader = try RegistryReader(path: registry)
+        let stored = try #require(try reader.latestRun())
+        #expect(text.contains("Regional assessment report") && text.contains(stored.run.rulesSHA256))
+        #expect(text.contains("<tr data-k=\"run\"><th>Run</th><td>\(stored.runID)</td></tr>"))
+        #expect(run.stdout.contains("registry \(registry): run \(stored.runID)"))
+
+        // To standard output: the report there, the table on stderr.
+        let dash = try CLI.run(common + ["--registry", registry, "--html", "-"])
+        #expect(dash.status == 0, "\(dash.stderr)")
+        #expect(dash.stdout.hasPrefix("<!DOCTYPE html>") && dash.stderr.contains("registry \(registry): run"))
+    }
+
+    @Test func anUnwritableReportFailsBeforeTheRegistryIsTouched() throws {
+        let folder = try CLI.temporaryDirectory()
+        let registry = folder.appendingPathComponent("registry.gpkg").path
+        let run = try CLI.run(common + ["--registry", registry, "--html", "/nonexistent-folder/assess.html"])
+        #expect(run.status == 74, "\(run.stderr)")
+        #expect(run.stderr.contains("/nonexistent-folder/assess.html"))
+        #expect(!FileManager.default.fileExists(atPath: registry))
+        let lang = try CLI.run(common + ["--registry", registry, "--html", folder.appendingPathComponent("a.html").path, "--lang", "fr"])
+        #expect(lang.status == 64)
+    }
+}

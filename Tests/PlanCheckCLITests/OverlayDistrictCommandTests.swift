@@ -127,6 +127,69 @@ import PlanCheckTestSupport
         #expect(check.status == 0 && check.output.hasPrefix("ok 105"), "\(check.output)")
     }
 
+    /// Text cells that a spreadsheet would run as formulas (`=`, `+`, `-`, `@`, tab, CR at the
+    /// start) get a leading `'`; numbers, a negative integer feature id among them, stay numbers.
+    @Test func csvGuardsTextCellsAgainstFormulaInjectionAndLeavesNumbersAlone() throws {
+        let dir = try CLI.temporaryDirectory()
+        func square(_ id: String, _ code: String, _ x: Double) -> String {
+            let c = "[[\(x),4370000],[\(x + 100),4370000],[\(x + 100),4370100],[\(x),4370100],[\(x),4370000]]"
+            return #"{"type":"Feature","id":\#(id),"properties":{"CODE":\#(code)},"geometry":{"type":"Polygon","coordinates":[\#(c)]}}"#
+        }
+        func layer(_ features: [String]) -> Data {
+            Data(#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4550"}},"features":[\#(features.joined(separator: ","))]}"#.utf8)
+        }
+        // a: four squares side by side with hostile codes and ids; b: one wide rectangle under them all.
+        try layer([square(#""=HYPERLINK(\"x\")""#, #""=1+2""#, 500_000), square(#""+1""#, #""-5""#, 500_100),
+                   square(#""@me""#, #""@SUM(A1)""#, 500_200), square("-3", #""\tTAB""#, 500_300)])
+            .write(to: dir.appendingPathComponent("a.geojson"))
+        let wide = #"{"type":"Feature","id":-7,"properties":{"CODE":"\rCR"},"geometry":{"type":"Polygon","coordinates":[[[500050,4370050],[500350,4370050],[500350,4370150],[500050,4370150],[500050,4370050]]]}}"#
+        try layer([wide]).write(to: dir.appendingPathComponent("b.geojson"))
+        try Data("""
+            version: 1
+            min_area_m2: 0
+            layers:
+              a: {path: a.geojson, class_field: CODE, classes: {odd: ["=1+2", "-5", "@SUM(A1)", "\\tTAB"]}}
+              b: {path: b.geojson, class_field: CODE, classes: {wide: ["\\rCR"]}}
+            rules:
+              - {id: R1, title: "=title", severity: major, relation: intersects, a: a.odd, b: b.wide}
+            """.utf8).write(to: dir.appendingPathComponent("rules.yaml"))
+        let run = try CLI.run([
+            "overlay", "--rules", dir.appendingPathComponent("rules.yaml").path, "--quiet",
+            "--out", dir.appendingPathComponent("patches.geojson").path, "--csv", dir.appendingPathComponent("patches.csv").path,
+        ])
+        try #require(run.status == 0, "\(run.stderr)")
+        let script = """
+            import csv, json, sys
+            rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig", newline="")))
+            features = json.load(open(sys.argv[2], encoding="utf-8"))["features"]
+            assert len(rows) == len(features) == 4, (len(rows), len(features))
+            prefixed = 0
+            for row, f in zip(rows, features):
+                p = f["properties"]
+                for k in ["id", "rule", "title", "a_class", "a_code", "b_class", "b_code", "a_fid", "b_fid"]:
+                    v = f["id"] if k == "id" else p[k]
+                    if isinstance(v, str):
+                        expected = "'" + v if v[:1] in ("=", "+", "-", "@", "\\t", "\\r") else v
+                        prefixed += expected != v
+                    else:
+                        expected = str(v)
+                    assert row[k] == expected, (k, row[k], v)
+                for k in ("area_m2", "area_ellipsoidal_m2", "area_ha", "area_mu", "centroid_x", "centroid_y"):
+                    float(row[k])
+                assert float(row["area_m2"]) == p["area_m2"]
+            fids = {r["a_fid"] for r in rows}
+            assert "-3" in fids and "'+1" in fids and "'@me" in fids, fids
+            assert all(r["b_fid"] == "-7" for r in rows), [r["b_fid"] for r in rows]
+            assert {r["a_code"] for r in rows} == {"'=1+2", "'-5", "'@SUM(A1)", "'\\tTAB"}, {r["a_code"] for r in rows}
+            assert all(r["b_code"] == "'\\rCR" for r in rows)
+            print("ok", len(rows), prefixed)
+            """
+        let check = try ExternalTool.run("/usr/bin/python3", [
+            "-c", script, dir.appendingPathComponent("patches.csv").path, dir.appendingPathComponent("patches.geojson").path,
+        ])
+        #expect(check.status == 0 && check.output.hasPrefix("ok 4"), "\(check.output)")
+    }
+
     @Test func csvToStandardOutputPutsTheTableOnStandardError() throws {
         let run = try CLI.run(["overlay", "--rules", rules, "--csv", "-"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -204,7 +267,7 @@ import PlanCheckTestSupport
             with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any])
         let rules = try #require(summary["rules"] as? [[String: Any]])
         let patches = rules.compactMap { $0["patches"] as? Int }.reduce(0, +)
-        #expect(text.components(separatedBy: "<path class=\"patch ").count - 1 == patches)
+        #expect(text.components(separatedBy: "<path class=\"shape ").count - 1 == patches)
         #expect(text.contains("Patch list") && text.contains("By district"))
         #expect(!text.contains("http://") && !text.contains("https://"))
     }

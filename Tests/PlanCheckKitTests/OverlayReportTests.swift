@@ -17,9 +17,17 @@ import PlanCheckTestSupport
         return (result, OverlaySummary(result, request: request, output: nil, rfc7946: false))
     }
 
+    /// The JSON object of the report's `report-data` block.
+    static func embedded(_ html: String) throws -> [String: Any] {
+        let start = try #require(html.range(of: "<script type=\"application/json\" id=\"report-data\">"))
+        let end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
+        let data = Data(html[start.upperBound..<end.lowerBound].utf8)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
     /// The rows of the table `id`: each row's number cells by `data-k`, with their `data-v` and text.
     static func numberCells(_ html: String, table id: String) throws -> [[(key: String, value: Double, text: String)]] {
-        let start = try #require(html.range(of: "<table class=\"data\" id=\"\(id)\"") ?? html.range(of: "<table class=\"data sortable\" id=\"\(id)\""))
+        let start = try #require(html.range(of: "<table class=\"data\" id=\"\(id)\"") ?? html.range(of: "<table class=\"data sortable\" id=\"\(id)\""), "no table \(id)")
         let end = try #require(html.range(of: "</table>", range: start.upperBound..<html.endIndex))
         let body = String(html[start.upperBound..<end.lowerBound])
         let cell = try Regex(#"<td class="n" data-k="(\w+)" data-v="([^"]*)">([^<]*)</td>"#)
@@ -40,25 +48,40 @@ import PlanCheckTestSupport
         #expect(!html.contains("<link") && !html.contains("src="))
         #expect(html.contains("差异图斑") && html.contains("公顷") && html.contains("亩") && html.contains("行政区") && html.contains("图例"))
 
-        // The embedded data is the summary itself, and one entry per patch.
-        let jsonStart = try #require(html.range(of: "<script type=\"application/json\" id=\"report-data\">"))
-        let jsonEnd = try #require(html.range(of: "</script>", range: jsonStart.upperBound..<html.endIndex))
-        let data = Data(html[jsonStart.upperBound..<jsonEnd.lowerBound].utf8)
-        let embedded = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let patches = try #require(embedded["patches"] as? [[String: Any]])
-        #expect(patches.count == result.patches.count)
-        #expect(patches.map { $0["id"] as? String } == result.patches.map(\.id))
+        // The embedded data: the summary itself, and one row per patch (the map's shapes, the list).
+        let embedded = try Self.embedded(html)
+        let table = try #require(embedded["table"] as? [String: Any])
+        let rows = try #require(table["rows"] as? [[Any]])
+        #expect(rows.count == result.patches.count)
+        #expect(rows.map { $0[0] as? String } == result.patches.map(\.id))
+        // (Foundation's JSON parser can be one unit in the last place off; the cells below are exact.)
+        for (row, patch) in zip(rows, result.patches) {
+            let area = try #require(row[7] as? Double), ellipsoidal = try #require(row[10] as? Double)
+            #expect(abs(area - patch.area) <= 1e-12 * patch.area && abs(ellipsoidal - patch.ellipsoidalArea) <= 1e-12 * patch.ellipsoidalArea)
+        }
+        // Choice columns give each text once: the rule column's cells are indices into its values.
+        let columns = try #require(table["columns"] as? [[String: Any]])
+        let ruleNames = try #require(columns[1]["values"] as? [String])
+        #expect(rows.map { ruleNames[$0[1] as? Int ?? -1] } == result.outcomes.flatMap { o in o.patches.map { _ in o.rule.id } })
         let embeddedSummary = try #require(embedded["summary"] as? [String: Any])
         let embeddedRules = try #require(embeddedSummary["rules"] as? [[String: Any]])
-        // (Foundation's JSON parser can be one unit in the last place off; the cells below are exact.)
         for (embeddedRule, rule) in zip(embeddedRules, summary.rules) {
             let area = try #require(embeddedRule["areaM2"] as? Double)
             #expect(abs(area - rule.areaM2) <= 1e-12 * rule.areaM2)
         }
         #expect(embeddedRules.count == summary.rules.count)
 
-        // One SVG path per patch.
-        #expect(html.components(separatedBy: "<path class=\"patch ").count - 1 == result.patches.count)
+        // One SVG path per patch, the input layers' outlines under them, the districts over them,
+        // and the legend outside the drawing.
+        #expect(html.components(separatedBy: "<path class=\"shape sev-").count - 1 == result.patches.count)
+        let mapEnd = try #require(html.range(of: "</svg></div>") ?? html.range(of: "</svg>\n<p class=\"note\""))
+        for i in result.layers.indices {
+            let group = try #require(html.range(of: "<g id=\"layer-\(i)\" class=\"outline\""), "layer \(i) has no outline")
+            #expect(group.lowerBound < (html.range(of: "<g id=\"shapes\">")?.lowerBound ?? html.startIndex))
+        }
+        #expect((html.range(of: "<g id=\"districts\" class=\"outline\"")?.lowerBound ?? html.startIndex) > (html.range(of: "<g id=\"shapes\">")?.lowerBound ?? html.endIndex))
+        #expect((html.range(of: "<div class=\"legend\" id=\"legend\">")?.lowerBound ?? html.startIndex) > mapEnd.lowerBound)
+        #expect(html.contains("id=\"map-note\"") && html.contains("\(result.patches.count) 个要素"))
 
         // Per rule: count, m², ha, 亩, ellipsoidal m², slivers, exactly the summary's values.
         let rules = try Self.numberCells(html, table: "rules")
@@ -91,9 +114,39 @@ import PlanCheckTestSupport
                 #expect(row.map(\.value) == expected.map { $0[keyPath: value] })
             }
         }
-        // The patch list: one row per patch with its areas.
-        let list = try Self.numberCells(html, table: "patch-list")
-        #expect(list.map { $0.first { $0.key == "areaM2" }?.value } == result.patches.map(\.area))
+        // Class pairs: exactly the summary's, the same as a tabulation of the patches by code, and
+        // adding up to the rule's totals.
+        for (i, (rule, outcome)) in zip(summary.rules, result.outcomes).enumerated() where !outcome.patches.isEmpty {
+            let cells = try Self.numberCells(html, table: "class-pairs-\(i)")
+            #expect(cells.count == rule.classPairs.count + 1, "\(rule.id)")
+            for (row, pair) in zip(cells, rule.classPairs) {
+                let v = Dictionary(uniqueKeysWithValues: row.map { ($0.key, $0.value) })
+                #expect(v["patches"] == Double(pair.patches) && v["areaM2"] == pair.areaM2 && v["areaHa"] == pair.areaHa)
+                #expect(v["areaMu"] == pair.areaMu && v["areaEllipsoidalM2"] == pair.areaEllipsoidalM2)
+            }
+            let a = try #require(result.layer(named: outcome.rule.a.layer)), b = try #require(result.layer(named: outcome.rule.b.layer))
+            var expected: [String: (Int, Double)] = [:]
+            for patch in outcome.patches {
+                let key = "\(a.codes[patch.aIndex] ?? "-")|\(patch.bIndex.flatMap { b.codes[$0] } ?? "-")"
+                expected[key, default: (0, 0)].0 += 1
+                expected[key, default: (0, 0)].1 += patch.area
+            }
+            #expect(expected.count == rule.classPairs.count, "\(rule.id)")
+            for pair in rule.classPairs {
+                let e = try #require(expected["\(pair.aCode ?? "-")|\(pair.bCode ?? "-")"])
+                #expect(e.0 == pair.patches && abs(e.1 - pair.areaM2) <= 1e-9 * e.1, "\(rule.id) \(pair)")
+            }
+            #expect(rule.classPairs.reduce(0) { $0 + $1.patches } == rule.patches)
+            let planar = rule.classPairs.reduce(0) { $0 + $1.areaM2 }, ellipsoidal = rule.classPairs.reduce(0) { $0 + $1.areaEllipsoidalM2 }
+            #expect(abs(planar - rule.areaM2) <= 1e-9 * rule.areaM2 && abs(ellipsoidal - rule.areaEllipsoidalM2) <= 1e-9 * rule.areaEllipsoidalM2)
+            #expect(rule.classPairs.map(\.areaM2) == rule.classPairs.map(\.areaM2).sorted(by: >))
+
+            // The ten largest patches of the rule, largest first.
+            let largest = try Self.numberCells(html, table: "largest-\(i)")
+            let areas = outcome.patches.map(\.area).sorted(by: >)
+            #expect(largest.map { $0.first { $0.key == "areaM2" }?.value } == Array(areas.prefix(10)))
+        }
+        #expect(summary.rules.contains { $0.classPairs.count > 1 }, "the sample should have a rule with several class pairs")
 
         // Provenance: every input with its hash and counts.
         for input in summary.inputs {
@@ -107,6 +160,78 @@ import PlanCheckTestSupport
         #expect(english.contains("Patch list") && english.contains("Legend") && !english.contains("图例"))
     }
 
+    /// The map's level of detail: vertices closer than half a drawing unit are dropped, a shape
+    /// smaller than a unit is a 1-unit square (still one clickable path), an outline feature that
+    /// small is left out, and the note says how many of each.
+    @Test func mapSimplifiesForDisplayOnly() throws {
+        // A 1 km square with a vertex every 20 cm, and 50 squares of 10 cm × 10 cm 4 km away.
+        var ring: [Position] = []
+        for k in 0..<20_000 {
+            let t = Double(k % 5_000) * 0.2
+            switch k / 5_000 {
+            case 0: ring.append(Position(t, 0))
+            case 1: ring.append(Position(1000, t))
+            case 2: ring.append(Position(1000 - t, 1000))
+            default: ring.append(Position(0, 1000 - t))
+            }
+        }
+        ring.append(ring[0])
+        let tiny = (0..<50).map { k -> GeometryValue in
+            let x = 5_000 + Double(k), y = 5_000.0
+            return .polygon([[Position(x, y), Position(x + 0.1, y), Position(x + 0.1, y + 0.1), Position(x, y + 0.1), Position(x, y)]])
+        }
+        let shapes = [ReportMap.Shape(geometry: .polygon([ring]), cssClass: "sev-major")] + tiny.map { .init(geometry: $0, cssClass: "sev-minor") }
+        let map = ReportMap(
+            shapes: shapes,
+            outlines: [.init(id: "layer-0", label: "a", colour: "#777", dashed: false, above: false, geometries: tiny, titles: nil)],
+            swatches: [], title: "t", crsText: "EPSG:4550", isGeographic: false, labels: ReportLabels(.en))
+        let frame = map.makeFrame()
+        var note: ReportMap.Detail?
+        let html = map.html(frame) { note = $0; return OverlayReport.note($0, ReportLabels(.en)) }
+        let detail = try #require(note)
+        #expect(detail.shapes == 51 && detail.squares == 50 && detail.outlineFeaturesSkipped == 50)
+        #expect(html.components(separatedBy: "<path class=\"shape ").count - 1 == 51)
+        #expect(html.components(separatedBy: "h1v1h-1Z").count - 1 == 50)
+        // The big square spans about 172 units: at least one vertex per corner, at most one per half unit.
+        #expect(detail.verticesDrawn >= 4 && detail.verticesDrawn <= 4 * 172 * 2 + 8, "\(detail.verticesDrawn)")
+        #expect(detail.verticesIn == 20_001)
+        #expect(html.contains("51 features, vertices 20001 → \(detail.verticesDrawn)") && html.contains("50 features smaller than a pixel"))
+        // A vertex kept at full precision would be a tenth of a unit: the path numbers have at most one decimal.
+        #expect(try Regex(#"\d\.\d\d"#).firstMatch(in: html.components(separatedBy: "<g id=\"shapes\">")[1]) == nil)
+    }
+
+    /// In a geographic CRS the drawing keeps the land's shape: a 1 km square at 39°N (0.0116° of
+    /// longitude by 0.0090° of latitude) is drawn square, and the scale bar's metres hold.
+    @Test func aSquareInDegreesIsDrawnSquare() throws {
+        let dLat = 1000 / 111_319.49, dLon = dLat / cos(39 * Double.pi / 180)
+        let square = GeometryValue.polygon([[Position(121, 39), Position(121 + dLon, 39), Position(121 + dLon, 39 + dLat), Position(121, 39 + dLat), Position(121, 39)]])
+        let map = ReportMap(shapes: [.init(geometry: square, cssClass: "sev-major")], outlines: [], swatches: [], title: "t",
+                            crsText: "EPSG:4490", isGeographic: true, labels: ReportLabels(.en))
+        let frame = map.makeFrame()
+        let a = frame.tenths(Position(121, 39)), b = frame.tenths(Position(121 + dLon, 39 + dLat))
+        let width = Double(b.0 - a.0), height = Double(a.1 - b.1)
+        #expect(abs(width - height) <= 0.01 * height, "\(width) × \(height) tenths")
+        // 1 000 m over the drawn height: the scale bar's metres per drawing unit.
+        let metresPerUnit = frame.metresPerUnit / frame.scale
+        #expect(abs(metresPerUnit * height / 10 - 1000) <= 10, "\(metresPerUnit * height / 10) m")
+    }
+
+    /// Text from the data (codes, titles, names) cannot end the data block or add markup: the
+    /// embedded JSON reads back to the same strings and the page has only its own two scripts.
+    @Test func hostileTextStaysText() throws {
+        let hostile = ["</script><script>alert(1)</script>", "<!--<script>", "a\u{2028}b\"\\\n\t\u{0}", "<b>&amp;"]
+        let table = FeatureTable(
+            id: "patch-list", columns: [.init(key: "id", label: "<i>id</i>")],
+            rows: hostile.map { [.text($0)] })
+        let html = ReportPage.document(
+            language: .en, title: hostile[0], subtitle: esc(hostile[1]), body: "<p>\(esc(hostile[3]))</p>" + table.html(),
+            data: [("table", table.json())])
+        #expect(html.components(separatedBy: "<script").count - 1 == 2)
+        #expect(!html.contains("<b>") && !html.contains("<i>id"))
+        let rows = try #require((try Self.embedded(html)["table"] as? [String: Any])?["rows"] as? [[String]])
+        #expect(rows.map { $0[0] } == hostile)
+    }
+
     /// ReportAssets.swift is what Tools/embed-report-assets.sh makes of the asset files.
     @Test func embeddedAssetsMatchTheirFiles() throws {
         for (name, embedded) in [("report.css", ReportAssets.css), ("report.js", ReportAssets.js)] {
@@ -117,7 +242,8 @@ import PlanCheckTestSupport
     }
 
     /// Headless Chromium (Debian's chromium + chromium-driver, python3-selenium) opens the report:
-    /// no console errors, one SVG path per patch, the tables, a click on a patch shows its id.
+    /// no console errors, one SVG path per patch, the tables, the paged list, the legend beside the
+    /// map with working layer toggles, a click on a patch shows its id.
     /// The screenshot is kept under .build/test-artefacts/.
     @Test func opensInChromium() async throws {
         let (result, summary) = try await Self.sample()
@@ -134,7 +260,8 @@ import PlanCheckTestSupport
         }
         let (status, output) = try ExternalTool.run(
             "/usr/bin/python3",
-            [Repo.path("Tests/Fixtures/report_browser.py"), page.path, screenshot.path, ids.path])
+            [Repo.path("Tests/Fixtures/report_browser.py"), page.path, screenshot.path, ids.path,
+             "rules,class-pairs-0,largest-0,districts-ha,districts-mu,patch-list,inputs,run"])
         print("report_browser.py:\n\(output)")
         print("screenshot: \(screenshot.path)")
         #expect(status == 0, "\(output)")

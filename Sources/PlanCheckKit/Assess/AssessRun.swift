@@ -94,6 +94,8 @@ public struct AssessResult: Sendable {
     /// The regions file's check (problems, repairs, rejections).
     public var regionsCheck: CheckedLayer
     public var layers: [OverlayLayer]
+    /// The registry's CRS, the CRS of every geometry above.
+    public var workingCRS: CRSDescription
     public var warnings: [String]
     public var timings: [(stage: String, seconds: Double)]
 }
@@ -214,7 +216,7 @@ public struct AssessRunner: Sendable {
         timings.append(("assess", Date().timeIntervalSince(clock)))
         return AssessResult(
             runID: runID, registryPath: request.registryPath, run: run, regions: assessed, regionsCheck: regionsCheck,
-            layers: prepared.layers, warnings: prepared.warnings, timings: timings)
+            layers: prepared.layers, workingCRS: working, warnings: prepared.warnings, timings: timings)
     }
 
     // MARK: Inputs

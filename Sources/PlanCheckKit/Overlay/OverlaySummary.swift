@@ -60,6 +60,51 @@ public struct OverlaySummary: Sendable, Codable {
         public var seconds: Double
         /// Seconds of the overlays alone; `seconds` minus this is the dissolve.
         public var overlaySeconds: Double
+        /// The patches tabulated by the raw codes of their `a` and `b` features (the rule's classes
+        /// are fixed; the codes under them differ), largest planar area first. The sums over the
+        /// pairs are the rule's `patches`, `areaM2` and `areaEllipsoidalM2`.
+        public var classPairs: [ClassPair]
+    }
+
+    /// One cell of a rule's class-pair table: the patches whose `a` feature has code `aCode` and
+    /// whose `b` feature has code `bCode` (null: the layer has no `class_field`, the feature no
+    /// code, or an `outside` patch has no `b`).
+    public struct ClassPair: Sendable, Codable, Equatable {
+        public var aCode: String?
+        public var bCode: String?
+        public var patches: Int
+        /// Planar area in the working CRS (as the rule's `areaM2`), m²; ha and 亩 from it.
+        public var areaM2: Double
+        public var areaHa: Double
+        public var areaMu: Double
+        public var areaEllipsoidalM2: Double
+
+        /// The class-pair table of one rule's patches, largest planar area first (ties by codes).
+        static func table(_ outcome: RuleOutcome, in result: OverlayResult) -> [ClassPair] {
+            let a = result.layer(named: outcome.rule.a.layer), b = result.layer(named: outcome.rule.b.layer)
+            var cells: [String: ClassPair] = [:]
+            for patch in outcome.patches {
+                let aCode = a.flatMap { $0.codes[patch.aIndex] }
+                let bCode = patch.bIndex.flatMap { index in b.flatMap { $0.codes[index] } }
+                // A key no code can collide with: the two codes with their presence.
+                let key = (aCode.map { "1" + $0 } ?? "0") + "\u{0}" + (bCode.map { "1" + $0 } ?? "0")
+                var cell = cells[key] ?? ClassPair(aCode: aCode, bCode: bCode, patches: 0, areaM2: 0, areaHa: 0, areaMu: 0, areaEllipsoidalM2: 0)
+                cell.patches += 1
+                cell.areaM2 += patch.area
+                cell.areaEllipsoidalM2 += patch.ellipsoidalArea
+                cells[key] = cell
+            }
+            return cells.values.map { cell in
+                var c = cell
+                c.areaHa = AreaUnit.hectares(c.areaM2)
+                c.areaMu = AreaUnit.mu(c.areaM2)
+                return c
+            }.sorted { x, y in
+                if x.areaM2 != y.areaM2 { return x.areaM2 > y.areaM2 }
+                if x.aCode != y.aCode { return (x.aCode ?? "") < (y.aCode ?? "") }
+                return (x.bCode ?? "") < (y.bCode ?? "")
+            }
+        }
     }
 
     public var planCheckVersion: String
@@ -110,7 +155,7 @@ public struct OverlaySummary: Sendable, Codable {
                 dissolvedAreaM2: o.dissolvedArea, dissolvedAreaEllipsoidalM2: o.dissolvedEllipsoidalArea,
                 sliversDropped: o.sliversDropped, sliverAreaM2: o.sliverArea, lowerDimensionLeftovers: o.lowerDimensionLeftovers,
                 fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, seconds: o.seconds,
-                overlaySeconds: o.overlaySeconds)
+                overlaySeconds: o.overlaySeconds, classPairs: ClassPair.table(o, in: result))
         }
         warnings = result.warnings
         var stages: [String: Double] = [:]

@@ -15,6 +15,11 @@ import PlanModel
 /// ends, a field quoted (with `""` for `"`) when it holds a comma, a quote or a line break. Numbers
 /// are unformatted: Swift's shortest text that reads back to the same Double, `.` as decimal
 /// point. A null (an `outside` patch's `b_fid` and `b_code`) is an empty field.
+///
+/// Formula-injection guard (OWASP "CSV injection"): a text cell that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a single quote `'` in front, so Excel shows it as text
+/// instead of running it as a formula. Number cells (areas, centroid, share, integer feature ids)
+/// are never prefixed: a negative number stays a number.
 public struct PatchCSV: Sendable {
     public static let byteOrderMark = "\u{FEFF}"
 
@@ -37,18 +42,19 @@ public struct PatchCSV: Sendable {
             guard let a = result.layer(named: rule.a.layer), let b = result.layer(named: rule.b.layer) else { continue }
             for patch in outcome.patches {
                 let centroid = Self.centroid(of: patch.geometry)
-                var row: [String] = [
-                    patch.id, rule.id, rule.title ?? rule.id, rule.severity.rawValue, rule.relation.rawValue,
-                    rule.a.layer, "\(a.checked.features[patch.aIndex].id)", rule.a.className ?? "all", a.codes[patch.aIndex] ?? "",
-                    rule.b.layer, patch.bIndex.map { "\(b.checked.features[$0].id)" } ?? "", rule.b.className ?? "all",
-                    patch.bIndex.flatMap { b.codes[$0] } ?? "",
+                let lineage = [patch.id, rule.id, rule.title ?? rule.id, rule.severity.rawValue, rule.relation.rawValue, rule.a.layer]
+                var row: [String] = lineage.map(Self.text) + [
+                    Self.featureID(a.checked.features[patch.aIndex].id), Self.text(rule.a.className ?? "all"),
+                    Self.text(a.codes[patch.aIndex] ?? ""), Self.text(rule.b.layer),
+                    patch.bIndex.map { Self.featureID(b.checked.features[$0].id) } ?? "", Self.text(rule.b.className ?? "all"),
+                    Self.text(patch.bIndex.flatMap { b.codes[$0] } ?? ""),
                     Self.number(patch.area), Self.number(patch.ellipsoidalArea),
                     Self.number(AreaUnit.hectares(patch.area)), Self.number(AreaUnit.mu(patch.area)),
                     centroid.map { Self.number($0.x) } ?? "", centroid.map { Self.number($0.y) } ?? "",
                 ]
                 if let table = result.districtTable {
                     if let best = table.splits[n].largestShare(of: patch.area) {
-                        row += [table.names[best.district], Self.number(best.share)]
+                        row += [Self.text(table.names[best.district]), Self.number(best.share)]
                     } else {
                         row += ["", "0"]
                     }
@@ -68,6 +74,23 @@ public struct PatchCSV: Sendable {
     static func quoted(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The characters a spreadsheet reads as the start of a formula (OWASP's list).
+    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A text cell with the formula-injection guard: `'` before a leading `=`, `+`, `-`, `@`, tab or CR.
+    static func text(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, formulaStarts.contains(Character(first)) else { return value }
+        return "'" + value
+    }
+
+    /// An integer feature id is a number cell (never prefixed, `-1` stays `-1`); a text id is a text cell.
+    static func featureID(_ id: FeatureID) -> String {
+        switch id {
+        case .int(let i): String(i)
+        case .string(let s): text(s)
+        }
     }
 
     /// The shortest text that reads back as `value` (`1234.5`, `0.1`, `41483520.25`).

@@ -9,21 +9,18 @@ public enum ReportLanguage: String, Sendable, CaseIterable {
 /// The HTML report of an overlay run (`overlay --html FILE`): one self-contained file (inline CSS,
 /// script and SVG; no network) a planning meeting opens from a USB stick.
 ///
-/// It holds a map of the patches coloured by severity over the district outlines (legend, scale
-/// bar, north arrow, CRS; zoom and pan; a click shows a patch's properties), the per-rule
-/// statistics, the district × rule table, the sortable patch list and the provenance.
+/// It holds a map of the patches coloured by severity over the outlines of the input layers and
+/// the districts (legend beside the map, scale bar, north arrow, CRS; zoom and pan; a click shows
+/// a patch's properties), the per-rule statistics, the class pairs and the ten largest patches of
+/// each rule, the district × rule table, the paged sortable patch list and the provenance.
 ///
 /// Every figure comes from `OverlaySummary` (the values `--summary` writes) or from the patches of
 /// the `OverlayResult` (the values of `--out` and `--csv`); this type only formats them. The map is
-/// simplified for display only: coordinates are rounded to a tenth of a pixel of the drawing and
-/// repeated points dropped; the data is never simplified.
+/// simplified for display only (`ReportMap`); the data is never simplified.
 public struct OverlayReport: Sendable {
     public let result: OverlayResult
     public let summary: OverlaySummary
     public let language: ReportLanguage
-
-    /// Width and height of the map drawing (SVG user units, about pixels).
-    static let mapWidth = 900.0, mapHeight = 600.0, margin = 20.0
 
     public init(_ result: OverlayResult, summary: OverlaySummary, language: ReportLanguage = .zh) {
         self.result = result
@@ -31,185 +28,91 @@ public struct OverlayReport: Sendable {
         self.language = language
     }
 
-    /// One patch as the report's script shows it (the embedded JSON).
-    struct PatchRow: Encodable {
-        var id: String
-        var rule: String
-        var severity: String
-        var severityLabel: String
-        var aLayer: String
-        var aClass: String
-        var aCode: String?
-        var bLayer: String
-        var bClass: String
-        var bCode: String?
-        var areaM2: Double
-        var areaEllipsoidalM2: Double
-        var areaHa: Double
-        var areaMu: Double
-    }
+    var labels: ReportLabels { ReportLabels(language) }
 
-    /// What the report's script reads: labels, the map transform, the patches and the summary.
-    struct Embedded: Encodable {
-        struct MapFrame: Encodable {
-            /// SVG units per CRS unit, and metres per CRS unit (for the scale bar).
-            var scale: Double
-            var metresPerUnit: Double
-        }
-        var labels: [String: String]
-        var map: MapFrame
-        var patches: [PatchRow]
-        var summary: OverlaySummary
-    }
-
-    var labels: Labels { Labels(language) }
-
-    var patchRows: [PatchRow] {
-        var rows: [PatchRow] = []
+    /// One row per patch (the map's shapes in the same order): the info panel and the patch list.
+    /// Rule, severity, layer/class and code columns are choice columns (their texts once).
+    func patchTable() -> FeatureTable {
+        let L = labels
+        var rule = FeatureTable.Choices(), severity = FeatureTable.Choices(), aClass = FeatureTable.Choices()
+        var aCode = FeatureTable.Choices(), bClass = FeatureTable.Choices(), bCode = FeatureTable.Choices()
+        var rows: [[FeatureTable.Cell]] = []
+        rows.reserveCapacity(result.outcomes.reduce(0) { $0 + $1.patches.count })
         for outcome in result.outcomes {
-            let rule = outcome.rule
-            guard let a = result.layer(named: rule.a.layer), let b = result.layer(named: rule.b.layer) else { continue }
+            let r = outcome.rule
+            let a = result.layer(named: r.a.layer), b = result.layer(named: r.b.layer)
+            let ruleCell = rule.cell(r.id), severityCell = severity.cell(L.severity(r.severity.rawValue))
+            let aClassCell = aClass.cell(r.a.layer + " / " + (r.a.className ?? L["all"]))
+            let bClassCell = bClass.cell(r.b.layer + " / " + (r.b.className ?? L["all"]))
             for patch in outcome.patches {
-                rows.append(PatchRow(
-                    id: patch.id, rule: rule.id, severity: rule.severity.rawValue, severityLabel: labels.severity(rule.severity.rawValue),
-                    aLayer: rule.a.layer, aClass: rule.a.className ?? labels["all"], aCode: a.codes[patch.aIndex],
-                    bLayer: rule.b.layer, bClass: rule.b.className ?? labels["all"], bCode: patch.bIndex.flatMap { b.codes[$0] },
-                    areaM2: patch.area, areaEllipsoidalM2: patch.ellipsoidalArea,
-                    areaHa: AreaUnit.hectares(patch.area), areaMu: AreaUnit.mu(patch.area)))
+                rows.append([
+                    .text(patch.id), ruleCell, severityCell, aClassCell, aCode.cell(a.flatMap { $0.codes[patch.aIndex] }),
+                    bClassCell, bCode.cell(patch.bIndex.flatMap { i in b.flatMap { $0.codes[i] } }),
+                    .number(patch.area), .number(AreaUnit.hectares(patch.area)), .number(AreaUnit.mu(patch.area)), .number(patch.ellipsoidalArea),
+                ])
             }
         }
-        return rows
+        let columns: [FeatureTable.Column] = [
+            .init(key: "id", label: L["id"]), .init(key: "rule", label: L["rule"], values: rule.values),
+            .init(key: "severity", label: L["severity"], values: severity.values),
+            .init(key: "aClass", label: L["aClass"], values: aClass.values), .init(key: "aCode", label: L["aCode"], values: aCode.values),
+            .init(key: "bClass", label: L["bClass"], values: bClass.values), .init(key: "bCode", label: L["bCode"], values: bCode.values),
+            .init(key: "areaM2", label: L["areaM2"], decimals: 1), .init(key: "areaHa", label: L["areaHa"], decimals: 4),
+            .init(key: "areaMu", label: L["areaMu"], decimals: 2), .init(key: "areaEllipsoidalM2", label: L["areaEllipsoidalM2"], decimals: 1),
+        ]
+        return FeatureTable(id: "patch-list", columns: columns, rows: rows)
+    }
+
+    /// The map: patches by severity over the input layers' outlines, the districts on top.
+    func map() -> ReportMap {
+        var outlines = result.layers.enumerated().map { i, layer in
+            ReportMap.Outline(
+                id: "layer-\(i)", label: layer.definition.title.map { "\(layer.definition.name) \($0)" } ?? layer.definition.name,
+                colour: ReportMap.outlineColours[i % ReportMap.outlineColours.count], dashed: false, above: false,
+                geometries: layer.geometries, titles: nil)
+        }
+        if let districts = result.districts {
+            let titles = districts.districtOfFeature.map { districts.names.indices.contains($0) ? districts.names[$0] : "" }
+            outlines.append(ReportMap.Outline(
+                id: "districts", label: labels["districts"], colour: "#555", dashed: true, above: true,
+                geometries: districts.geometries, titles: titles))
+        }
+        var shapes: [ReportMap.Shape] = []
+        for outcome in result.outcomes {
+            for patch in outcome.patches {
+                shapes.append(.init(geometry: patch.geometry, cssClass: "sev-\(outcome.rule.severity.rawValue)"))
+            }
+        }
+        return ReportMap(
+            shapes: shapes, outlines: outlines,
+            swatches: ["critical", "major", "minor"].map { .init(cssClass: "sev-\($0)", label: labels.severity($0)) },
+            title: labels["map"], crsText: crsText, isGeographic: result.workingCRS.isGeographic, labels: labels)
     }
 
     /// The whole HTML document.
     public func html() throws -> String {
         let L = labels
-        let rows = patchRows
-        let frame = MapFrame(result)
-        let embedded = Embedded(
-            labels: L.forScript, map: .init(scale: frame.scale, metresPerUnit: frame.metresPerUnit), patches: rows, summary: summary)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // `</` would end the script element; `<\/` is the same JSON string.
-        let json = String(decoding: try encoder.encode(embedded), as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
+        let map = self.map()
+        let frame = map.makeFrame()
+        let table = patchTable()
+        var body = "<h2>\(esc(L["map"]))</h2>\n" + map.html(frame) { Self.note($0, L) }
+        body += ruleTable() + classPairTables() + largestTables(table) + districtTables()
+        body += "<h2>\(esc(L["patchList"]))</h2>\n" + table.html()
+        body += provenance()
+        let subtitle = "\(esc(L["rules"])) <code>\(esc(summary.rulesFile.path))</code> · \(esc(L["crs"])) \(esc(crsText)) · \(esc(L["patches"])) \(table.rows.count)"
+        return ReportPage.document(
+            language: language, title: "\(L["title"]) – \(summary.rulesFile.path)", subtitle: subtitle, body: body,
+            data: [("labels", try ReportPage.json(L.forScript)), ("map", try ReportPage.json(ReportMap.embedded(frame))),
+                   ("table", table.json()), ("summary", try ReportPage.json(summary))])
+    }
 
-        var h = "<!DOCTYPE html>\n<html lang=\"\(language == .zh ? "zh-CN" : "en")\">\n<head>\n<meta charset=\"utf-8\">\n"
-        h += "<title>\(esc(L["title"])) – \(esc(summary.rulesFile.path))</title>\n<style>\n\(ReportAssets.css)\n</style>\n</head>\n<body>\n"
-        h += "<h1>\(esc(L["title"]))</h1>\n<p class=\"sub\">\(esc(L["rules"])) <code>\(esc(summary.rulesFile.path))</code> · "
-        h += "\(esc(L["crs"])) \(esc(crsText)) · \(esc(L["patches"])) \(rows.count)</p>\n"
-        h += "<h2>\(esc(L["map"]))</h2>\n<div class=\"mapbox\">\n\(mapSVG(frame))\n"
-        h += "<div id=\"info\">\(esc(L["clickHint"]))</div>\n</div>\n"
-        h += ruleTable()
-        h += districtTables()
-        h += patchTable(rows)
-        h += provenance()
-        h += "<script type=\"application/json\" id=\"report-data\">\(json)</script>\n"
-        h += "<script>\n\(ReportAssets.js)\n</script>\n</body>\n</html>\n"
-        return h
+    /// The sentence under the map on what the display simplification did.
+    static func note(_ d: ReportMap.Detail, _ L: ReportLabels) -> String {
+        L.format("lodNote", [String(d.shapes), String(d.verticesIn), String(d.verticesDrawn), String(d.squares), String(d.outlineFeaturesSkipped)])
     }
 
     var crsText: String {
         [summary.workingCrs.identifier, summary.workingCrs.name].compactMap { $0 }.joined(separator: " ")
-    }
-
-    // MARK: Map
-
-    /// The drawing's transform: CRS units to SVG units, y flipped, the extent of the patches and
-    /// districts fitted into the map with a margin.
-    struct MapFrame {
-        var minX = 0.0, maxY = 0.0, scale = 1.0, metresPerUnit = 1.0
-
-        init(_ result: OverlayResult) {
-            var lo = Position(.infinity, .infinity), hi = Position(-.infinity, -.infinity)
-            let geometries = result.patches.map(\.geometry) + (result.districts?.geometries ?? [])
-            for g in geometries { for poly in g.polygons { for ring in poly { for p in ring {
-                lo = Position(min(lo.x, p.x), min(lo.y, p.y)); hi = Position(max(hi.x, p.x), max(hi.y, p.y))
-            } } } }
-            guard lo.x.isFinite, hi.x > lo.x || hi.y > lo.y else { return }
-            let w = max(hi.x - lo.x, 1e-12), hgt = max(hi.y - lo.y, 1e-12)
-            scale = min((OverlayReport.mapWidth - 2 * OverlayReport.margin) / w, (OverlayReport.mapHeight - 2 * OverlayReport.margin) / hgt)
-            // Centre the extent in the drawing.
-            minX = lo.x - ((OverlayReport.mapWidth / scale) - w) / 2
-            maxY = hi.y + ((OverlayReport.mapHeight / scale) - hgt) / 2
-            if result.workingCRS.isGeographic {
-                // Degrees: metres along the parallel at the middle latitude (for the scale bar only).
-                metresPerUnit = 111_319.49 * cos((lo.y + hi.y) / 2 * .pi / 180)
-            }
-        }
-
-        /// An SVG path of the polygons: rounded to 0.1 unit, repeated points dropped.
-        func path(_ geometry: GeometryValue) -> String {
-            var d = ""
-            for poly in geometry.polygons {
-                for ring in poly {
-                    var last: (Int, Int)? = nil
-                    var count = 0
-                    for p in ring {
-                        let x = Int(((p.x - minX) * scale * 10).rounded()), y = Int(((maxY - p.y) * scale * 10).rounded())
-                        if let last, last == (x, y) { continue }
-                        d += (count == 0 ? "M" : "L") + tenths(x) + " " + tenths(y)
-                        last = (x, y)
-                        count += 1
-                    }
-                    if count > 0 { d += "Z" }
-                }
-            }
-            return d
-        }
-
-        private func tenths(_ v: Int) -> String {
-            let whole = v / 10, frac = abs(v % 10)
-            let sign = v < 0 && whole == 0 ? "-" : ""
-            return frac == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(frac)"
-        }
-    }
-
-    func mapSVG(_ frame: MapFrame) -> String {
-        let L = labels, W = Self.mapWidth, H = Self.mapHeight
-        var s = "<svg id=\"map\" viewBox=\"0 0 \(Int(W)) \(Int(H))\" width=\"\(Int(W))\" height=\"\(Int(H))\" role=\"img\" aria-label=\"\(esc(L["map"]))\">\n"
-        s += "<svg id=\"view\" x=\"0\" y=\"0\" width=\"\(Int(W))\" height=\"\(Int(H))\" viewBox=\"0 0 \(Int(W)) \(Int(H))\">\n"
-        s += "<rect width=\"\(Int(W))\" height=\"\(Int(H))\" fill=\"transparent\"/>\n"
-        var i = 0
-        s += "<g id=\"patches\">\n"
-        for outcome in result.outcomes {
-            for patch in outcome.patches {
-                s += "<path class=\"patch sev-\(outcome.rule.severity.rawValue)\" data-i=\"\(i)\" d=\"\(frame.path(patch.geometry))\"/>\n"
-                i += 1
-            }
-        }
-        s += "</g>\n"
-        if let districts = result.districts {
-            s += "<g id=\"districts\">\n"
-            for (k, g) in districts.geometries.enumerated() {
-                let name = districts.districtOfFeature.indices.contains(k) && districts.names.indices.contains(districts.districtOfFeature[k])
-                    ? districts.names[districts.districtOfFeature[k]] : ""
-                s += "<path class=\"district\" d=\"\(frame.path(g))\"><title>\(esc(name))</title></path>\n"
-            }
-            s += "</g>\n"
-        }
-        s += "</svg>\n"
-        // The frame: legend, north arrow, scale bar (its length set by the script for the zoom), CRS.
-        let severities = ["critical", "major", "minor"]
-        s += "<g id=\"legend\" font-size=\"12\"><rect x=\"\(Int(W) - 150)\" y=\"\(Int(H) - 30 - 18 * severities.count - (result.districts == nil ? 0 : 18))\" width=\"140\" height=\"\(26 + 18 * severities.count + (result.districts == nil ? 0 : 18))\" fill=\"#fff\" fill-opacity=\".85\" stroke=\"#999\"/>\n"
-        var y = Int(H) - 14 - 18 * severities.count - (result.districts == nil ? 0 : 18)
-        s += "<text x=\"\(Int(W) - 142)\" y=\"\(y)\" font-weight=\"bold\">\(esc(L["legend"]))</text>\n"
-        for sev in severities {
-            y += 18
-            s += "<rect class=\"sev-\(sev)\" x=\"\(Int(W) - 142)\" y=\"\(y - 10)\" width=\"14\" height=\"12\" stroke=\"#333\"/><text x=\"\(Int(W) - 122)\" y=\"\(y)\">\(esc(L.severity(sev)))</text>\n"
-        }
-        if result.districts != nil {
-            y += 18
-            s += "<line x1=\"\(Int(W) - 142)\" y1=\"\(y - 4)\" x2=\"\(Int(W) - 128)\" y2=\"\(y - 4)\" stroke=\"#555\" stroke-dasharray=\"4 2\"/><text x=\"\(Int(W) - 122)\" y=\"\(y)\">\(esc(L["districts"]))</text>\n"
-        }
-        s += "</g>\n"
-        s += "<g id=\"north\" transform=\"translate(\(Int(W) - 30),22)\"><path d=\"M0 -12 L7 10 L0 5 L-7 10 Z\" fill=\"#222\"/><text y=\"24\" text-anchor=\"middle\" font-size=\"12\">N</text><title>\(esc(L["north"]))</title></g>\n"
-        s += "<g id=\"scale\" font-size=\"12\"><text x=\"20\" y=\"\(Int(H) - 28)\">\(esc(L["scaleBar"]))</text>"
-        s += "<rect id=\"scale-bar\" x=\"20\" y=\"\(Int(H) - 22)\" width=\"100\" height=\"5\" fill=\"#222\"/>"
-        s += "<text id=\"scale-label\" x=\"20\" y=\"\(Int(H) - 6)\"></text></g>\n"
-        s += "<text x=\"10\" y=\"16\" font-size=\"11\" fill=\"#444\">\(esc(L["crs"])): \(esc(crsText))</text>\n"
-        s += "<g id=\"reset\" cursor=\"pointer\"><rect x=\"10\" y=\"24\" width=\"60\" height=\"18\" fill=\"#fff\" stroke=\"#999\"/><text x=\"40\" y=\"37\" font-size=\"11\" text-anchor=\"middle\">\(esc(L["reset"]))</text></g>\n"
-        s += "</svg>"
-        return s
     }
 
     // MARK: Tables
@@ -234,6 +137,56 @@ public struct OverlayReport: Sendable {
         return h
     }
 
+    /// Per rule: the patches by the codes of their `a` and `b` features (the summary's
+    /// `classPairs`), with the rule's total under them.
+    func classPairTables() -> String {
+        let L = labels
+        var h = "<h2>\(esc(L["classPairs"]))</h2>\n"
+        for (i, r) in summary.rules.enumerated() where !r.classPairs.isEmpty {
+            h += "<table class=\"data\" id=\"class-pairs-\(i)\" data-rule=\"\(esc(r.id))\">\n"
+            h += "<caption>\(esc(r.id)) \(esc(r.title)): \(esc(r.a)) × \(esc(r.b))</caption>\n"
+            h += ReportPage.head([L["aCodeShort"], L["bCodeShort"], L["patches"], L["areaM2"], L["areaHa"], L["areaMu"], L["areaEllipsoidalM2"]])
+            h += "<tbody>\n"
+            for c in r.classPairs {
+                h += "<tr><td>\(esc(c.aCode ?? L["none"]))</td><td>\(esc(c.bCode ?? L["none"]))</td>"
+                h += num("patches", Double(c.patches), 0) + num("areaM2", c.areaM2, 1) + num("areaHa", c.areaHa, 2)
+                h += num("areaMu", c.areaMu, 1) + num("areaEllipsoidalM2", c.areaEllipsoidalM2, 1) + "</tr>\n"
+            }
+            h += "<tr class=\"total\"><td colspan=\"2\">\(esc(L["total"]))</td>" + num("patches", Double(r.patches), 0)
+            h += num("areaM2", r.areaM2, 1) + num("areaHa", r.areaHa, 2) + num("areaMu", r.areaMu, 1)
+            h += num("areaEllipsoidalM2", r.areaEllipsoidalM2, 1) + "</tr>\n</tbody>\n</table>\n"
+        }
+        return h
+    }
+
+    /// Per rule: its ten largest patches (planar area; ties by id), rows of the patch table.
+    func largestTables(_ table: FeatureTable) -> String {
+        let L = labels
+        var h = "<h2>\(esc(L["largest"]))</h2>\n"
+        var first = 0
+        for (i, outcome) in result.outcomes.enumerated() {
+            let indices = Array(first..<(first + outcome.patches.count))
+            first += outcome.patches.count
+            guard !indices.isEmpty else { continue }
+            let top = indices.sorted { x, y in
+                let p = outcome.patches[x - indices[0]], q = outcome.patches[y - indices[0]]
+                return p.area != q.area ? p.area > q.area : p.id < q.id
+            }.prefix(10)
+            h += "<table class=\"data\" id=\"largest-\(i)\" data-rule=\"\(esc(outcome.rule.id))\">\n"
+            h += "<caption>\(esc(outcome.rule.id)) \(esc(outcome.rule.title ?? outcome.rule.id))</caption>\n"
+            h += ReportPage.head([L["rank"], L["id"], L["aCodeShort"], L["bCodeShort"], L["areaM2"], L["areaHa"], L["areaMu"], L["areaEllipsoidalM2"]])
+            h += "<tbody>\n"
+            for (rank, row) in top.enumerated() {
+                let patch = outcome.patches[row - indices[0]]
+                h += "<tr data-i=\"\(row)\"><td>\(rank + 1)</td><td>\(esc(patch.id))</td><td>\(esc(table.text(row: row, column: 4) ?? "-"))</td><td>\(esc(table.text(row: row, column: 6) ?? "-"))</td>"
+                h += num("areaM2", patch.area, 1) + num("areaHa", AreaUnit.hectares(patch.area), 4) + num("areaMu", AreaUnit.mu(patch.area), 2)
+                h += num("areaEllipsoidalM2", patch.ellipsoidalArea, 1) + "</tr>\n"
+            }
+            h += "</tbody>\n</table>\n"
+        }
+        return h
+    }
+
     func districtTables() -> String {
         guard let d = summary.districts else { return "" }
         let L = labels
@@ -255,24 +208,6 @@ public struct OverlayReport: Sendable {
             for r in d.rules { h += num(key, value(r.total), decimals) }
             h += num(key, value(d.total), decimals) + "</tr>\n</tbody>\n</table>\n"
         }
-        return h
-    }
-
-    func patchTable(_ rows: [PatchRow]) -> String {
-        let L = labels
-        var h = "<h2>\(esc(L["patchList"]))</h2>\n<table class=\"data sortable\" id=\"patch-list\">\n<thead><tr>"
-        for k in ["id", "rule", "severity", "aClass", "aCode", "bClass", "bCode", "areaM2", "areaHa", "areaMu", "areaEllipsoidalM2"] {
-            h += "<th>\(esc(L[k]))</th>"
-        }
-        h += "</tr></thead>\n<tbody>\n"
-        let rank = ["critical": 3, "major": 2, "minor": 1]
-        for p in rows {
-            h += "<tr><td>\(esc(p.id))</td><td>\(esc(p.rule))</td><td data-v=\"\(rank[p.severity] ?? 0)\">\(esc(p.severityLabel))</td>"
-            h += "<td>\(esc(p.aLayer)) / \(esc(p.aClass))</td><td>\(esc(p.aCode ?? "-"))</td><td>\(esc(p.bLayer)) / \(esc(p.bClass))</td><td>\(esc(p.bCode ?? "-"))</td>"
-            h += num("areaM2", p.areaM2, 1) + num("areaHa", p.areaHa, 4) + num("areaMu", p.areaMu, 2) + num("areaEllipsoidalM2", p.areaEllipsoidalM2, 1)
-            h += "</tr>\n"
-        }
-        h += "</tbody>\n</table>\n"
         return h
     }
 
@@ -312,24 +247,5 @@ public struct OverlayReport: Sendable {
         return h
     }
 
-    /// A number cell: the value unformatted in `data-v` (for sorting and checking), grouped in the text.
-    func num(_ key: String, _ value: Double, _ decimals: Int) -> String {
-        "<td class=\"n\" data-k=\"\(key)\" data-v=\"\(value)\">\(grouped(value, decimals))</td>"
-    }
-}
-
-/// Text for HTML element content and attribute values.
-func esc(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
-    for c in text {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        default: out.append(c)
-        }
-    }
-    return out
+    func num(_ key: String, _ value: Double, _ decimals: Int) -> String { ReportPage.num(key, value, decimals) }
 }
