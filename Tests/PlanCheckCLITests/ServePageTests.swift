@@ -13,22 +13,22 @@ import Testing
     static let at = "2026-12-01"
 
     /// A registry from the sample district: R3 assessed in 2021 (expired), R1 and R2 in 2026.
-    static func sampleRegistry() throws -> String {
+    static func sampleRegistry() async throws -> String {
         let dir = try CLI.temporaryDirectory()
         let registry = dir.appendingPathComponent("registry.gpkg").path
         let common = ["assess", "--rules", CLI.path("SampleLayers/rules.yaml"), "--regions", CLI.path("SampleLayers/regions.geojson"),
                       "--registry", registry, "--issued-by", "大连市自然资源局", "--quiet"]
         for run in [["--region", "R3", "--valid-from", "2021-03-01", "--valid-until", "2024-02-29"],
                     ["--region", "R1", "--region", "R2", "--valid-from", "2026-01-01"]] {
-            let result = try CLI.run(common + run)
+            let result = try await ServePage.planCheck(common + run)
             guard result.status == 0 else { throw FixtureError(message: "assess: \(result.stderr)") }
         }
         return registry
     }
 
     /// `plan-check query --format json` for a site: the answer the page must show.
-    static func cliAnswer(_ site: String, registry: String, projectType: String?) throws -> [String: Any] {
-        let run = try CLI.run(["query", "--registry", registry, "--at", at, "--format", "json"]
+    static func cliAnswer(_ site: String, registry: String, projectType: String?) async throws -> [String: Any] {
+        let run = try await ServePage.planCheck(["query", "--registry", registry, "--at", at, "--format", "json"]
                               + (projectType.map { ["--project-type", $0] } ?? []) + [site])
         guard run.status == 0 || run.status == 1 else { throw FixtureError(message: "query \(site): \(run.stderr)") }
         return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
@@ -36,16 +36,33 @@ import Testing
 
     static func projectType(of site: String) -> String? { site == "chemical" ? "chemical" : nil }
 
+    /// Runs a program to its end on a thread of its own: the browser and fuzz scripts take tens of
+    /// seconds, and blocking one of the few threads Swift's concurrency shares between all tests
+    /// for that long would starve the other serve tests' timed steps (a SIGTERM test whose second
+    /// half of a body then arrives 30 s late).
+    static func tool(_ executable: String, _ arguments: [String]) async throws -> CLIRun {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try CLI.runTool(executable, arguments) })
+            }
+        }
+    }
+
+    /// `plan-check ARGUMENTS` on a thread of its own (see ``tool(_:_:)``).
+    static func planCheck(_ arguments: [String]) async throws -> CLIRun {
+        try await tool(CLI.binary.path, arguments)
+    }
+
     /// A zipped Shapefile of a sample site (ogr2ogr, then Python's zipfile), as an applicant
     /// exports one from ArcGIS.
-    static func zippedShapefile(of site: String, in dir: URL) throws -> String {
+    static func zippedShapefile(of site: String, in dir: URL) async throws -> String {
         let folder = dir.appendingPathComponent("\(site)-shp")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let shp = folder.appendingPathComponent("\(site).shp").path
-        let made = try CLI.runTool("/usr/bin/ogr2ogr", ["-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", shp, CLI.path("SampleLayers/sites/\(site).geojson")])
+        let made = try await ServePage.tool("/usr/bin/ogr2ogr", ["-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8", shp, CLI.path("SampleLayers/sites/\(site).geojson")])
         guard made.status == 0 else { throw FixtureError(message: "ogr2ogr: \(made.stderr)") }
         let zip = dir.appendingPathComponent("\(site).zip").path
-        let zipped = try CLI.runTool("/usr/bin/python3", ["-c", """
+        let zipped = try await ServePage.tool("/usr/bin/python3", ["-c", """
             import pathlib, sys, zipfile
             with zipfile.ZipFile(sys.argv[2], "w") as z:
                 for f in sorted(pathlib.Path(sys.argv[1]).iterdir()): z.write(f, f.name)
@@ -64,37 +81,37 @@ import Testing
             Issue.record("\(program) is missing: `make test-deps` installs chromium, chromium-driver, python3-selenium and gdal-bin")
             return
         }
-        let registry = try Self.sampleRegistry()
+        let registry = try await Self.sampleRegistry()
         let dir = try CLI.temporaryDirectory()
         var cases: [[String: Any]] = []
         for site in Self.sites {
             let path = CLI.path("SampleLayers/sites/\(site).geojson")
             let type = Self.projectType(of: site)
             cases.append(["name": site, "how": "file", "path": path, "project_type": type ?? NSNull(), "at": Self.at,
-                          "answer": try Self.cliAnswer(path, registry: registry, projectType: type), "screenshot": site == "redline"])
+                          "answer": try await Self.cliAnswer(path, registry: registry, projectType: type), "screenshot": site == "redline"])
         }
-        let zip = try Self.zippedShapefile(of: "straddle", in: dir)
+        let zip = try await Self.zippedShapefile(of: "straddle", in: dir)
         cases.append(["name": "straddle.zip", "how": "file", "path": zip, "project_type": NSNull(), "at": Self.at,
-                      "answer": try Self.cliAnswer(zip, registry: registry, projectType: nil)])
+                      "answer": try await Self.cliAnswer(zip, registry: registry, projectType: nil)])
         let redline = CLI.path("SampleLayers/sites/redline.geojson")
         cases.append(["name": "redline pasted", "how": "paste", "path": redline, "project_type": NSNull(), "at": Self.at,
-                      "answer": try Self.cliAnswer(redline, registry: registry, projectType: nil)])
+                      "answer": try await Self.cliAnswer(redline, registry: registry, projectType: nil)])
         let clean = CLI.path("SampleLayers/sites/clean.geojson")
         let corners = try Self.corners(of: clean)
         cases.append(["name": "clean typed", "how": "coords", "epsg": 4529, "corners": corners, "project_type": NSNull(), "at": Self.at,
-                      "answer": try Self.cliAnswer(clean, registry: registry, projectType: nil)])
+                      "answer": try await Self.cliAnswer(clean, registry: registry, projectType: nil)])
         // Longitude/latitude corners (CGCS2000 on the page; the file says WGS 84, the same to
         // centimetres, and PROJ transforms both without a datum shift).
         let conditional = CLI.path("SampleLayers/sites/conditional.geojson")
         cases.append(["name": "conditional typed lon/lat", "how": "coords", "corners": try Self.corners(of: conditional),
                       "project_type": NSNull(), "at": Self.at,
-                      "answer": try Self.cliAnswer(conditional, registry: registry, projectType: nil)])
+                      "answer": try await Self.cliAnswer(conditional, registry: registry, projectType: nil)])
         let casesFile = dir.appendingPathComponent("cases.json")
         try JSONSerialization.data(withJSONObject: cases).write(to: casesFile)
 
         let server = try await ServedPlanCheck.start(["--registry", registry])
         let artefacts = CLI.repoRoot.appendingPathComponent(".build/test-artefacts")
-        let run = try CLI.runTool("/usr/bin/python3", [CLI.path("Tests/Fixtures/page_browser.py"), "http://127.0.0.1:\(server.port)",
+        let run = try await ServePage.tool("/usr/bin/python3", [CLI.path("Tests/Fixtures/page_browser.py"), "http://127.0.0.1:\(server.port)",
                                                      casesFile.path, artefacts.path])
         let stopped = try await server.stop()
         print("page_browser.py:\n\(run.stdout)\(run.stderr)")
@@ -120,7 +137,7 @@ import Testing
     /// area by GDAL is the area recorded; more than `limit` is a 400 that says so, never a
     /// shorter list.
     @Test func zonesAndRegionsAreTheRegistrysCurrentRecords() async throws {
-        let registry = try Self.sampleRegistry()
+        let registry = try await Self.sampleRegistry()
         let database = try Database(path: registry, mode: .readOnly)
         func fids(_ sql: String) throws -> [Int64] { try database.rows(sql).map { $0[0].integer ?? -1 } }
         let currentZones = try fids("SELECT fid FROM zones WHERE superseded_by_run IS NULL ORDER BY fid")
@@ -165,7 +182,7 @@ import Testing
         // registry recorded for it when it was assessed.
         let answer = try CLI.temporaryDirectory().appendingPathComponent("zones.geojson")
         try all.body.write(to: answer)
-        let areas = try CLI.runTool("/usr/bin/python3", ["-c", """
+        let areas = try await ServePage.tool("/usr/bin/python3", ["-c", """
             import json, sys
             from osgeo import ogr
             worst = 0.0
@@ -186,7 +203,7 @@ import Testing
     /// query answer with and without geometry, health, items, project types, regions, zones,
     /// errors) validate against the schemas it gives for them (python3-jsonschema).
     @Test func theOpenAPIDocumentDescribesTheRealService() async throws {
-        let registry = try Self.sampleRegistry()
+        let registry = try await Self.sampleRegistry()
         let dir = try CLI.temporaryDirectory()
         let server = try await ServedPlanCheck.start(["--registry", registry])
         let document = try await server.get("/v1/openapi.json")
@@ -239,7 +256,7 @@ import Testing
         try document.body.write(to: documentFile)
         let casesFile = dir.appendingPathComponent("cases.json")
         try JSONSerialization.data(withJSONObject: cases).write(to: casesFile)
-        let run = try CLI.runTool("/usr/bin/python3", [CLI.path("Tests/Fixtures/openapi_validate.py"), documentFile.path, casesFile.path])
+        let run = try await ServePage.tool("/usr/bin/python3", [CLI.path("Tests/Fixtures/openapi_validate.py"), documentFile.path, casesFile.path])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.components(separatedBy: ": valid").count - 1 == cases.count, "\(run.stdout)")
     }
@@ -247,7 +264,7 @@ import Testing
     /// The page and its assets carry an ETag and are revalidated (304 without a body); the page
     /// forbids anything but this server; `?lang=` is checked like any other parameter.
     @Test func pageAssetsAreSmallAndCacheable() async throws {
-        let registry = try Self.sampleRegistry()
+        let registry = try await Self.sampleRegistry()
         let server = try await ServedPlanCheck.start(["--registry", registry])
         var results: [(String, HTTPResult, HTTPResult)] = []
         for path in ["/", "/assets/page.css", "/assets/page.js", "/v1/openapi.json"] {
@@ -279,11 +296,11 @@ import Testing
     /// outcomes, areas and patches; the hash is of the bytes sent); a broken zip is a 422 that
     /// names the request body, not a temporary file; a zip bomb is a 413 before it is unpacked.
     @Test func siteFilesInOtherFormatsAreAnsweredAsTheirGeoJSON() async throws {
-        let registry = try Self.sampleRegistry()
+        let registry = try await Self.sampleRegistry()
         let dir = try CLI.temporaryDirectory()
-        let zip = try Self.zippedShapefile(of: "hazard", in: dir)
+        let zip = try await Self.zippedShapefile(of: "hazard", in: dir)
         let gpkg = dir.appendingPathComponent("hazard.gpkg").path
-        let made = try CLI.runTool("/usr/bin/ogr2ogr", ["-f", "GPKG", gpkg, CLI.path("SampleLayers/sites/hazard.geojson")])
+        let made = try await ServePage.tool("/usr/bin/ogr2ogr", ["-f", "GPKG", gpkg, CLI.path("SampleLayers/sites/hazard.geojson")])
         #expect(made.status == 0, "\(made.stderr)")
         let server = try await ServedPlanCheck.start(["--registry", registry])
         let path = "/v1/query?at=\(Self.at)"
@@ -293,7 +310,7 @@ import Testing
         let broken = try await server.post(path, body: Data("PK\u{3}\u{4}not a zip".utf8), contentType: "application/zip")
         // 80 MB of zeros in a zip of about 80 KB: refused on its directory, never unpacked.
         let bombPath = dir.appendingPathComponent("bomb.zip").path
-        let bombMade = try CLI.runTool("/usr/bin/python3", ["-c", """
+        let bombMade = try await ServePage.tool("/usr/bin/python3", ["-c", """
             import sys, zipfile
             with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
                 z.writestr("site.shp", bytes(80 * 1024 * 1024))
@@ -321,7 +338,7 @@ import Testing
     /// two stalled uploads hold the only places (`--workers 1 --max-waiting 0`), they get 503 with
     /// Retry-After; once the uploads go away, 200 again.
     @Test func thePagesRoutesShareTheAdmissionLimits() async throws {
-        let registry = try Self.sampleRegistry()
+        let registry = try await Self.sampleRegistry()
         let server = try await ServedPlanCheck.start(["--registry", registry, "--workers", "1", "--max-waiting", "0"])
         // The head of an upload whose body never comes: admitted, then waiting for its body.
         var stalled: [RawConnection] = []
@@ -349,9 +366,9 @@ import Testing
     /// Thousands of generated malformed requests (seeded; at most 60 s) all get a 4xx: never a
     /// 5xx, a dropped connection or a hang; the server answers /v1/health after.
     @Test(.timeLimit(.minutes(3))) func fuzzedRequestsGetA4xx() async throws {
-        let registry = try Self.sampleRegistry()
+        let registry = try await Self.sampleRegistry()
         let server = try await ServedPlanCheck.start(["--registry", registry, "--max-body-bytes", "200000", "--max-site-parts", "50"])
-        let run = try CLI.runTool("/usr/bin/python3", [CLI.path("Tests/Fixtures/fuzz_serve.py"), String(server.port), "20261206", "10000", "60",
+        let run = try await ServePage.tool("/usr/bin/python3", [CLI.path("Tests/Fixtures/fuzz_serve.py"), String(server.port), "20261206", "10000", "60",
                                                      CLI.path("SampleLayers/sites/hazard.geojson")])
         let stopped = try await server.stop()
         print("fuzz_serve.py: \(run.stdout)\(run.stderr)")
@@ -365,14 +382,14 @@ import Testing
 /// `--basemap` on the command line: a template the page can use is passed to the page; a tile
 /// template is refused before the server starts.
 @Suite(.timeLimit(.minutes(2))) struct ServeBasemapOption {
-    @Test func aTileTemplateIsAUsageError() throws {
-        let run = try CLI.run(["serve", "--registry", "/nonexistent.gpkg", "--basemap", "http://tiles.intranet/{z}/{x}/{y}.png"])
+    @Test func aTileTemplateIsAUsageError() async throws {
+        let run = try await ServePage.planCheck(["serve", "--registry", "/nonexistent.gpkg", "--basemap", "http://tiles.intranet/{z}/{x}/{y}.png"])
         #expect(run.status == 64)
         #expect(run.stderr.contains("--basemap http://tiles.intranet/{z}/{x}/{y}.png: the template lacks {bbox}, {width}, {height}"), "\(run.stderr)")
     }
 
     @Test func aWMSTemplateReachesThePage() async throws {
-        let registry = try ServePage.sampleRegistry()
+        let registry = try await ServePage.sampleRegistry()
         let template = "http://wms.intranet/wms?SRS={crs}&BBOX={bbox}&WIDTH={width}&HEIGHT={height}"
         let server = try await ServedPlanCheck.start(["--registry", registry, "--basemap", template])
         let page = try await server.get("/")
@@ -384,15 +401,15 @@ import Testing
 
     /// In Chromium, against a stand-in WMS on loopback: the map asks it for the map's own box in
     /// the registry's CRS and draws the image under everything else, without console errors.
-    @Test func theBasemapIsDrawnUnderTheMap() throws {
+    @Test func theBasemapIsDrawnUnderTheMap() async throws {
         guard FileManager.default.fileExists(atPath: "/usr/bin/chromedriver") else {
             Issue.record("chromium-driver is missing: `make test-deps` installs it")
             return
         }
-        let registry = try ServePage.sampleRegistry()
+        let registry = try await ServePage.sampleRegistry()
         let artefacts = CLI.repoRoot.appendingPathComponent(".build/test-artefacts")
         try FileManager.default.createDirectory(at: artefacts, withIntermediateDirectories: true)
-        let run = try CLI.runTool("/usr/bin/python3", [
+        let run = try await ServePage.tool("/usr/bin/python3", [
             CLI.path("Tests/Fixtures/basemap_browser.py"), CLI.binary.path, registry, CLI.path("SampleLayers/sites/hazard.geojson"),
             artefacts.appendingPathComponent("page-basemap.png").path])
         print("basemap_browser.py:\n\(run.stdout)\(run.stderr)")
