@@ -23,6 +23,8 @@ public struct RuleSet: Sendable {
     public var baseDirectory: String
     /// Things that are allowed but probably not meant (an unused layer, a code in two classes).
     public var warnings: [RuleSetDiagnostic]
+    /// How decisions on patches are recorded (`dispositions:`); the Chinese default without it.
+    public var dispositions: DispositionSettings = DispositionSettings()
 
     public init(
         version: Int = 1, minAreaM2: Double = 1, gridSizeM: Double = 0, layers: [LayerDefinition],
@@ -100,6 +102,11 @@ public struct LayerDefinition: Sendable, Hashable {
     public var assumedCRS: String?
     /// The line of `assume_crs:`.
     public var assumedCRSLine: Int?
+    /// `id_field:` the attribute that identifies a feature across exports (e.g. `BSM`, 标识码);
+    /// patch ids are built from it. Nil: the GeoJSON `id`, GeoPackage `fid` or position.
+    public var idField: String?
+    /// The line of `id_field:`.
+    public var idFieldLine: Int?
     /// The attribute holding the raw class code (e.g. `DLBM`, `YDDM`). Without it every feature is
     /// in the one class `all`.
     public var classField: String?
@@ -267,5 +274,24 @@ public struct ConflictRule: Sendable, Hashable {
         self.minAreaM2 = minAreaM2
         self.gridSizeM = gridSizeM
         self.line = line
+    }
+}
+
+/// The `dispositions:` section of a rule set: the decisions a planner may record on a patch
+/// (the `disposition` column of the patch outputs) and when a disposed patch counts as changed.
+public struct DispositionSettings: Sendable, Hashable {
+    /// The allowed values of `disposition`, in file order; an empty cell means open.
+    public var values: [String]
+    /// A disposed patch whose area differs from its area when disposed by more than this
+    /// (m², planar as `area_m2`) is `changed`, whatever its geometry hash says. Default 1 m².
+    public var areaToleranceM2: Double
+
+    /// 调整城规 (amend the urban plan), 调整土规 (amend the land-use plan), 保留 (keep, with the
+    /// reason in the note), 规划修改 (a formal plan revision), 核实无误 (checked: a data error).
+    public static let defaultValues = ["调整城规", "调整土规", "保留", "规划修改", "核实无误"]
+
+    public init(values: [String] = DispositionSettings.defaultValues, areaToleranceM2: Double = 1) {
+        self.values = values
+        self.areaToleranceM2 = areaToleranceM2
     }
 }

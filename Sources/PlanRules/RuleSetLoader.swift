@@ -8,9 +8,11 @@ import Yams
 /// pass; each diagnostic carries the file's 1-based line and column.
 public enum RuleSetLoader {
     /// The keys a rules file may have at the top level.
-    public static let topLevelKeys = ["version", "min_area_m2", "grid_size_m", "project_types", "layers", "rules", "assessments"]
+    public static let topLevelKeys = ["version", "min_area_m2", "grid_size_m", "project_types", "layers", "rules", "assessments", "dispositions"]
     /// The keys a layer may have.
-    public static let layerKeys = ["title", "path", "layer_name", "class_field", "classes", "encoding", "assume_crs"]
+    public static let layerKeys = ["title", "path", "layer_name", "class_field", "classes", "encoding", "assume_crs", "id_field"]
+    /// The keys of `dispositions:`.
+    public static let dispositionKeys = ["values", "area_tolerance_m2"]
     /// The keys a rule may have.
     public static let ruleKeys = ["id", "title", "severity", "relation", "a", "b", "min_area_m2", "grid_size_m"]
     /// The keys an assessment item may have.
@@ -253,9 +255,46 @@ struct RuleSetReader {
                 warning("layer '\(layer.name)' is not used by any rule or assessment", at: SourceLocation(line: layer.line, column: layer.column))
             }
         }
-        return RuleSet(
+        var ruleSet = RuleSet(
             version: version, minAreaM2: minArea, gridSizeM: gridSize, layers: layers, rules: rules,
             projectTypes: projectTypes, assessments: assessments, sourcePath: path, baseDirectory: baseDirectory)
+        if let (_, node) = fields["dispositions"] { ruleSet.dispositions = readDispositions(node) }
+        return ruleSet
+    }
+
+    // MARK: Dispositions
+
+    /// `dispositions: {values: [...], area_tolerance_m2: N}`; what is not given keeps its default.
+    mutating func readDispositions(_ node: Node) -> DispositionSettings {
+        var settings = DispositionSettings()
+        guard case .mapping(let mapping) = node else {
+            error("'dispositions' must be a mapping with 'values' (the decisions allowed) and 'area_tolerance_m2', found \(Self.describe(node))", at: node)
+            return settings
+        }
+        let fields = fields(of: mapping, known: RuleSetLoader.dispositionKeys, context: "in 'dispositions'")
+        if let (_, list) = fields["values"] {
+            guard case .sequence(let items) = list, !items.isEmpty else {
+                error("'values' of 'dispositions' must be a non-empty list of texts (e.g. [调整城规, 调整土规, 保留]), found \(Self.describe(list))", at: list)
+                return settings
+            }
+            var values: [String] = []
+            for item in items {
+                guard let value = text(item, "a value of 'dispositions'") else { continue }
+                let trimmed = value.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty {
+                    error("a value of 'dispositions' must not be empty (an empty disposition means the patch is open)", at: item)
+                } else if values.contains(trimmed) {
+                    error("disposition '\(trimmed)' is listed twice", at: item)
+                } else {
+                    values.append(trimmed)
+                }
+            }
+            settings.values = values
+        }
+        if let (_, value) = fields["area_tolerance_m2"], let tolerance = nonNegative(value, "area_tolerance_m2 of 'dispositions'") {
+            settings.areaToleranceM2 = tolerance
+        }
+        return settings
     }
 
     // MARK: Layers
@@ -305,6 +344,10 @@ struct RuleSetReader {
         if let (_, node) = fields["assume_crs"], let written = text(node, "'assume_crs' of layer '\(name)'") {
             layer.assumedCRS = written
             layer.assumedCRSLine = location(node)?.line ?? at.line
+        }
+        if let (_, node) = fields["id_field"], let written = text(node, "'id_field' of layer '\(name)'") {
+            layer.idField = written
+            layer.idFieldLine = location(node)?.line ?? at.line
         }
         if let (_, node) = fields["class_field"] {
             layer.classField = text(node, "'class_field' of layer '\(name)'")

@@ -29,7 +29,7 @@ import Testing
         let far = diagnostics(validYAML(replacingLine: 1, with: "version: 1\ncolour: red"))
         let d = try #require(far.first)
         #expect(d.location == Place(line: 2, column: 1))
-        #expect(d.message == "unknown key 'colour' at the top level (known keys: 'version', 'min_area_m2', 'grid_size_m', 'project_types', 'layers', 'rules', 'assessments')")
+        #expect(d.message == "unknown key 'colour' at the top level (known keys: 'version', 'min_area_m2', 'grid_size_m', 'project_types', 'layers', 'rules', 'assessments', 'dispositions')")
     }
 
     @Test func unknownLayerKey() throws {

@@ -4,8 +4,10 @@ import PlanRules
 /// One discrepancy patch (差异图斑): land where two plans disagree under one rule, with its
 /// lineage (which features of which layers made it) and its areas.
 public struct DiscrepancyPatch: Sendable {
-    /// Stable id: `RULE:A_FID` for `outside`, `RULE:A_FID:B_FID` for `intersects`. The same
-    /// inputs give the same ids in the same order.
+    /// Stable id: `RULE:A_ID` for `outside`, `RULE:A_ID:B_ID` for `intersects`, where an ID is
+    /// the feature's `id_field` value, or without one its GeoJSON `id`, GeoPackage `fid` or
+    /// position. The same inputs give the same ids in the same order; with `id_field`, the same
+    /// ids after the file is re-exported or reordered.
     public var id: String
     public var ruleIndex: Int
     /// Index of the `a` feature in its checked layer (file order).
@@ -19,6 +21,8 @@ public struct DiscrepancyPatch: Sendable {
     public var area: Double
     /// Ellipsoidal area (m²) on the working CRS's ellipsoid.
     public var ellipsoidalArea: Double
+    /// `GeometryHash` of `geometry`: what a decision on this patch is checked against later.
+    public var geometryHash: String
 }
 
 /// What one rule found: its patches and what it dropped or could not use.

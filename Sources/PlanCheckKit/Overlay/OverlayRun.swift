@@ -23,6 +23,9 @@ public struct OverlayRequest: Sendable {
     /// `--districts FILE --district-field NAME`: tabulate the patches by district
     /// (`DistrictTabulation`); nil for no districts.
     public var districts: (path: String, field: String)?
+    /// `--dispositions PREVIOUS`: a patch file (or `--csv` table) of an earlier run whose
+    /// decisions carry over (`DispositionReader`); nil for none.
+    public var dispositionsPath: String? = nil
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
                 policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
@@ -61,6 +64,9 @@ public struct OverlayLayer: Sendable {
     /// The classes of each kept feature.
     public var classes: [[String]]
     public var classification: ClassificationReport
+    /// What identifies each kept feature in patch ids: its `id_field` value, or its feature id
+    /// (`FeatureIdentifiers`).
+    public var identifiers: [String]
 }
 
 /// Everything an overlay run produced.
@@ -72,6 +78,8 @@ public struct OverlayResult: Sendable {
     public var outcomes: [RuleOutcome]
     /// Rule-set and classification warnings, one line each with the rule file's line.
     public var warnings: [String]
+    /// The decisions carried over from `--dispositions` (empty without), and the rules hash.
+    public var ledger: DispositionLedger
     /// Seconds per stage: "read", "check", "reproject", "overlay", and "write" when the patches
     /// were written during the run (`OverlayRunner.run(progress:writingPatchesTo:)`).
     public var timings: [(stage: String, seconds: Double)]
@@ -125,7 +133,13 @@ public struct OverlayRunner: Sendable {
         let names = ruleSet.layers.map(\.name).filter { name in
             (read.contains(name) || !usedElsewhere.contains(name)) && (siteGiven || name != site)
         }
+        let rulesSHA256 = try FileHash.sha256(ofFile: request.rulesPath)
+        // Read before the layers, so a dispositions file that does not fit fails at once.
+        let ledger = try request.dispositionsPath.map {
+            try DispositionReader.read(path: $0, rulesSHA256: rulesSHA256, settings: ruleSet.dispositions)
+        } ?? DispositionLedger(rulesSHA256: rulesSHA256, settings: ruleSet.dispositions)
         var prepared = try await prepareLayers(of: ruleSet, named: names)
+        prepared.warnings += identifierNotes(ruleSet, layersRead: read)
         if !siteGiven, ruleSet.layer(named: site) != nil, rules.count < ruleSet.rules.count {
             let skipped = ruleSet.rules(involving: site).map(\.id)
             prepared.warnings.append("\(ruleSet.sourcePath): note: rules \(skipped.joined(separator: ", ")) read the applicant's site and are skipped (give --layer site=PATH to check a site)")
@@ -144,7 +158,8 @@ public struct OverlayRunner: Sendable {
         let stream = try outputs.streamedPatches?.open(workingCRS: prepared.workingCRS)
         var clock = Date()
         let outcomes = try await evaluate(
-            rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: stream)
+            rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: stream,
+            ledger: ledger)
         prepared.timings.append(("overlay", Date().timeIntervalSince(clock)))
         if let stream {
             clock = Date()
@@ -152,8 +167,12 @@ public struct OverlayRunner: Sendable {
             prepared.timings.append(("write", Date().timeIntervalSince(clock)))
         }
         var result = OverlayResult(
-            ruleSet: ruleSet, rulesSHA256: try FileHash.sha256(ofFile: request.rulesPath), workingCRS: prepared.workingCRS,
-            layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, timings: prepared.timings)
+            ruleSet: ruleSet, rulesSHA256: rulesSHA256, workingCRS: prepared.workingCRS,
+            layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, ledger: ledger, timings: prepared.timings)
+        let resolvedDecisions = ledger.resolved(given: result.patches).filter(\.isDisposed)
+        if let source = ledger.sourcePath, !resolvedDecisions.isEmpty {
+            result.warnings.append("\(source): note: \(resolvedDecisions.count) decision(s) are on patches this run no longer finds (resolved, listed in the summary): \(FeatureIdentifiers.listed(resolvedDecisions.map { "\($0.id) (\($0.disposition))" }))")
+        }
         if outputs.patches != nil && stream == nil {
             // GeoPackage, Shapefile, File Geodatabase: written whole once the patches are known.
             clock = Date()
@@ -176,6 +195,14 @@ public struct OverlayRunner: Sendable {
         return result
     }
 
+    /// A note for each layer the rules read that has no `id_field`: its patch ids follow the
+    /// file's ids or order, which a re-export can change.
+    func identifierNotes(_ ruleSet: RuleSet, layersRead: Set<String>) -> [String] {
+        ruleSet.layers.filter { layersRead.contains($0.name) && $0.idField == nil }.map { layer in
+            "\(ruleSet.sourcePath):\(layer.line): note: layer '\(layer.name)' has no id_field: its patch ids use the features' GeoJSON id, GeoPackage fid or position, which change when the file is re-exported or reordered (name the identifying attribute, e.g. id_field: BSM)"
+        }
+    }
+
     /// Every `--layer NAME=PATH` must name a layer of the rule set (usage error otherwise).
     func checkLayerOverrides(_ ruleSet: RuleSet) throws {
         for name in request.layerPaths.keys.sorted() where ruleSet.layer(named: name) == nil {
@@ -183,28 +210,18 @@ public struct OverlayRunner: Sendable {
         }
     }
 
-    /// Layers read, checked, reprojected to the working CRS and classified; what `overlay`,
-    /// `assess` and `query` start from.
-    public struct PreparedLayers: Sendable {
-        public var layers: [OverlayLayer]
-        public var workingCRS: CRSDescription
-        /// Rule-set and classification warnings, one line each.
-        public var warnings: [String]
-        /// Seconds per stage: "read", "check", "reproject".
-        public var timings: [(stage: String, seconds: Double)]
+    /// Layers read, checked, reprojected and classified (`LayerPreparation`).
+    public typealias PreparedLayers = PlanCheckKit.PreparedLayers
+
+    /// The layer service with this request's policy, jobs, reading settings and `--crs`.
+    var preparation: LayerPreparation {
+        LayerPreparation(policy: request.policy, jobs: request.jobs, reading: request.reading, workingCRS: request.workingCRS)
     }
 
     /// Reads the layers `names` of `ruleSet` (in rule-set order; their files from `--layer` or
-    /// the rule set), checks them with the request's policy, reprojects them into the working CRS
-    /// (the request's `--crs`, else the first layer's) and classifies their features. Several files
-    /// are read at once.
+    /// the rule set) and prepares them (`LayerPreparation.prepare(_:rulesPath:)`); the rule
+    /// set's warnings come first.
     public func prepareLayers(of ruleSet: RuleSet, named names: [String]) async throws -> PreparedLayers {
-        var timings: [(String, Double)] = []
-        var clock = Date()
-        func lap(_ stage: String) {
-            timings.append((stage, Date().timeIntervalSince(clock)))
-            clock = Date()
-        }
         var sources: [(LayerDefinition, String)] = []
         for definition in ruleSet.layers where names.contains(definition.name) {
             guard let path = request.layerPaths[definition.name] ?? definition.resolvedPath else {
@@ -212,81 +229,35 @@ public struct OverlayRunner: Sendable {
             }
             sources.append((definition, path))
         }
-        let frozen = sources
-        let reading = request.reading, rulesPath = ruleSet.sourcePath
-        let loaded: [(Layer, String)] = try await parallelChunks(frozen, jobs: request.jobs, chunkSize: 1) { chunk in
-            try chunk.map { definition, path in
-                (try LayerReader.read(path: path, layerName: definition.layerName,
-                                      options: reading.readOptions(for: definition, rulesPath: rulesPath)),
-                 try FileHash.sha256(ofFile: path))
-            }
-        }
-        let read = zip(sources, loaded).map { ($0.0, $0.1, $1.0, $1.1) }
-        lap("read")
-
-        var checkedLayers: [CheckedLayer] = []
-        for (_, _, layer, _) in read {
-            checkedLayers.append(try await LayerChecker(policy: request.policy, jobs: request.jobs).check(layer))
-        }
-        lap("check")
-
-        let crsContext = try CRSContext()
-        let sourceCRSs = try read.map { entry in
-            try LayerCRSResolver.resolve(
-                entry.2, assumed: reading.assumption(for: entry.0, rulesPath: rulesPath), context: crsContext).crs
-        }
-        guard let working = try request.workingCRS.map({ try crsContext.crs($0) }) ?? sourceCRSs.first else {
-            throw OverlayUsageError(message: "\(request.rulesPath): no layer to read")
-        }
-        var layers: [OverlayLayer] = []
-        var warnings = ruleSet.warnings.map(\.description)
-        for (n, (definition, path, _, sha)) in read.enumerated() {
-            let (layer, layerWarnings) = try await prepare(
-                checkedLayers[n], definition: definition, path: path, sha256: sha, sourceCRS: sourceCRSs[n],
-                workingCRS: working, ruleSetPath: ruleSet.sourcePath, crsContext: crsContext)
-            layers.append(layer)
-            warnings += layerWarnings
-        }
-        lap("reproject")
-        return PreparedLayers(layers: layers, workingCRS: working, warnings: warnings, timings: timings)
+        var prepared = try await preparation.prepare(sources, rulesPath: ruleSet.sourcePath)
+        prepared.warnings = ruleSet.warnings.map(\.description) + prepared.warnings
+        return prepared
     }
 
-    /// Reprojects a checked layer from `sourceCRS` into `workingCRS` and classifies its features by
-    /// `definition`; returns the layer and the warnings (ballpark datum shift, classification).
+    /// `LayerPreparation.prepare(_:definition:path:sha256:sourceCRS:workingCRS:ruleSetPath:crsContext:)`.
     public func prepare(
         _ checked: CheckedLayer, definition: LayerDefinition, path: String, sha256: String, sourceCRS source: CRSDescription,
         workingCRS working: CRSDescription, ruleSetPath: String, crsContext: CRSContext
     ) async throws -> (OverlayLayer, [String]) {
-        var warnings: [String] = []
-        let geometries = try await reproject(
-            checked.features.map(\.geometry), from: source, to: working, path: path, layer: definition.name, crsContext: crsContext)
-        if source != working, try crsContext.transformer(from: source, to: working).usesBallparkTransformation == true {
-            warnings.append("\(path): warning: layer '\(definition.name)': PROJ knows no datum transformation from \(source.identifier ?? source.name) to \(working.identifier ?? working.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)")
-        }
-        let classifier = LayerClassifier(definition: definition)
-        let features = checked.features.map { Feature(id: $0.id, geometry: nil, attributes: $0.attributes) }
-        let report = classifier.classify(features)
-        warnings += report.diagnostics(path: ruleSetPath).map(\.description)
-        let layer = OverlayLayer(
-            definition: definition, path: path, sha256: sha256, sourceCRS: source, checked: checked,
-            geometries: geometries,
-            codes: features.map { f in definition.classField.flatMap { f[attribute: $0]?.textValue } },
-            classes: features.map(classifier.classes(of:)), classification: report)
-        return (layer, warnings)
+        try await preparation.prepare(
+            checked, definition: definition, path: path, sha256: sha256, sourceCRS: source, workingCRS: working,
+            ruleSetPath: ruleSetPath, crsContext: crsContext)
     }
+
 
     /// Evaluates `rules` (of `ruleSet`, whose indices give patch order) on prepared layers.
     public func evaluate(
         _ rules: [ConflictRule], of ruleSet: RuleSet, layers: [OverlayLayer], workingCRS: CRSDescription,
         progress: (@Sendable (OverlayProgress) -> Void)? = nil
     ) async throws -> [RuleOutcome] {
-        try await evaluate(rules, of: ruleSet, layers: layers, workingCRS: workingCRS, progress: progress, writingTo: nil)
+        try await evaluate(rules, of: ruleSet, layers: layers, workingCRS: workingCRS, progress: progress, writingTo: nil,
+                           ledger: DispositionLedger(rulesSHA256: ""))
     }
 
     /// `evaluate`, appending each rule's patches to `stream` in order as they are found.
     func evaluate(
         _ rules: [ConflictRule], of ruleSet: RuleSet, layers: [OverlayLayer], workingCRS: CRSDescription,
-        progress: (@Sendable (OverlayProgress) -> Void)?, writingTo stream: PatchStream?
+        progress: (@Sendable (OverlayProgress) -> Void)?, writingTo stream: PatchStream?, ledger: DispositionLedger
     ) async throws -> [RuleOutcome] {
         var outcomes: [RuleOutcome] = []
         for rule in rules {
@@ -299,7 +270,7 @@ public struct OverlayRunner: Sendable {
                 gridSize: grid > 0 ? grid : nil, workingCRS: workingCRS, jobs: request.jobs,
                 sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve)
             let streaming = stream.map { stream in
-                (encoder: stream.encoder(for: PatchLineage(rule: rule, layers: layers)),
+                (encoder: stream.encoder(for: PatchLineage(rule: rule, layers: layers, ledger: ledger)),
                  consume: { (encoded: EncodedPatches) throws in try stream.write(encoded) })
             }
             outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress, output: streaming))
@@ -307,26 +278,6 @@ public struct OverlayRunner: Sendable {
         return outcomes
     }
 
-    /// Reprojects in chunks of 1 024 geometries, each chunk in a PROJ context of its own task;
-    /// fewer geometries (an applicant's site) use `crsContext` and its cached transformer, since
-    /// finding a transformation in PROJ's database costs far more than transforming a site.
-    private func reproject(_ geometries: [GeometryValue], from source: CRSDescription, to target: CRSDescription,
-                           path: String, layer: String, crsContext: CRSContext) async throws -> [GeometryValue] {
-        if source == target { return geometries }
-        let chunkSize = 1024
-        do {
-            if geometries.count <= chunkSize || request.jobs == 1 {
-                let transformer = try crsContext.transformer(from: source, to: target)
-                return try geometries.map { try transformer.transform($0) }
-            }
-            return try await parallelChunks(geometries, jobs: request.jobs, chunkSize: chunkSize) { chunk in
-                let transformer = try CRSContext().transformer(from: source, to: target)
-                return try chunk.map { try transformer.transform($0) }
-            }
-        } catch {
-            throw LayerFailure(path: path, layer: layer, underlying: error)
-        }
-    }
 
     func side(_ selector: LayerSelector, in layers: [OverlayLayer]) throws -> RuleSide {
         guard let layer = layers.first(where: { $0.definition.name == selector.layer }) else {
@@ -339,6 +290,6 @@ public struct OverlayRunner: Sendable {
         return RuleSide(
             layerName: layer.definition.name, indices: indices, geometries: geometries,
             envelopes: geometries.map { $0.envelope ?? .empty },
-            ids: indices.map { layer.checked.features[$0].id })
+            ids: indices.map { layer.identifiers[$0] })
     }
 }

@@ -64,6 +64,21 @@ public struct OverlaySummary: Sendable, Codable {
         /// are fixed; the codes under them differ), largest planar area first. The sums over the
         /// pairs are the rule's `patches`, `areaM2` and `areaEllipsoidalM2`.
         public var classPairs: [ClassPair]
+        /// Patches by status (`new`, `open`, `disposed`, `changed`); all `new` without
+        /// `--dispositions`.
+        public var statuses: [String: Int]
+    }
+
+    /// What `--dispositions` carried over; absent without it.
+    public struct Dispositions: Sendable, Codable {
+        public var file: String
+        /// Rows read from the file.
+        public var previousPatches: Int
+        /// Patches of this run by status, over every rule.
+        public var statuses: [String: Int]
+        /// Previous patches this run no longer finds, with the decision they had (empty when
+        /// open): nothing decided is dropped.
+        public var resolved: [DispositionRecord]
     }
 
     /// One cell of a rule's class-pair table: the patches whose `a` feature has code `aCode` and
@@ -124,6 +139,8 @@ public struct OverlaySummary: Sendable, Codable {
     public var findingsAtOrAbove: String?
     /// Patch area by district and rule (`--districts`); absent without districts.
     public var districts: Districts?
+    /// The reconciliation (`--dispositions`); absent without it.
+    public var dispositions: Dispositions?
 
     public init(_ result: OverlayResult, request: OverlayRequest, output: String?, rfc7946: Bool, extraTimings: [String: Double] = [:]) {
         planCheckVersion = PlanCheckVersion.current
@@ -155,7 +172,13 @@ public struct OverlaySummary: Sendable, Codable {
                 dissolvedAreaM2: o.dissolvedArea, dissolvedAreaEllipsoidalM2: o.dissolvedEllipsoidalArea,
                 sliversDropped: o.sliversDropped, sliverAreaM2: o.sliverArea, lowerDimensionLeftovers: o.lowerDimensionLeftovers,
                 fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, seconds: o.seconds,
-                overlaySeconds: o.overlaySeconds, classPairs: ClassPair.table(o, in: result))
+                overlaySeconds: o.overlaySeconds, classPairs: ClassPair.table(o, in: result),
+                statuses: Self.statusCounts(o.patches, result.ledger))
+        }
+        if let file = result.ledger.sourcePath {
+            dispositions = Dispositions(
+                file: file, previousPatches: result.ledger.order.count,
+                statuses: Self.statusCounts(result.patches, result.ledger), resolved: result.ledger.resolved(given: result.patches))
         }
         warnings = result.warnings
         var stages: [String: Double] = [:]
@@ -165,6 +188,13 @@ public struct OverlaySummary: Sendable, Codable {
         self.output = output
         self.rfc7946 = rfc7946
         if let table = result.districtTable, let layer = result.districts { districts = Districts(table, layer: layer) }
+    }
+
+    /// Every status with its count (zeros included).
+    static func statusCounts(_ patches: [DiscrepancyPatch], _ ledger: DispositionLedger) -> [String: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: PatchStatus.allCases.map { ($0.rawValue, 0) })
+        for patch in patches { counts[ledger.classify(patch).status.rawValue, default: 0] += 1 }
+        return counts
     }
 
     /// JSON with snake_case keys, sorted, pretty-printed.
@@ -183,25 +213,34 @@ public struct OverlaySummary: Sendable, Codable {
             if input.unclassified > 0 { line += ", \(input.unclassified) in no class" }
             lines.append(line + "  [\(input.path)]")
         }
-        let header = ["rule", "severity", "relation", "patches", "area m²", "ha", "亩", "ellipsoidal m²", "dissolved m²", "slivers", "title"]
+        // With --dispositions, the patches by status after "patches" (right-aligned as numbers).
+        let statusNames = dispositions == nil ? [] : PatchStatus.allCases.map(\.rawValue)
+        let header = ["rule", "severity", "relation", "patches"] + statusNames
+            + ["area m²", "ha", "亩", "ellipsoidal m²", "dissolved m²", "slivers", "title"]
         var rows = [header]
         for r in rules {
-            rows.append([
-                r.id, r.severity, r.relation, String(r.patches), grouped(r.areaM2, 1), grouped(r.areaHa, 2),
+            rows.append([r.id, r.severity, r.relation, String(r.patches)] + statusNames.map { String(r.statuses[$0] ?? 0) } + [
+                grouped(r.areaM2, 1), grouped(r.areaHa, 2),
                 grouped(r.areaMu, 1), grouped(r.areaEllipsoidalM2, 1), r.dissolvedAreaM2.map { grouped($0, 1) } ?? "-",
                 "\(r.sliversDropped) (\(grouped(r.sliverAreaM2, 1)) m²)", r.title,
             ])
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        let numeric = 3...(9 + statusNames.count)
         for (n, row) in rows.enumerated() {
             let cells = row.enumerated().map { c, cell in
                 let pad = String(repeating: " ", count: widths[c] - cell.count)
-                return (3...9).contains(c) ? pad + cell : cell + pad
+                return numeric.contains(c) ? pad + cell : cell + pad
             }
             lines.append(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             if n == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         lines += districts?.text() ?? []
+        if let dispositions {
+            let decided = dispositions.resolved.filter(\.isDisposed).count
+            lines.append("dispositions from \(dispositions.file): \(dispositions.previousPatches) previous patches; \(dispositions.resolved.count) resolved (gone now, \(decided) of them decided)"
+                + (dispositions.resolved.isEmpty ? "" : ": " + FeatureIdentifiers.listed(dispositions.resolved.map(\.id))))
+        }
         lines += warnings
         let order = ["read", "check", "reproject", "districts", "overlay", "write"]
         lines.append("time: " + order.compactMap { s in timings[s].map { "\(s) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", "))

@@ -8,8 +8,9 @@ import PlanModel
 /// `b_layer`, `b_fid`, `b_class`, `b_code`, `area_m2`, `area_ellipsoidal_m2`, `area_ha`, `area_mu`,
 /// `centroid_x`, `centroid_y`; with districts also `district` (the district with the largest
 /// planar share of the patch; empty when the patch lies in no district) and `district_share`
-/// (that share, 0…1). The source features' attributes (`a.*`, `b.*` in the GeoJSON) are not
-/// repeated here.
+/// (that share, 0…1); then the disposition columns `status` … `rules_sha256` (see
+/// `DispositionLedger.columnNames`), which `overlay --dispositions` reads back. The source
+/// features' attributes (`a.*`, `b.*` in the GeoJSON) are not repeated here.
 ///
 /// UTF-8 with a byte-order mark (so Excel shows Chinese), RFC 4180: comma-separated, CRLF line
 /// ends, a field quoted (with `""` for `"`) when it holds a comma, a quote or a line break. Numbers
@@ -31,6 +32,7 @@ public struct PatchCSV: Sendable {
         ["id", "rule", "title", "severity", "relation", "a_layer", "a_fid", "a_class", "a_code",
          "b_layer", "b_fid", "b_class", "b_code", "area_m2", "area_ellipsoidal_m2", "area_ha", "area_mu",
          "centroid_x", "centroid_y"] + (result.districtTable == nil ? [] : ["district", "district_share"])
+            + DispositionLedger.columnNames
     }
 
     /// The whole file: BOM, header, one row per patch.
@@ -57,6 +59,14 @@ public struct PatchCSV: Sendable {
                         row += [Self.text(table.names[best.district]), Self.number(best.share)]
                     } else {
                         row += ["", "0"]
+                    }
+                }
+                // The decisions are planners' text: guarded like every other text cell.
+                row += result.ledger.columns(of: patch).map { column in
+                    switch column.value {
+                    case .double(let d): Self.number(d)
+                    case .string(let s): Self.text(s)
+                    default: ""
                     }
                 }
                 out += Self.line(row)

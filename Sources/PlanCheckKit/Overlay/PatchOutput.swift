@@ -35,7 +35,7 @@ public struct PatchWriter: Sendable {
         for outcome in result.outcomes {
             // Looked up once per rule: per-patch lookups copied the layer structs and made both
             // tasks fight over the same reference counts.
-            let encoder = stream.encoder(for: PatchLineage(rule: outcome.rule, layers: result.layers))
+            let encoder = stream.encoder(for: PatchLineage(rule: outcome.rule, layers: result.layers, ledger: result.ledger))
             try await parallelChunksInOrder(outcome.patches, jobs: jobs, chunkSize: 256) { chunk in
                 let transformer = try encoder.target.map { try CRSContext().transformer(from: encoder.workingCRS, to: $0) }
                 return try encoder.encode(chunk, transformer: transformer)
@@ -114,6 +114,7 @@ struct PatchEncoder: Sendable {
                 parts.append(.encoded(noB))
             }
             parts.append(.members(lineage.areas(of: patch)))
+            parts.append(.members(lineage.ledger.columns(of: patch)))
             parts.append(.encoded(a.attributes))
             if let bAttributes { parts.append(.encoded(bAttributes)) }
             return EncodableFeature(
@@ -166,9 +167,12 @@ final class PatchStream {
 /// What a rule's patches need from their source layers, resolved once per rule, and their
 /// properties: `rule`, `title`, `severity`, `relation`, `a_layer`, `a_fid`, `a_class`, `a_code`,
 /// `b_layer`, `b_fid`, `b_class`, `b_code`, `area_m2`, `area_ellipsoidal_m2`, `area_ha`, `area_mu`,
-/// then the source attributes of both features under `a.` and `b.` prefixes.
+/// the disposition columns (`DispositionLedger.columnNames`), then the source attributes of both
+/// features under `a.` and `b.` prefixes.
 struct PatchLineage: Sendable {
     let rule: ConflictRule
+    /// The decisions carried over, for the disposition columns.
+    let ledger: DispositionLedger
     let aFeatures: [CheckedFeature]
     let bFeatures: [CheckedFeature]
     let aCodes: [String?]
@@ -176,8 +180,9 @@ struct PatchLineage: Sendable {
     /// `rule` … `a_layer`, the same for every patch of the rule.
     let ruleLineage: EncodedMembers
 
-    init(rule: ConflictRule, layers: [OverlayLayer]) {
+    init(rule: ConflictRule, layers: [OverlayLayer], ledger: DispositionLedger) {
         self.rule = rule
+        self.ledger = ledger
         let a = layers.first { $0.definition.name == rule.a.layer }!
         let b = layers.first { $0.definition.name == rule.b.layer }!
         aFeatures = a.checked.features

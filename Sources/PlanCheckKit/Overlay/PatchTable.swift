@@ -5,7 +5,8 @@ import PlanModel
 /// Shapefile, File Geodatabase): a row per patch with the properties of the GeoJSON output, in
 /// the same order and under the same names, and its geometry in the working CRS.
 ///
-/// Columns: `id` (the GeoJSON feature id), then `rule` … `area_mu` (see `PatchLineage`), then
+/// Columns: `id` (the GeoJSON feature id), then `rule` … `area_mu` and the disposition columns
+/// `status` … `rules_sha256` (see `PatchLineage`), then
 /// the source attributes under `a.` and `b.`, the union over every rule in order of first
 /// appearance (null where a rule's layers have no such field).
 ///
@@ -34,7 +35,7 @@ struct PatchTable {
         var index: [String: Int] = ["id": 0]
         var sparse: [([(Int, AttributeValue)], GeometryValue)] = []
         for outcome in result.outcomes {
-            let lineage = PatchLineage(rule: outcome.rule, layers: result.layers)
+            let lineage = PatchLineage(rule: outcome.rule, layers: result.layers, ledger: result.ledger)
             for patch in outcome.patches {
                 var cells: [(Int, AttributeValue)] = [(0, .string(patch.id))]
                 for attribute in lineage.attributes(of: patch) {
@@ -155,6 +156,7 @@ extension PatchLineage {
             Attribute("b_code", patch.bIndex.flatMap { bCodes[$0] }.map(AttributeValue.string) ?? .null),
         ]
         out += areas(of: patch)
+        out += ledger.columns(of: patch)
         out += aFeatures[patch.aIndex].attributes.map { Attribute("a." + $0.name, $0.value) }
         if let k = patch.bIndex { out += bFeatures[k].attributes.map { Attribute("b." + $0.name, $0.value) } }
         return out

@@ -12,7 +12,8 @@ struct RuleSide: Sendable {
     var indices: [Int]
     var geometries: [GeometryValue]
     var envelopes: [Envelope]
-    var ids: [FeatureID]
+    /// What patch ids are built from (`OverlayLayer.identifiers`).
+    var ids: [String]
 }
 
 /// The Z-order (Morton) key of a box's centre on a 65 536 × 65 536 grid over `extent`.
@@ -362,7 +363,7 @@ struct RuleEvaluator: Sendable {
             result.patches.append(DiscrepancyPatch(
                 id: id, ruleIndex: ruleIndex, aIndex: a.indices[i], bIndex: k.map { b.indices[$0] },
                 geometry: geometry,
-                area: area, ellipsoidalArea: ellipsoidal))
+                area: area, ellipsoidalArea: ellipsoidal, geometryHash: GeometryHash.of(geometry, geographic: isGeographic)))
         }
 
         static func nonPolygonalPartCount(_ g: GeometryValue) -> Int {

@@ -1,0 +1,130 @@
+import Foundation
+import PlanCRS
+import PlanLayers
+import PlanModel
+import PlanRules
+
+/// Layers read, checked, reprojected to the working CRS and classified; what `overlay`,
+/// `assess`, `query` and `diff` start from.
+public struct PreparedLayers: Sendable {
+    public var layers: [OverlayLayer]
+    public var workingCRS: CRSDescription
+    /// Rule-set and classification warnings, one line each.
+    public var warnings: [String]
+    /// Seconds per stage: "read", "check", "reproject".
+    public var timings: [(stage: String, seconds: Double)]
+}
+
+/// The one service that turns layer files into `OverlayLayer`s: reading (any format), the
+/// check and repair policy, the working CRS, reprojection, classification and feature
+/// identifiers. Every command that overlays layers goes through it.
+public struct LayerPreparation: Sendable {
+    public var policy: InvalidFeaturePolicy
+    public var jobs: Int
+    public var reading: ReadingSettings
+    /// `--crs`: the working CRS; nil means the first layer's.
+    public var workingCRS: String?
+
+    public init(policy: InvalidFeaturePolicy, jobs: Int, reading: ReadingSettings, workingCRS: String? = nil) {
+        self.policy = policy
+        self.jobs = max(1, jobs)
+        self.reading = reading
+        self.workingCRS = workingCRS
+    }
+
+
+    /// Reads the layer files `sources` (each with its definition), checks them with `policy`,
+    /// reprojects them into the working CRS (`workingCRS`, else the first layer's) and
+    /// classifies their features. Several files are read at once. `rulesPath` is where the
+    /// definitions come from, for messages.
+    public func prepare(_ sources: [(LayerDefinition, String)], rulesPath: String) async throws -> PreparedLayers {
+        var timings: [(String, Double)] = []
+        var clock = Date()
+        func lap(_ stage: String) {
+            timings.append((stage, Date().timeIntervalSince(clock)))
+            clock = Date()
+        }
+        let reading = reading
+        let loaded: [(Layer, String)] = try await parallelChunks(sources, jobs: jobs, chunkSize: 1) { chunk in
+            try chunk.map { definition, path in
+                (try LayerReader.read(path: path, layerName: definition.layerName,
+                                      options: reading.readOptions(for: definition, rulesPath: rulesPath)),
+                 try FileHash.sha256(ofFile: path))
+            }
+        }
+        let read = zip(sources, loaded).map { ($0.0, $0.1, $1.0, $1.1) }
+        lap("read")
+
+        var checkedLayers: [CheckedLayer] = []
+        for (_, _, layer, _) in read {
+            checkedLayers.append(try await LayerChecker(policy: policy, jobs: jobs).check(layer))
+        }
+        lap("check")
+
+        let crsContext = try CRSContext()
+        let sourceCRSs = try read.map { entry in
+            try LayerCRSResolver.resolve(
+                entry.2, assumed: reading.assumption(for: entry.0, rulesPath: rulesPath), context: crsContext).crs
+        }
+        guard let working = try workingCRS.map({ try crsContext.crs($0) }) ?? sourceCRSs.first else {
+            throw OverlayUsageError(message: "\(rulesPath): no layer to read")
+        }
+        var layers: [OverlayLayer] = []
+        var warnings: [String] = []
+        for (n, (definition, path, _, sha)) in read.enumerated() {
+            let (layer, layerWarnings) = try await prepare(
+                checkedLayers[n], definition: definition, path: path, sha256: sha, sourceCRS: sourceCRSs[n],
+                workingCRS: working, ruleSetPath: rulesPath, crsContext: crsContext)
+            layers.append(layer)
+            warnings += layerWarnings
+        }
+        lap("reproject")
+        return PreparedLayers(layers: layers, workingCRS: working, warnings: warnings, timings: timings)
+    }
+
+    /// Reprojects a checked layer from `sourceCRS` into `workingCRS` and classifies its features by
+    /// `definition`; returns the layer and the warnings (ballpark datum shift, classification).
+    public func prepare(
+        _ checked: CheckedLayer, definition: LayerDefinition, path: String, sha256: String, sourceCRS source: CRSDescription,
+        workingCRS working: CRSDescription, ruleSetPath: String, crsContext: CRSContext
+    ) async throws -> (OverlayLayer, [String]) {
+        var warnings: [String] = []
+        let geometries = try await reproject(
+            checked.features.map(\.geometry), from: source, to: working, path: path, layer: definition.name, crsContext: crsContext)
+        if source != working, try crsContext.transformer(from: source, to: working).usesBallparkTransformation == true {
+            warnings.append("\(path): warning: layer '\(definition.name)': PROJ knows no datum transformation from \(source.identifier ?? source.name) to \(working.identifier ?? working.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)")
+        }
+        let classifier = LayerClassifier(definition: definition)
+        let identifiers = try FeatureIdentifiers.make(checked.features, field: definition.idField, path: path, layer: definition.name)
+        let features = checked.features.map { Feature(id: $0.id, geometry: nil, attributes: $0.attributes) }
+        let report = classifier.classify(features)
+        warnings += report.diagnostics(path: ruleSetPath).map(\.description)
+        let layer = OverlayLayer(
+            definition: definition, path: path, sha256: sha256, sourceCRS: source, checked: checked,
+            geometries: geometries,
+            codes: features.map { f in definition.classField.flatMap { f[attribute: $0]?.textValue } },
+            classes: features.map(classifier.classes(of:)), classification: report, identifiers: identifiers)
+        return (layer, warnings)
+    }
+
+    /// Reprojects in chunks of 1 024 geometries, each chunk in a PROJ context of its own task;
+    /// fewer geometries (an applicant's site) use `crsContext` and its cached transformer, since
+    /// finding a transformation in PROJ's database costs far more than transforming a site.
+    private func reproject(_ geometries: [GeometryValue], from source: CRSDescription, to target: CRSDescription,
+                           path: String, layer: String, crsContext: CRSContext) async throws -> [GeometryValue] {
+        if source == target { return geometries }
+        let chunkSize = 1024
+        do {
+            if geometries.count <= chunkSize || jobs == 1 {
+                let transformer = try crsContext.transformer(from: source, to: target)
+                return try geometries.map { try transformer.transform($0) }
+            }
+            return try await parallelChunks(geometries, jobs: jobs, chunkSize: chunkSize) { chunk in
+                let transformer = try CRSContext().transformer(from: source, to: target)
+                return try chunk.map { try transformer.transform($0) }
+            }
+        } catch {
+            throw LayerFailure(path: path, layer: layer, underlying: error)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import PlanModel
+
+/// The identifiers patch ids and `diff` are built from, one per kept feature of a layer.
+public enum FeatureIdentifiers {
+    /// The text of `field` of each feature (`BSM` 4100001 → "4100001"), or, without a field, the
+    /// feature's id (the GeoJSON `id`, the GeoPackage `fid`, or its 1-based position).
+    /// - Throws: `ReconcileError` (.identifiers, exit 65) when the field is on no feature, or
+    ///   some feature has no value or a value another feature has: the message names them, so
+    ///   nothing is attributed to the wrong feature.
+    public static func make(_ features: [CheckedFeature], field: String?, path: String, layer: String) throws -> [String] {
+        guard let field else { return features.map { $0.id.description } }
+        var ids: [String] = []
+        var missing: [FeatureID] = []
+        var holders: [String: [FeatureID]] = [:]
+        var seenField = false
+        for feature in features {
+            let value = feature.attributes.first { $0.name == field }
+            if value != nil { seenField = true }
+            guard let text = value?.value.textValue?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
+                missing.append(feature.id)
+                ids.append("")
+                continue
+            }
+            holders[text, default: []].append(feature.id)
+            ids.append(text)
+        }
+        if !seenField, !features.isEmpty {
+            let names = features.first?.attributes.map(\.name) ?? []
+            throw ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' is not an attribute of the layer (it has: \(names.joined(separator: ", ")))")
+        }
+        let repeated = holders.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
+        guard missing.isEmpty, repeated.isEmpty else {
+            var reasons: [String] = []
+            if !missing.isEmpty {
+                reasons.append("\(missing.count) feature(s) have no \(field) (features \(listed(missing.map(\.description))))")
+            }
+            if !repeated.isEmpty {
+                reasons.append("\(repeated.count) value(s) of \(field) are held by several features (" + listed(repeated.map { value, ids in
+                    "\(value): features \(ids.map(\.description).joined(separator: ", "))"
+                }, separator: "; ") + ")")
+            }
+            throw ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' does not identify every feature: \(reasons.joined(separator: "; and ")); patch ids would be ambiguous: fix the data or name another id_field")
+        }
+        return ids
+    }
+
+    /// At most 20 items, then how many more.
+    static func listed(_ items: [String], separator: String = ", ") -> String {
+        let shown = items.prefix(20).joined(separator: separator)
+        return items.count > 20 ? shown + "\(separator)… \(items.count - 20) more" : shown
+    }
+}
