@@ -79,7 +79,7 @@ let package = Package(
             ],
             // The documented layout of the query answer; the tests validate answers against it.
             // The HTML report's CSS and script are compiled in through Report/ReportAssets.swift,
-            // generated from them by Tools/embed-report-assets.sh (no resource bundle to find at run time).
+            // generated from them by Tools/embed-assets.sh (no resource bundle to find at run time).
             exclude: ["Query/query-answer.schema.json", "Report/assets"]
         ),
         // The web service applicants use (`plan-check serve`): HTTP endpoints over the query engine,
@@ -95,7 +95,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             // The applicants' page (HTML, CSS, script) and the OpenAPI template are compiled in
-            // through PageAssets.swift, generated from them by Tools/embed-page-assets.sh.
+            // through PageAssets.swift, generated from them by Tools/embed-assets.sh.
             exclude: ["assets"]
         ),
         // The `plan-check` command: parses arguments, calls the engine, maps errors to exit codes.

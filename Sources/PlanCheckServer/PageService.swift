@@ -75,7 +75,7 @@ public struct PageService: Sendable {
               let schema = try? JSONSerialization.jsonObject(with: Data(PageAssets.queryAnswerSchema.utf8)),
               var components = document["components"] as? [String: Any],
               var schemas = components["schemas"] as? [String: Any] else {
-            preconditionFailure("the embedded OpenAPI template or answer schema is not JSON (Tools/embed-page-assets.sh)")
+            preconditionFailure("the embedded OpenAPI template or answer schema is not JSON (Tools/embed-assets.sh)")
         }
         schemas["QueryAnswer"] = schema
         components["schemas"] = schemas

@@ -7,7 +7,7 @@ import Testing
 @Suite struct PageServiceTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// PageAssets.swift is what Tools/embed-page-assets.sh makes of the asset files.
+    /// PageAssets.swift is what Tools/embed-assets.sh makes of the asset files.
     @Test func embeddedAssetsMatchTheirFiles() throws {
         for (path, embedded) in [
             ("Sources/PlanCheckServer/assets/index.html", PageAssets.html), ("Sources/PlanCheckServer/assets/page.css", PageAssets.css),
@@ -16,7 +16,7 @@ import Testing
         ] {
             var file = try String(contentsOf: Self.repo.appendingPathComponent(path), encoding: .utf8)
             if file.hasSuffix("\n") { file.removeLast() }
-            #expect(file == embedded, "\(path) changed: run Tools/embed-page-assets.sh")
+            #expect(file == embedded, "\(path) changed: run Tools/embed-assets.sh")
         }
     }
 
