@@ -3,7 +3,7 @@
 # they print the exact apt-get command to run).
 
 SWIFT        ?= swift
-APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev libgdal-dev libjemalloc-dev pkg-config
+APT_PACKAGES := libgeos-dev libproj-dev proj-data libsqlite3-dev libgdal-dev libjemalloc-dev libpolyclipping-dev pkg-config
 # The tests also run GDAL's own GeoPackage validator and ogrinfo on what plan-check writes, and
 # validate query answers against their JSON schema with python3-jsonschema; the HTML report is
 # opened in headless Chromium (chromium, chromium-driver) through python3-selenium.

@@ -41,12 +41,21 @@ let package = Package(
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        // Clipper 6.4 (libpolyclipping-dev) is C++: this small C++ target gives it a plain C face
+        // (integer rings in, polygons with holes out), imported only by PlanClipper.
+        .target(
+            name: "CClipperShim",
+            linkerSettings: [.linkedLibrary("polyclipping")]
+        ),
 
         // Plain Swift values shared by every layer: positions, geometries, features, layers,
         // attribute values, WKB, area units. No C.
         .target(name: "PlanModel"),
         // Geometry operations over GEOS (the only importer of CGEOS).
         .target(name: "PlanGeometry", dependencies: ["PlanModel", "CGEOS"]),
+        // Boolean operations of polygons on a 64-bit integer grid (1 µm) through Clipper: the
+        // overlay's pairwise kernel (the only importer of CClipperShim).
+        .target(name: "PlanClipper", dependencies: ["PlanModel", "CClipperShim"]),
         // Coordinate reference systems, reprojection and ellipsoidal area over PROJ
         // (the only importer of CPROJ).
         .target(name: "PlanCRS", dependencies: ["PlanModel", "CPROJ"]),
@@ -74,7 +83,7 @@ let package = Package(
         .target(
             name: "PlanCheckKit",
             dependencies: [
-                "PlanModel", "PlanGeometry", "PlanCRS", "PlanStore", "PlanGDAL", "PlanLayers", "PlanRules", "PlanRegistry", "PlanOutput",
+                "PlanModel", "PlanGeometry", "PlanClipper", "PlanCRS", "PlanStore", "PlanGDAL", "PlanLayers", "PlanRules", "PlanRegistry", "PlanOutput",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The documented layout of the query answer; the tests validate answers against it.
@@ -131,6 +140,7 @@ let package = Package(
         .target(name: "PlanCheckTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
         .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
+        .testTarget(name: "PlanClipperTests", dependencies: ["PlanClipper", "PlanGeometry", "PlanModel"]),
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel", "PlanCheckTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput", "PlanModel"]),
@@ -140,7 +150,7 @@ let package = Package(
         // ESRI .prj, broken inputs; fixtures made by ogr2ogr (Tests/Fixtures/gdal/README.md).
         .testTarget(name: "PlanGDALTests", dependencies: ["PlanGDAL", "PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
-        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanOutput", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanGeometry", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanOutput", "PlanCheckTestSupport"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
         .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanOutput", "PlanCheckTestSupport"]),
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
@@ -148,5 +158,6 @@ let package = Package(
             name: "PlanCheckServerTests",
             dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers", .product(name: "NIOHTTP1", package: "swift-nio")]),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

@@ -6,6 +6,7 @@ import Synchronization
 
 extension Severity: ExpressibleByArgument {}
 extension ReportLanguage: ExpressibleByArgument {}
+extension OverlayEngine: ExpressibleByArgument {}
 
 /// `plan-check overlay`: discrepancy patches between plan layers, by the rules of a rule set.
 struct Overlay: AsyncParsableCommand {
@@ -90,6 +91,9 @@ struct Overlay: AsyncParsableCommand {
     @Flag(help: "Also compute each rule's dissolved area (the union of its patches, overlaps counted once); it costs about twice the overlays.")
     var dissolve = false
 
+    @Option(help: "Kernel of the pairwise overlays: clipper (default; a 1 µm integer grid, every result checked by GEOS, GEOS where it is not valid) or geos (OverlayNG at full precision).")
+    var engine: OverlayEngine = .clipper
+
     @Flag(help: "No progress line and no table on stdout.")
     var quiet = false
 
@@ -133,6 +137,7 @@ struct Overlay: AsyncParsableCommand {
                 rulesPath: rules, layerPaths: paths, workingCRS: crs, policy: invalid, jobs: jobs ?? defaultJobCount,
                 dissolve: dissolve, reading: try reading.settings(),
                 districts: districts.flatMap { path in districtField.map { (path, $0) } })
+            request.engine = engine
             request.dispositionsPath = dispositions
             // Both outputs are checked before any work, and put in place together at the end.
             let outputs = try OverlayOutputs(

@@ -13,7 +13,7 @@ struct PlanCheck: AsyncParsableCommand {
             66 missing input; 70 a GEOS/PROJ/SQLite/GDAL failure; 74 cannot write output; 75 the registry \
             is locked by another writer (try again).
             """,
-        version: "plan-check \(PlanCheckVersion.current) (GEOS \(LibraryVersions.geos), PROJ \(LibraryVersions.proj), SQLite \(LibraryVersions.sqlite), GDAL \(LibraryVersions.gdal))",
+        version: "plan-check \(PlanCheckVersion.current) (GEOS \(LibraryVersions.geos), PROJ \(LibraryVersions.proj), SQLite \(LibraryVersions.sqlite), GDAL \(LibraryVersions.gdal), Clipper \(LibraryVersions.clipper))",
         subcommands: [Inspect.self, Overlay.self, Diff.self, Assess.self, Query.self, History.self, Serve.self]
     )
 }

@@ -1,3 +1,4 @@
+import PlanClipper
 import PlanCRS
 import PlanGDAL
 import PlanGeometry
@@ -9,4 +10,5 @@ public enum LibraryVersions {
     public static var proj: String { projVersion }
     public static var sqlite: String { sqliteVersion }
     public static var gdal: String { gdalVersion }
+    public static var clipper: String { ClipperGrid.libraryVersion }
 }

@@ -123,5 +123,6 @@ import Testing
         #expect(run.stdout.contains("GEOS 3."))
         #expect(run.stdout.contains("PROJ "))
         #expect(run.stdout.contains("GDAL 3."))
+        #expect(run.stdout.contains("Clipper 6.4"))
     }
 }

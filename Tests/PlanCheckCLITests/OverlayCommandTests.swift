@@ -48,6 +48,57 @@ import Testing
         #expect(stats["timings"] as? [String: Any] != nil)
     }
 
+    /// `--engine`: Clipper by default, named in the summary with its grid and counts; GEOS on
+    /// request or for a rule with a grid size; the same patches either way.
+    @Test func engineIsChosenAndRecorded() throws {
+        let dir = try CLI.temporaryDirectory()
+        func run(_ extra: [String], rules: String? = nil) throws -> (stdout: String, stats: [String: Any], ids: Set<String>) {
+            let out = dir.appendingPathComponent("p.geojson"), summary = dir.appendingPathComponent("s.json")
+            let run = try CLI.run(["overlay", "--rules", rules ?? self.rules, "--out", out.path, "--summary", summary.path] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
+            let ids = Set(try features(out).compactMap { $0["id"] as? String })
+            return (run.stdout, stats, ids)
+        }
+        let clipper = try run([])
+        #expect(clipper.stats["engine"] as? String == "clipper")
+        let clipperRules = try #require(clipper.stats["rules"] as? [[String: Any]])
+        for rule in clipperRules {
+            #expect(rule["engine"] as? String == "clipper")
+            #expect(rule["clipper_grid"] as? String == "1 µm")
+            #expect((rule["clipper_operations"] as? Int ?? 0) > 0)
+            #expect(rule["clipper_fallbacks"] as? Int == 0)
+        }
+        #expect(clipper.stdout.contains("engine clipper (1 µm grid): "))
+        #expect(clipper.stdout.contains(" recomputed by GEOS"))
+
+        let geos = try run(["--engine", "geos"])
+        #expect(geos.stats["engine"] as? String == "geos")
+        for rule in try #require(geos.stats["rules"] as? [[String: Any]]) {
+            #expect(rule["engine"] as? String == "geos")
+            #expect(rule["clipper_grid"] is NSNull || rule["clipper_grid"] == nil)
+            #expect(rule["clipper_operations"] as? Int == 0)
+        }
+        #expect(geos.ids == clipper.ids && clipper.ids.count == 105)
+
+        // A grid size keeps the rules on GEOS, which snaps to it; the table line names them.
+        var text = try String(contentsOfFile: rules, encoding: .utf8)
+        text = text.replacingOccurrences(of: "grid_size_m: 0 ", with: "grid_size_m: 0.001 ")
+        text = text.replacingOccurrences(of: "    path: ", with: "    path: \(CLI.path("SampleLayers"))/")
+        let gridded = dir.appendingPathComponent("gridded.yaml")
+        try text.write(to: gridded, atomically: true, encoding: .utf8)
+        let onGrid = try run([], rules: gridded.path)
+        for rule in try #require(onGrid.stats["rules"] as? [[String: Any]]) {
+            #expect(rule["engine"] as? String == "geos")
+            #expect(rule["grid_size_m"] as? Double == 0.001)
+        }
+        #expect(onGrid.stdout.contains("on GEOS for their grid size: A, B, C1"))
+
+        let bad = try CLI.run(["overlay", "--rules", rules, "--engine", "fast"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("--engine"))
+    }
+
     @Test func sameBytesForOneAndTwoJobs() throws {
         let dir = try CLI.temporaryDirectory()
         let one = dir.appendingPathComponent("one.geojson"), two = dir.appendingPathComponent("two.geojson")

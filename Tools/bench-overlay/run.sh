@@ -6,15 +6,19 @@
 # For each COUNT: generates the two layers once (Tools/gen_layers.py, cached in
 # Tools/out/layers-COUNT), then overlays every urban feature with every land-use feature it
 # intersects (read both GeoJSON files, intersect, write a GeoJSON of the pieces) with
-#   plan-check overlay (default --jobs, i.e. one per core, and --jobs 1),
+#   plan-check overlay (default --jobs, i.e. one per core, and --jobs 1) on its default engine
+#   (Clipper), and again with --engine geos (GEOS OverlayNG for every pair),
 #   GeoPandas overlay(how="intersection", keep_geom_type=True) (geopandas_overlay.py),
 #   PostGIS ST_Intersection over an ST_Intersects join (postgis_overlay.sh),
 #   the single-threaded bare loop of STRtree query + GEOSIntersection_r (no output file), also
 #   with jemalloc preloaded (plan-check's release binary links jemalloc).
 # Each is timed with /usr/bin/time -v (wall seconds, maximum resident set size): best of 3 runs
 # below 50 000 parcels, else best of 2 (1 when the first takes longer than $SLOW s, default 120).
-# Then checks that all agree (features with area >= 1 m², total area) and prints a table.
-# Environment: RUNS_SMALL, RUNS_LARGE, SLOW to change the run counts.
+# Then checks that all agree (features with area >= 1 m², total area) and prints a table with
+# each tool's time as a ratio of plan-check's and of GeoPandas'. Last, the class-filtered rule set
+# (rules.yaml: two `outside` rules and three `intersects`) on both engines, overlay seconds per rule.
+# Environment: RUNS_SMALL, RUNS_LARGE, SLOW to change the run counts; POSTGIS=0 and BARE=0 leave
+# out PostGIS and the bare loops (a shorter run for the engines and GeoPandas alone).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -99,34 +103,50 @@ for count in "${counts[@]}"; do
 
     pc=("$bin/plan-check" overlay --rules "$here/intersect-all.yaml" --layer "urban=$urban" --layer "landuse=$landuse" --quiet --summary "$work/summary.json")
     bench "plan-check" "$runs" "${pc[@]}" --out "$work/plan-check.geojson"
+    bench "plan-check-geos" "$runs" "${pc[@]}" --out "$work/plan-check-geos.geojson" --engine geos
     bench "plan-check-jobs1" "$runs" "${pc[@]}" --out "$work/plan-check-jobs1.geojson" --jobs 1
     bench "geopandas" "$runs" "$py" "$here/geopandas_overlay.py" "$urban" "$landuse" "$work/geopandas.geojson"
-    bench "bare-loop" "$runs" "$bin/plan-check-bench-bareloop" "$urban" "$landuse"
-    # plan-check's release binary links jemalloc; the same loop with jemalloc preloaded shows how
-    # much of the difference is the allocator.
-    jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-    if [ -e "$jemalloc" ]; then
-        bench "bare-loop-jemalloc" "$runs" env LD_PRELOAD="$jemalloc" "$bin/plan-check-bench-bareloop" "$urban" "$landuse"
+    bl=""
+    if [ "${BARE:-1}" != 0 ]; then
+        bench "bare-loop" "$runs" "$bin/plan-check-bench-bareloop" "$urban" "$landuse"
+        bl="$(cat "$work/bare-loop.out")"
+        # plan-check's release binary links jemalloc; the same loop with jemalloc preloaded shows
+        # how much of the difference is the allocator.
+        jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+        if [ -e "$jemalloc" ]; then
+            bench "bare-loop-jemalloc" "$runs" env LD_PRELOAD="$jemalloc" "$bin/plan-check-bench-bareloop" "$urban" "$landuse"
+        fi
     fi
 
-    # PostGIS measures itself (one cluster for all its runs; the server's memory from /proc).
-    echo "  postgis: starting a throwaway cluster" >&2
-    "$here/postgis_overlay.sh" "$urban" "$landuse" "$work/postgis.geojson" "$runs" "$slow" >"$work/postgis.out" 2>"$work/postgis.err"
-    grep '^run=' "$work/postgis.out" | sed 's/^/  postgis /' >&2
-    pg_versions="$(grep '^versions:' "$work/postgis.out")"
-    read -r pg_secs pg_client pg_server < <(grep '^run=' "$work/postgis.out" | sed 's/[a-z_]*=//g' |
-        awk '{ if (best == "" || $2 < best) { best = $2; client = $3; server = $5 } } END {print best, client, server}')
-    printf '%s %s %s\n' "postgis" "$pg_secs" "$((pg_client + pg_server))" >>"$table"
+    pg_versions="not run (POSTGIS=0)"
+    if [ "${POSTGIS:-1}" != 0 ]; then
+        # PostGIS measures itself (one cluster for all its runs; the server's memory from /proc).
+        echo "  postgis: starting a throwaway cluster" >&2
+        "$here/postgis_overlay.sh" "$urban" "$landuse" "$work/postgis.geojson" "$runs" "$slow" >"$work/postgis.out" 2>"$work/postgis.err"
+        grep '^run=' "$work/postgis.out" | sed 's/^/  postgis /' >&2
+        pg_versions="$(grep '^versions:' "$work/postgis.out")"
+        read -r pg_secs pg_client pg_server < <(grep '^run=' "$work/postgis.out" | sed 's/[a-z_]*=//g' |
+            awk '{ if (best == "" || $2 < best) { best = $2; client = $3; server = $5 } } END {print best, client, server}')
+        printf '%s %s %s\n' "postgis" "$pg_secs" "$((pg_client + pg_server))" >>"$table"
+    fi
+
+    # The class-filtered rule set (two `outside` rules, A and B) on both engines: overlay seconds
+    # per rule from the summaries (best of $runs each).
+    for engine in clipper geos; do
+        bench "rules-$engine" "$runs" "$bin/plan-check" overlay --rules "$here/rules.yaml" --layer "urban=$urban" \
+            --layer "landuse=$landuse" --quiet --summary "$work/summary.json" --out "$work/rules-$engine.geojson" --engine "$engine"
+    done
 
     echo
-    bl="$(cat "$work/bare-loop.out")"
     blv() { echo " $bl" | grep -oE " $1=[^ ]*" | cut -d= -f2; }
-    echo "=== $count parcels per layer ($(blv a) urban and $(blv b) land-use features); best of $runs"
+    echo "=== $count parcels per layer; best of $runs"
     echo
     echo "Agreement (features with area >= 1 m², total area; relative difference < 1e-6):"
+    others=("geopandas=$work/geopandas.geojson")
+    [ -s "$work/postgis.geojson" ] && others+=("postgis=$work/postgis.geojson")
+    [ -n "$bl" ] && others+=("bare loop=bareloop:$(blv features_ge_1m2):$(blv area_ge_1m2):$(blv area_sum)")
     "$py" "$here/check_outputs.py" "plan-check=$work/plan-check.geojson" "plan-check --jobs 1=$work/plan-check-jobs1.geojson" \
-        "geopandas=$work/geopandas.geojson" "postgis=$work/postgis.geojson" \
-        "bare loop=bareloop:$(blv features_ge_1m2):$(blv area_ge_1m2):$(blv area_sum)" || echo "!! the tools DISAGREE"
+        "plan-check --engine geos=$work/plan-check-geos.geojson" "${others[@]}" || echo "!! the tools DISAGREE"
     if cmp -s "$work/plan-check.geojson" "$work/plan-check-jobs1.geojson"; then
         echo "plan-check: the --jobs 1 output is byte-identical to the default-jobs output"
     else
@@ -135,24 +155,45 @@ for count in "${counts[@]}"; do
     echo
     echo "plan-check stages (best default-jobs run, --summary timings, s): $(stages "$work/plan-check.summary.json")"
     echo "plan-check --jobs 1 stages:                                     $(stages "$work/plan-check-jobs1.summary.json")"
-    echo "bare loop: $bl"
+    echo "plan-check --engine geos stages:                                $(stages "$work/plan-check-geos.summary.json")"
+    echo "plan-check engine counts: $("$py" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["rules"][0]
+print("%s (%s grid): %d operations, %d recomputed by GEOS" % (r["engine"], r["clipper_grid"], r["clipper_operations"], r["clipper_fallbacks"]))' "$work/plan-check.summary.json")"
+    [ -n "$bl" ] && echo "bare loop: $bl"
     echo "geopandas: $(cat "$work/geopandas.out")"
-    echo "postgis:   $(grep '^run=' "$work/postgis.out" | tr '\n' ' ')(peak RSS below = client + sum of the backends alive together)"
+    [ -s "$work/postgis.out" ] && echo "postgis:   $(grep '^run=' "$work/postgis.out" | tr '\n' ' ')(peak RSS below = client + sum of the backends alive together)"
     echo
     read -r _ base base_rss < <(head -1 "$table")
-    printf '| %-22s | %9s | %13s | %18s | %18s |\n' "tool" "wall (s)" "peak RSS (MB)" "time / plan-check" "memory / plan-check"
-    printf '|%s|%s|%s|%s|%s|\n' "------------------------" "----------:" "--------------:" "-------------------:" "--------------------:"
+    read -r _ gp _ < <(grep '^geopandas ' "$table")
+    printf '| %-24s | %9s | %13s | %18s | %18s | %18s |\n' "tool" "wall (s)" "peak RSS (MB)" "time / plan-check" "memory / plan-check" "GeoPandas / tool"
+    printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------------" "----------:" "--------------:" "-------------------:" "--------------------:" "-------------------:"
     while read -r name secs rss; do
         label="$name"
         case "$name" in
             plan-check) label="plan-check (jobs $(nproc))" ;;
+            plan-check-geos) label="plan-check --engine geos" ;;
             plan-check-jobs1) label="plan-check --jobs 1" ;;
             bare-loop) label="bare loop (1 thread)" ;;
             bare-loop-jemalloc) label="bare loop + jemalloc" ;;
+            rules-*) continue ;;
         esac
-        printf '| %-22s | %9.2f | %13d | %17.2fx | %17.2fx |\n' "$label" "$secs" "$((rss / 1024))" \
-            "$(awk "BEGIN{print $secs / $base}")" "$(awk "BEGIN{print $rss / $base_rss}")"
+        printf '| %-24s | %9.2f | %13d | %17.2fx | %17.2fx | %17.2fx |\n' "$label" "$secs" "$((rss / 1024))" \
+            "$(awk "BEGIN{print $secs / $base}")" "$(awk "BEGIN{print $rss / $base_rss}")" "$(awk "BEGIN{print $gp / $secs}")"
     done <"$table"
+    echo
+    echo "Class-filtered rules (rules.yaml), overlay seconds per rule (best run of each engine):"
+    "$py" -c '
+import json, sys
+c, g = (json.load(open(p))["rules"] for p in sys.argv[1:3])
+print("| rule | relation | patches clipper / geos | clipper (s) | geos (s) | geos / clipper |")
+print("|---|---|--:|--:|--:|--:|")
+for a, b in zip(c, g):
+    ratio = b["overlay_seconds"] / max(a["overlay_seconds"], 1e-9)
+    print("| %s | %s | %d / %d | %.2f | %.2f | %.2fx |" % (a["id"], a["relation"], a["patches"], b["patches"], a["overlay_seconds"], b["overlay_seconds"], ratio))
+' "$work/rules-clipper.summary.json" "$work/rules-geos.summary.json"
+    read -r _ rc _ < <(grep '^rules-clipper ' "$table"); read -r _ rg _ < <(grep '^rules-geos ' "$table")
+    echo "whole run (wall): clipper ${rc} s, geos ${rg} s"
     echo
     versions
 done

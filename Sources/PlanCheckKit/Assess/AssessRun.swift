@@ -123,7 +123,7 @@ public struct AssessRunner: Sendable {
         // The constraint layers of every item, read, checked, reprojected and classified.
         let overlay = OverlayRunner(OverlayRequest(
             rulesPath: request.rulesPath, layerPaths: request.layerPaths, workingCRS: request.workingCRS,
-            policy: request.policy, jobs: request.jobs, reading: request.reading))
+            policy: request.policy, jobs: request.jobs, reading: request.reading, engine: .geos))
         try overlay.checkLayerOverrides(ruleSet)
         let names = ruleSet.layers.map(\.name).filter { name in
             ruleSet.assessments.contains { $0.constraintLayers.contains(name) }

@@ -39,8 +39,15 @@ public struct RuleOutcome: Sendable {
     /// Pairs (or `a` features) whose result was the whole `a` or whole `b` by a prepared-geometry
     /// test, so no overlay was computed.
     public var fastPathHits: Int
-    /// Overlays computed by GEOS.
+    /// Overlays computed (by Clipper or by GEOS).
     public var overlaysComputed: Int
+    /// The pairwise kernel this rule ran on: `.geos` for a rule with a grid size or under
+    /// `--engine geos`.
+    public var engine: OverlayEngine
+    /// Operations Clipper computed, and those it handed to GEOS (its result was not valid, or
+    /// it could not take the input).
+    public var clipperOperations: Int
+    public var clipperFallbacks: Int
     /// Area of the union of all patches (overlaps between patches counted once), m²; nil when
     /// not computed (`--no-dissolve`).
     public var dissolvedArea: Double?

@@ -23,13 +23,17 @@ public struct OverlayRequest: Sendable {
     /// `--districts FILE --district-field NAME`: tabulate the patches by district
     /// (`DistrictTabulation`); nil for no districts.
     public var districts: (path: String, field: String)?
+    /// `--engine`: the kernel of the pairwise boolean operations.
+    public var engine: OverlayEngine = .clipper
     /// `--dispositions PREVIOUS`: a patch file (or `--csv` table) of an earlier run whose
     /// decisions carry over (`DispositionReader`); nil for none.
     public var dispositionsPath: String? = nil
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
                 policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
-                reading: ReadingSettings = ReadingSettings(), districts: (path: String, field: String)? = nil) {
+                reading: ReadingSettings = ReadingSettings(), districts: (path: String, field: String)? = nil,
+                engine: OverlayEngine = .clipper) {
+        self.engine = engine
         self.districts = districts
         self.rulesPath = rulesPath
         self.layerPaths = layerPaths
@@ -267,7 +271,7 @@ public struct OverlayRunner: Sendable {
             let grid = ruleSet.effectiveGridSize(for: rule)
             let evaluator = RuleEvaluator(
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
-                gridSize: grid > 0 ? grid : nil, workingCRS: workingCRS, jobs: request.jobs,
+                gridSize: grid > 0 ? grid : nil, engine: request.engine, workingCRS: workingCRS, jobs: request.jobs,
                 sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve)
             let streaming = stream.map { stream in
                 (encoder: stream.encoder(for: PatchLineage(rule: rule, layers: layers, ledger: ledger)),

@@ -57,6 +57,15 @@ public struct OverlaySummary: Sendable, Codable {
         public var lowerDimensionLeftovers: Int
         public var fastPathHits: Int
         public var overlaysComputed: Int
+        /// The kernel this rule ran on: "clipper", or "geos" (`--engine geos`, or a rule with a
+        /// grid size, which GEOS computes on that grid).
+        public var engine: String
+        /// Clipper's integer grid: "1 µm", or "1e-11 degree" in a lon/lat working CRS; null on GEOS.
+        public var clipperGrid: String?
+        /// Operations Clipper computed, and those recomputed by GEOS because Clipper could not
+        /// take the input or its result was not valid.
+        public var clipperOperations: Int
+        public var clipperFallbacks: Int
         public var seconds: Double
         /// Seconds of the overlays alone; `seconds` minus this is the dissolve.
         public var overlaySeconds: Double
@@ -124,11 +133,15 @@ public struct OverlaySummary: Sendable, Codable {
 
     public var planCheckVersion: String
     public var geosVersion: String
+    /// Clipper's version (the `clipper` engine's kernel).
+    public var clipperVersion: String
     public var projVersion: String
     public var rulesFile: RulesFile
     public var workingCrs: CRS
     public var invalidPolicy: String
     public var jobs: Int
+    /// `--engine`: "clipper" or "geos".
+    public var engine: String
     public var inputs: [Input]
     public var rules: [Rule]
     public var warnings: [String]
@@ -145,11 +158,14 @@ public struct OverlaySummary: Sendable, Codable {
     public init(_ result: OverlayResult, request: OverlayRequest, output: String?, rfc7946: Bool, extraTimings: [String: Double] = [:]) {
         planCheckVersion = PlanCheckVersion.current
         geosVersion = LibraryVersions.geos
+        clipperVersion = LibraryVersions.clipper
         projVersion = LibraryVersions.proj
         rulesFile = RulesFile(path: request.rulesPath, sha256: result.rulesSHA256)
         workingCrs = CRS(identifier: result.workingCRS.identifier, name: result.workingCRS.name, geographic: result.workingCRS.isGeographic)
         invalidPolicy = request.policy.rawValue
         jobs = request.jobs
+        engine = request.engine.rawValue
+        let geographic = result.workingCRS.isGeographic
         inputs = result.layers.map { layer in
             var classes: [String: Int] = [:]
             for list in layer.classes { for c in list { classes[c, default: 0] += 1 } }
@@ -171,7 +187,9 @@ public struct OverlaySummary: Sendable, Codable {
                 areaEllipsoidalM2: o.totalEllipsoidalArea,
                 dissolvedAreaM2: o.dissolvedArea, dissolvedAreaEllipsoidalM2: o.dissolvedEllipsoidalArea,
                 sliversDropped: o.sliversDropped, sliverAreaM2: o.sliverArea, lowerDimensionLeftovers: o.lowerDimensionLeftovers,
-                fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, seconds: o.seconds,
+                fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, engine: o.engine.rawValue,
+                clipperGrid: o.engine == .clipper ? clipperGridText(geographic: geographic) : nil,
+                clipperOperations: o.clipperOperations, clipperFallbacks: o.clipperFallbacks, seconds: o.seconds,
                 overlaySeconds: o.overlaySeconds, classPairs: ClassPair.table(o, in: result),
                 statuses: Self.statusCounts(o.patches, result.ledger))
         }
@@ -235,6 +253,7 @@ public struct OverlaySummary: Sendable, Codable {
             lines.append(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             if n == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
+        lines.append(engineLine())
         lines += districts?.text() ?? []
         if let dispositions {
             let decided = dispositions.resolved.filter(\.isDisposed).count
@@ -249,6 +268,23 @@ public struct OverlaySummary: Sendable, Codable {
             lines.append("patches written to \(place)\(rfc7946 ? " (RFC 7946, WGS 84 lon/lat)" : "")")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension OverlaySummary {
+    /// "engine clipper (1 µm grid): 1,234 operations, 0 recomputed by GEOS" (rules with a grid
+    /// size, which GEOS computes, are named).
+    func engineLine() -> String {
+        let clipperRules = rules.filter { $0.engine == "clipper" }
+        var line = "engine \(engine)"
+        if let grid = clipperRules.first?.clipperGrid {
+            let operations = clipperRules.reduce(0) { $0 + $1.clipperOperations }
+            let fallbacks = clipperRules.reduce(0) { $0 + $1.clipperFallbacks }
+            line += " (\(grid) grid): \(grouped(Double(operations), 0)) operations, \(grouped(Double(fallbacks), 0)) recomputed by GEOS"
+        }
+        let onGEOS = rules.filter { $0.engine == "geos" && $0.gridSizeM > 0 }.map(\.id)
+        if engine == "clipper", !onGEOS.isEmpty { line += "; on GEOS for their grid size: \(onGEOS.joined(separator: ", "))" }
+        return line
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PlanClipper
 import PlanCRS
 import PlanGeometry
 import PlanModel
@@ -57,8 +58,8 @@ public struct OverlayProgress: Sendable {
 }
 
 /// Evaluates one conflict rule over two sides: candidates from a GEOS STRtree, prepared-geometry
-/// fast paths, the overlay (full precision or on a grid), polygonal parts kept, slivers dropped
-/// and counted. Runs `jobs` workers; each has its own GEOS and PROJ contexts, its own STRtree of
+/// fast paths, the overlay (Clipper on its 1 µm grid with GEOS as the fallback, GEOS at full
+/// precision, or GEOS on the rule's grid), polygonal parts kept, slivers dropped and counted. Runs `jobs` workers; each has its own GEOS and PROJ contexts, its own STRtree of
 /// the `b` side and its own cache of `b` geometries, and takes every `jobs`-th chunk of `a`.
 /// Chunks are fixed, and results are put back in chunk order, so the output is identical for
 /// any job count.
@@ -66,8 +67,12 @@ struct RuleEvaluator: Sendable {
     var rule: ConflictRule
     var ruleIndex: Int
     var minArea: Double
-    /// Fixed-precision grid in working-CRS units, or nil for full precision.
+    /// Fixed-precision grid in working-CRS units, or nil for full precision. A rule with a grid
+    /// is computed by GEOS on that grid whatever the engine.
     var gridSize: Double?
+    /// The pairwise kernel (`overlay --engine`); GEOS unless the caller asks for Clipper (`diff`
+    /// keeps GEOS: its transition areas are checked against GeoPandas cell by cell).
+    var engine: OverlayEngine = .geos
     var workingCRS: CRSDescription
     var jobs: Int
     var chunkSize = 128
@@ -83,6 +88,10 @@ struct RuleEvaluator: Sendable {
         var lowerDimension = 0
         var fastPath = 0
         var overlays = 0
+        /// Operations Clipper computed, and those GEOS computed instead (Clipper failed or its
+        /// result was not valid).
+        var clipperOperations = 0
+        var clipperFallbacks = 0
         /// The patches encoded for the output file, when the run streams one.
         var encoded: EncodedPatches?
     }
@@ -105,13 +114,14 @@ struct RuleEvaluator: Sendable {
         let workersDone = Counter()
         let evaluator = self
         let encoder = output?.encoder
+        let grid = usesClipper ? clipperGrid(a: a, b: b, workingCRS: workingCRS) : nil
         var results = [ChunkResult?](repeating: nil, count: chunkCount)
         let (finished, continuation) = AsyncStream<(Int, ChunkResult)>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask {
                     do {
-                        var worker = try Worker(evaluator: evaluator, b: b)
+                        var worker = try Worker(evaluator: evaluator, b: b, clipperGrid: grid)
                         while !Task.isCancelled {
                             let chunk = nextChunk.add(1) - 1
                             guard chunk < chunkCount else { break }
@@ -159,7 +169,8 @@ struct RuleEvaluator: Sendable {
         }
         var outcome = RuleOutcome(
             rule: rule, patches: [], sliversDropped: 0, sliverArea: 0, lowerDimensionLeftovers: 0,
-            fastPathHits: 0, overlaysComputed: 0, dissolvedArea: nil, dissolvedEllipsoidalArea: nil, seconds: 0,
+            fastPathHits: 0, overlaysComputed: 0, engine: usesClipper ? .clipper : .geos, clipperOperations: 0,
+            clipperFallbacks: 0, dissolvedArea: nil, dissolvedEllipsoidalArea: nil, seconds: 0,
             overlaySeconds: 0)
         for case let result? in results {
             outcome.patches += result.patches
@@ -168,6 +179,8 @@ struct RuleEvaluator: Sendable {
             outcome.lowerDimensionLeftovers += result.lowerDimension
             outcome.fastPathHits += result.fastPath
             outcome.overlaysComputed += result.overlays
+            outcome.clipperOperations += result.clipperOperations
+            outcome.clipperFallbacks += result.clipperFallbacks
         }
         outcome.overlaySeconds = Date().timeIntervalSince(started)
         if dissolve {
@@ -178,6 +191,9 @@ struct RuleEvaluator: Sendable {
         outcome.seconds = Date().timeIntervalSince(started)
         return outcome
     }
+
+    /// True when this rule's pairwise operations go to Clipper: the clipper engine, no rule grid.
+    var usesClipper: Bool { engine == .clipper && gridSize == nil }
 
     /// Areas of the union of the patches. Patches are put in Morton (Z-curve) order of their
     /// envelope centres, so each group of neighbours is compact; groups are unioned in parallel,
@@ -238,7 +254,10 @@ struct RuleEvaluator: Sendable {
         let ruleIndex: Int
         let sameLayer: Bool
 
-        init(evaluator: RuleEvaluator, b: RuleSide) throws {
+        /// The Clipper side of this worker; nil when the rule runs on GEOS alone.
+        let clipper: ClipperKernel?
+
+        init(evaluator: RuleEvaluator, b: RuleSide, clipperGrid grid: ClipperGrid?) throws {
             self.b = b
             relation = evaluator.rule.relation
             gridSize = evaluator.gridSize
@@ -248,11 +267,13 @@ struct RuleEvaluator: Sendable {
             ruleID = evaluator.rule.id
             ruleIndex = evaluator.ruleIndex
             sameLayer = evaluator.sameLayer
-            context = try GeometryContext()
+            let context = try GeometryContext()
+            self.context = context
             index = try SpatialIndex(envelopes: b.envelopes, context: context)
             crsLease = try CRSContextPool.shared.lease()
             areas = try crsLease.context.areaCalculator(for: evaluator.workingCRS)
             bCache = Array(repeating: nil, count: b.geometries.count)
+            clipper = grid.map { ClipperKernel(grid: $0, context: context) }
         }
 
         /// The transformer the output needs (RFC 7946), made once in this worker's context.
@@ -272,6 +293,7 @@ struct RuleEvaluator: Sendable {
             for i in range {
                 let aNative = try Geometry(a.geometries[i], context: context)
                 let prepared = try aNative.prepared()
+                var aRings: ClipperRings?
                 var candidates = try index.query(a.envelopes[i])
                 if sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
                 switch relation {
@@ -291,15 +313,25 @@ struct RuleEvaluator: Sendable {
                             // and GEOS's overlay of a disjoint pair costs as much as a real one;
                             // the test is cheap for the pairs that do intersect (-12 % CPU).
                             guard try prepared.intersects(bNative) else { continue }
-                            let native = try aNative.intersection(with: bNative, gridSize: gridSize)
-                            if try native.isEmpty() { continue }
-                            piece = try native.value()
-                            result.overlays += 1
+                            if let clipped = clipped(.intersection, a: a.geometries[i], aRings: &aRings, b: [k], into: &result) {
+                                result.overlays += 1
+                                // Features that only touch (or overlap by less than the grid)
+                                // give no area: a lower-dimensional leftover, as GEOS's line or
+                                // point would be.
+                                if clipped.isEmpty { result.lowerDimension += 1; continue }
+                                piece = clipped
+                            } else {
+                                let native = try aNative.intersection(with: bNative, gridSize: gridSize)
+                                if try native.isEmpty() { continue }
+                                piece = try native.value()
+                                result.overlays += 1
+                            }
                         }
                         try keep(piece, a: a, i: i, k: k, into: &result)
                     }
                 case .outside:
                     var touching: [Geometry] = []
+                    var touchingIndices: [Int] = []
                     var covered = false
                     for k in candidates {
                         let bNative = try bGeometry(k)
@@ -309,6 +341,7 @@ struct RuleEvaluator: Sendable {
                             break
                         }
                         touching.append(bNative)
+                        touchingIndices.append(k)
                     }
                     if covered {
                         result.fastPath += 1
@@ -318,6 +351,10 @@ struct RuleEvaluator: Sendable {
                     if touching.isEmpty && gridSize == nil {
                         piece = a.geometries[i]
                         result.fastPath += 1
+                    } else if let clipped = clipped(.difference, a: a.geometries[i], aRings: &aRings, b: touchingIndices, into: &result) {
+                        // `a` minus the union of the touching `b`s in one Clipper Execute.
+                        piece = clipped
+                        result.overlays += 1
                     } else {
                         let cover = try Geometry.unaryUnion(of: touching, gridSize: gridSize, context: context)
                         piece = try aNative.difference(with: cover, gridSize: gridSize).value()
@@ -327,6 +364,28 @@ struct RuleEvaluator: Sendable {
                 }
             }
             return result
+        }
+
+        /// `a` `operation` the union of the `b`s at `ks` by Clipper, counted; nil when this rule
+        /// runs on GEOS, or when Clipper cannot take the inputs or its result is not valid
+        /// (counted as a fallback: the caller computes it with GEOS).
+        func clipped(
+            _ operation: ClipOperation, a value: GeometryValue, aRings: inout ClipperRings?, b ks: [Int],
+            into result: inout ChunkResult
+        ) -> GeometryValue? {
+            guard let clipper else { return nil }
+            var clip = ClipperRings()
+            for k in ks {
+                guard let rings = clipper.rings(of: b.geometries[k]) else { result.clipperFallbacks += 1; return nil }
+                clip.append(rings)
+            }
+            if aRings == nil { aRings = clipper.rings(of: value) }
+            guard let subject = aRings, let piece = clipper.run(operation, subject: subject, clip: clip) else {
+                result.clipperFallbacks += 1
+                return nil
+            }
+            result.clipperOperations += 1
+            return piece
         }
 
         /// Keeps the polygonal parts of `piece` at or above the sliver threshold as one patch;

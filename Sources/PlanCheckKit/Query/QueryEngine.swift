@@ -147,7 +147,10 @@ public struct QueryEngine: Sendable {
         let overlay = OverlayRunner(OverlayRequest(
             rulesPath: request.rulesPath ?? latest.run.rulesPath,
             layerPaths: request.layerPaths.filter { $0.key != site }, workingCRS: srs.crsDefinition,
-            policy: request.policy, jobs: request.jobs, reading: request.reading))
+            policy: request.policy, jobs: request.jobs, reading: request.reading,
+            // A site's conformity overlays are a handful of pairs: Clipper would not pay, and
+            // GEOS keeps the answer's areas at full precision.
+            engine: .geos))
         try overlay.checkLayerOverrides(ruleSet)
         let prepared = names.isEmpty
             ? OverlayRunner.PreparedLayers(layers: [], workingCRS: working, warnings: ruleSet.warnings.map(\.description), timings: [])
@@ -278,7 +281,8 @@ public struct QueryEngine: Sendable {
         let original = checked.features.map(\.geometry)
         try SiteCheck.requireInsideAreaOfUse(original, crs: siteCRS, registryCRS: workingCRS, context: crsContext, siteName: site.name)
         let siteDefinition = ruleSet.layer(named: LayerDefinition.siteLayerName) ?? LayerDefinition(name: LayerDefinition.siteLayerName)
-        let overlay = OverlayRunner(OverlayRequest(rulesPath: ruleSet.sourcePath, workingCRS: srs.crsDefinition, policy: request.policy, jobs: 1))
+        let overlay = OverlayRunner(OverlayRequest(
+            rulesPath: ruleSet.sourcePath, workingCRS: srs.crsDefinition, policy: request.policy, jobs: 1, engine: .geos))
         let (layer, _) = try await overlay.prepare(
             checked, definition: siteDefinition, path: site.name, sha256: site.sha256, sourceCRS: siteCRS,
             workingCRS: workingCRS, ruleSetPath: ruleSet.sourcePath, crsContext: crsContext)

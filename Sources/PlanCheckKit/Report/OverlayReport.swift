@@ -234,8 +234,9 @@ public struct OverlayReport: Sendable {
         let time = order.compactMap { s in summary.timings[s].map { "\(s) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", ")
         for (k, v) in [
             ("rules", summary.rulesFile.path), ("rulesHash", "SHA-256 " + summary.rulesFile.sha256), ("crs", crsText),
-            ("invalidPolicy", summary.invalidPolicy), ("gridSize", grid + " m"), ("minArea", sliver + " m²"),
-            ("versions", "plan-check \(summary.planCheckVersion), GEOS \(summary.geosVersion), PROJ \(summary.projVersion)"),
+            ("invalidPolicy", summary.invalidPolicy), ("gridSize", grid + " m"), ("engine", summary.engineLine()),
+            ("minArea", sliver + " m²"),
+            ("versions", "plan-check \(summary.planCheckVersion), GEOS \(summary.geosVersion), PROJ \(summary.projVersion), Clipper \(summary.clipperVersion)"),
             ("time", time),
         ] {
             h += "<tr><th>\(esc(L[k]))</th><td>\(esc(v))</td></tr>\n"

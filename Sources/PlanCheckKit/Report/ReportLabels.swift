@@ -57,6 +57,7 @@ struct ReportLabels {
         "rejected": ("拒绝要素", "Rejected"),
         "invalidPolicy": ("无效要素处理", "Invalid features"),
         "gridSize": ("网格精度", "Grid size"),
+        "engine": ("叠加内核", "Overlay engine"),
         "versions": ("软件版本", "Versions"),
         "time": ("用时", "Time"),
         "warnings": ("警告", "Warnings"),

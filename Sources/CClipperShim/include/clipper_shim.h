@@ -1,0 +1,49 @@
+#ifndef PLANCHECK_CLIPPER_SHIM_H
+#define PLANCHECK_CLIPPER_SHIM_H
+// A plain C face over Clipper 6.4 (C++): integer rings in, polygons with their holes out.
+// Swift sees only this header; no C++ type crosses it.
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The boolean operations. Values match ClipperLib::ClipType.
+typedef enum { pc_intersection = 0, pc_union = 1, pc_difference = 2 } pc_operation;
+
+/// Closed rings on the integer grid: `xy` holds x0, y0, x1, y1, … for every ring in turn (no
+/// repeated closing point), `ring_sizes[i]` the number of points of ring i.
+typedef struct {
+    const int64_t *xy;
+    const size_t *ring_sizes;
+    size_t ring_count;
+} pc_rings;
+
+/// The polygons of one result: `ring_polygon[i]` is the polygon ring i belongs to (0, 1, …);
+/// each polygon's shell comes first, then its holes. Owned by the shim: free with pc_result_free.
+typedef struct {
+    int64_t *xy;
+    size_t *ring_sizes;
+    int32_t *ring_polygon;
+    size_t ring_count;
+    size_t point_count;
+} pc_result;
+
+/// Runs one Clipper Execute with PolyTree output: `subject` filled even-odd, `clip` non-zero
+/// (so overlapping clip polygons count once). Returns 0 and fills `out`, or 1 with the
+/// exception text in `message` (e.g. a coordinate outside ±4.6e18), or 2 when Clipper reports
+/// failure without one.
+int pc_execute(pc_operation operation, pc_rings subject, pc_rings clip, pc_result *out,
+               char *message, size_t message_capacity);
+
+/// Clipper's version, e.g. "6.4.2" (CLIPPER_VERSION of the header built against).
+const char *pc_version(void);
+
+/// Frees what pc_execute allocated in `result` (safe on a zeroed result).
+void pc_result_free(pc_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,61 @@
+import PlanClipper
+import PlanCRS
+import PlanGeometry
+import PlanModel
+
+/// The kernel of the overlay's pairwise boolean operations (`overlay --engine`).
+public enum OverlayEngine: String, Sendable, CaseIterable, Codable {
+    /// Clipper on a 64-bit integer grid (1 µm; 10⁻¹¹ degree for lon/lat), every result checked
+    /// by GEOS and recomputed by GEOS when it is not valid or Clipper cannot take the input.
+    case clipper
+    /// GEOS OverlayNG at full precision (what `clipper` falls back to), for an auditor to reproduce.
+    case geos
+}
+
+/// The Clipper grid of a rule: origin at the lower-left corner (whole units) of both sides'
+/// extent; 1 µm cells in a projected working CRS, 10⁻¹¹ degree cells in a lon/lat one.
+func clipperGrid(a: RuleSide, b: RuleSide, workingCRS: CRSDescription) -> ClipperGrid {
+    var extent = Envelope.empty
+    for box in a.envelopes { extent.expand(toInclude: box) }
+    for box in b.envelopes { extent.expand(toInclude: box) }
+    let metresPerUnit = workingCRS.isGeographic ? nil : (workingCRS.squareMetresPerSquareUnit ?? 1).squareRoot()
+    return ClipperGrid(covering: extent, metresPerUnit: metresPerUnit)
+}
+
+/// The grid in words for the summary: "1 µm" or "1e-11 degree".
+func clipperGridText(geographic: Bool) -> String {
+    geographic ? "1e-11 degree" : "1 µm"
+}
+
+/// One worker's Clipper side of a rule: the grid and the GEOS validity check of every result.
+/// Not Sendable (it holds the worker's GEOS context). `b` rings are made per use, not cached:
+/// a cache per worker cost 80 MB at 100 000 parcels and saved no measurable time.
+struct ClipperKernel {
+    let grid: ClipperGrid
+    let context: GeometryContext
+
+    init(grid: ClipperGrid, context: GeometryContext) {
+        self.grid = grid
+        self.context = context
+    }
+
+    /// The rings of a polygonal value on the grid, or nil when Clipper cannot take it (not
+    /// polygonal, or off the 64-bit grid).
+    func rings(of value: GeometryValue) -> ClipperRings? {
+        switch value {
+        case .polygon, .multiPolygon: try? grid.rings(of: value.polygons)
+        default: nil
+        }
+    }
+
+    /// `subject` `operation` the union of `clip`, as a polygonal value (empty when nothing has
+    /// area at the grid's resolution); nil when Clipper failed or its result is not valid by
+    /// GEOS, so the caller computes it with GEOS.
+    func run(_ operation: ClipOperation, subject: ClipperRings, clip: ClipperRings) -> GeometryValue? {
+        guard let polygons = try? grid.execute(operation, subject: subject, clip: clip) else { return nil }
+        if polygons.isEmpty { return .multiPolygon([]) }
+        let value: GeometryValue = polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(polygons)
+        guard let native = try? Geometry(value, context: context), (try? native.validity().isValid) == true else { return nil }
+        return value
+    }
+}
