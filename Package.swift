@@ -88,7 +88,7 @@ let package = Package(
             ],
             // The documented layout of the query answer; the tests validate answers against it.
             // The HTML report's CSS and script are compiled in through Report/ReportAssets.swift,
-            // generated from them by Tools/embed-report-assets.sh (no resource bundle to find at run time).
+            // generated from them by Tools/embed-assets.sh (no resource bundle to find at run time).
             exclude: ["Query/query-answer.schema.json", "Report/assets"]
         ),
         // The web service applicants use (`plan-check serve`): HTTP endpoints over the query engine,
@@ -102,12 +102,15 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The applicants' page (HTML, CSS, script) and the OpenAPI template are compiled in
+            // through PageAssets.swift, generated from them by Tools/embed-assets.sh.
+            exclude: ["assets"]
         ),
         // The `plan-check` command: parses arguments, calls the engine, maps errors to exit codes.
         .executableTarget(
             name: "PlanCheckCLI",
-            dependencies: ["PlanCheckKit", "PlanCheckServer", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["PlanCheckKit", "PlanCheckServer", "PlanOutput", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             // jemalloc (Debian's libjemalloc-dev) replaces glibc's malloc in the release binary:
             // GEOS's overlays allocate and free many small objects, and glibc's malloc took ~10 %
             // of the CPU of an overlay of 100 000 parcels; with jemalloc the same run uses ~10 %
@@ -140,7 +143,7 @@ let package = Package(
         .testTarget(name: "PlanClipperTests", dependencies: ["PlanClipper", "PlanGeometry", "PlanModel"]),
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel", "PlanCheckTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput"]),
+        .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput", "PlanModel"]),
         .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanOutput", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel", "PlanOutput"]),
         // GDAL-read Shapefiles (GBK with .cpg, code-page byte or neither), File Geodatabase, zip,

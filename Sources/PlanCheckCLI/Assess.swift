@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PlanCheckKit
+import PlanOutput
 
 /// `plan-check assess`: regional assessments (区域评估) into the registry.
 struct Assess: AsyncParsableCommand {
@@ -83,13 +84,15 @@ struct Assess: AsyncParsableCommand {
                 validFrom: validFrom, validUntil: validUntil, regionIDs: regionIDs, regionIDField: regionIDField,
                 waitSeconds: wait, reading: try reading.settings())
             // The report's path is checked before any work (a missing folder, a FIFO: exit 74).
-            let report = try html.map { try OverlayOutputs(patches: nil, summary: nil, html: $0) }
+            let report = try NamedOutputs([("--html", html)])["--html"]
             let quiet = self.quiet
             let result = try await AssessRunner(request).run { region in
                 if !quiet { StandardError.write("plan-check: assessed \(AssessText.regionLine(region))\n") }
             }
             for warning in result.warnings { StandardError.write("plan-check: \(warning)\n") }
-            try report?.commit(summary: nil, html: try AssessReport(result, language: lang).html())
+            if let report {
+                try NamedOutputs.writeComplete(try AssessReport(result, language: lang).html(), to: report).commit()
+            }
             if !quiet {
                 if html == "-" {
                     StandardError.write(AssessText.summary(result))

@@ -49,7 +49,20 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a connection may send nothing (between requests, or in the middle of one) before it is closed.")
     var idleTimeout: Int64 = 60
 
+    @Option(help: ArgumentHelp(
+        "A base map for the page's map: the URL template of an intranet WMS GetMap in the registry's CRS, with {bbox}, {width}, {height} (and {crs}).",
+        valueName: "URL"))
+    var basemap: String?
+
     func validate() throws {
+        if let basemap {
+            guard let problem = PageService.basemapProblem(basemap) else { return try validateLimits() }
+            throw ValidationError("--basemap \(basemap): \(problem)")
+        }
+        try validateLimits()
+    }
+
+    func validateLimits() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): not a TCP port (0-65535)") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1 (got \(maxBodyBytes))") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers))") }
@@ -76,7 +89,8 @@ struct Serve: AsyncParsableCommand {
             let server = PlanCheckServer(
                 engine: engine,
                 configuration: ServeConfiguration(
-                    host: host, port: port, maxBodyBytes: maxBodyBytes, idleTimeoutSeconds: idleTimeout, limits: limits),
+                    host: host, port: port, maxBodyBytes: maxBodyBytes, idleTimeoutSeconds: idleTimeout, limits: limits,
+                    basemap: basemap),
                 logger: ServeLogHandler.logger())
             try await server.run { url in StandardError.write("plan-check: listening on \(url)\n") }
             StandardError.write("plan-check: stopped\n")

@@ -17,9 +17,13 @@ public struct ServeConfiguration: Sendable {
     public var idleTimeoutSeconds: Int64
     /// Workers, waiting requests, site sizes and time per request.
     public var limits: ServiceLimits
+    /// `--basemap`: a URL template of an intranet map image service (WMS GetMap) in the registry's
+    /// CRS, with `{bbox}`, `{width}`, `{height}` and `{crs}`; nil: the page's map has no base map.
+    public var basemap: String?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 10 * 1024 * 1024, idleTimeoutSeconds: Int64 = 60,
-                limits: ServiceLimits = ServiceLimits()) {
+                limits: ServiceLimits = ServiceLimits(), basemap: String? = nil) {
+        self.basemap = basemap
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
@@ -50,7 +54,8 @@ public struct PlanCheckServer: Sendable {
     public let logger: Logger
 
     public init(engine: QueryEngine, configuration: ServeConfiguration, logger: Logger) {
-        service = QueryService(engine: engine, maxBodyBytes: configuration.maxBodyBytes, limits: configuration.limits)
+        service = QueryService(engine: engine, maxBodyBytes: configuration.maxBodyBytes, limits: configuration.limits,
+                               basemap: configuration.basemap)
         self.configuration = configuration
         self.logger = logger
     }
@@ -86,15 +91,21 @@ public struct PlanCheckServer: Sendable {
         router.middlewares.add(RequestLogMiddleware(logger: logger))
         let service = self.service
         let logger = self.logger
-        router.post("/v1/query") { request, _ -> Response in
-            let response = try await Self.query(request, service: service)
-            return Self.response(response, request: request, logger: logger)
-        }
-        router.get("/v1/health") { request, _ -> Response in
-            Self.response(await Self.admitted(service) { await service.health() }, request: request, logger: logger)
-        }
-        router.get("/v1/items") { request, _ -> Response in
-            Self.response(await Self.admitted(service) { await service.items() }, request: request, logger: logger)
+        for (path, method) in QueryService.routes {
+            if path == "/v1/query" {
+                router.post(RouterPath(path)) { request, _ -> Response in
+                    let response = try await Self.query(request, service: service)
+                    return Self.response(response, request: request, logger: logger)
+                }
+                continue
+            }
+            precondition(method == "GET", "\(path): only /v1/query takes POST")
+            router.get(RouterPath(path)) { request, _ -> Response in
+                let get = GetRequest(
+                    path: path, parameters: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) },
+                    ifNoneMatch: request.headers[.ifNoneMatch])
+                return Self.response(await Self.admitted(service) { await service.get(get) }, request: request, logger: logger)
+            }
         }
         return router
     }
@@ -206,7 +217,7 @@ extension Response {
     /// A 413 also says `Connection: close`: the rest of its body is not read, and the connection
     /// is closed rather than kept reading a body nobody wants.
     init(_ response: ServiceResponse) {
-        var headers: HTTPFields = [.contentType: ServiceResponse.contentType]
+        var headers: HTTPFields = [.contentType: response.mediaType]
         for header in response.headers {
             if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
         }

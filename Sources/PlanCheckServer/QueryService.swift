@@ -1,15 +1,17 @@
 import Foundation
 import PlanCheckKit
 
-/// One HTTP answer of the service before it meets the server: status, extra headers and a JSON
-/// body. Every body the service sends is JSON (`application/json; charset=utf-8`).
+/// One HTTP answer of the service before it meets the server: status, extra headers and a
+/// body: JSON (`application/json; charset=utf-8`) but for the applicants' page and its assets.
 public struct ServiceResponse: Sendable, Equatable {
     /// The HTTP status code.
     public var status: Int
-    /// Headers besides Content-Type (Retry-After, Allow), in the order sent.
+    /// Headers besides Content-Type (Retry-After, Allow, ETag), in the order sent.
     public var headers: [Header]
-    /// UTF-8 JSON, ending in a newline.
+    /// UTF-8 JSON ending in a newline, or the page's HTML, CSS or script.
     public var body: [UInt8]
+    /// The Content-Type sent.
+    public var mediaType: String = ServiceResponse.contentType
 
     public struct Header: Sendable, Equatable {
         public var name: String
@@ -23,10 +25,11 @@ public struct ServiceResponse: Sendable, Equatable {
 
     public static let contentType = "application/json; charset=utf-8"
 
-    public init(status: Int, headers: [Header] = [], body: [UInt8]) {
+    public init(status: Int, headers: [Header] = [], body: [UInt8], mediaType: String = ServiceResponse.contentType) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.mediaType = mediaType
     }
 
     /// The body as text.
@@ -73,17 +76,25 @@ public struct QueryService: Sendable {
     /// Seconds a client is asked to wait (Retry-After) when the registry or the service is busy.
     public let retryAfterSeconds: Int
     public let limits: ServiceLimits
+    /// How much `/v1/regions` and `/v1/zones` may answer at once.
+    public let mapLimits: MapLimits
+    /// The applicants' page, its assets and the OpenAPI document.
+    let page: PageService
     let admission: QueryAdmission
     let smallSites: QueryLane
     let largeSites: QueryLane
 
     /// The query parameters `POST /v1/query` knows.
-    public static let queryParameters = ["project_type", "at"]
+    public static let queryParameters = ["project_type", "at", "geometry"]
     /// The name of the site in answers and messages (`query.site`, `request body:3:17: …`).
     public static let siteName = "request body"
 
-    public init(engine: QueryEngine, maxBodyBytes: Int, limits: ServiceLimits = ServiceLimits(), retryAfterSeconds: Int = 2) {
+    /// `basemap`: the `--basemap` URL template the page draws under its map (nil: none).
+    public init(engine: QueryEngine, maxBodyBytes: Int, limits: ServiceLimits = ServiceLimits(), retryAfterSeconds: Int = 2,
+                mapLimits: MapLimits = MapLimits(), basemap: String? = nil) {
         self.engine = engine
+        self.mapLimits = mapLimits
+        page = PageService(basemap: basemap, registryEPSG: engine.registryEPSGCode)
         self.maxBodyBytes = maxBodyBytes
         self.limits = limits
         self.retryAfterSeconds = retryAfterSeconds
@@ -114,8 +125,9 @@ public struct QueryService: Sendable {
             options.deadline = deadline ?? .after(seconds: limits.maxQuerySeconds)
             let lane = body.count > limits.largeBodyBytes ? largeSites : smallSites
             let (engine, limits, frozen) = (self.engine, self.limits, options)
+            let upload = SiteUpload(contentType: contentType)
             let text = try await lane.run(deadline: options.deadline) {
-                let site = try QuerySite.read(bytes: body, name: Self.siteName)
+                let site = try upload.read(body)
                 try Self.checkSiteSize(site, limits: limits)
                 return try await engine.answer(site, options: frozen).json() + "\n"
             }
@@ -131,7 +143,8 @@ public struct QueryService: Sendable {
             let status = try await registryStatus()
             return Self.json(200, Health(
                 status: "ok", registry: engine.request.registryPath, latestRunId: status.latestRunId,
-                latestRunAt: status.latestRunAt, rules: engine.rulesSource, planCheckVersion: PlanCheckVersion.current))
+                latestRunAt: status.latestRunAt, rules: engine.rulesSource, rulesSha256: engine.rulesSHA256,
+                crs: engine.workingCRS.identifier ?? engine.workingCRS.name, planCheckVersion: PlanCheckVersion.current))
         } catch {
             return errorResponse(error)
         }
@@ -149,7 +162,7 @@ public struct QueryService: Sendable {
 
     /// The registry's latest run and items, read on a worker of the small-site lane (so that a
     /// burst of them takes no more registry connections than the workers hold).
-    private func registryStatus() async throws -> RegistryStatus {
+    func registryStatus() async throws -> RegistryStatus {
         let engine = self.engine
         return try await smallSites.run(deadline: .after(seconds: limits.maxQuerySeconds)) { try engine.registryStatus() }
     }
@@ -189,12 +202,18 @@ public struct QueryService: Sendable {
                 httpStatus: 405, "\(method) \(path): method not allowed (use \(allowed))",
                 headers: [.init(name: "Allow", value: allowed)]))
         }
-        let known = routes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let known = routes.filter { !$0.key.hasPrefix("/assets/") }.sorted { $0.key < $1.key }
+            .map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         return errorResponse(RequestError(httpStatus: 404, "\(method) \(path): no such endpoint (known: \(known))"))
     }
 
-    /// The service's paths and the method each takes.
-    public static let routes = ["/v1/query": "POST", "/v1/health": "GET", "/v1/items": "GET"]
+    /// The service's paths and the method each takes: the router is made from this table, and
+    /// the OpenAPI document (`/v1/openapi.json`) lists exactly these.
+    public static let routes = [
+        "/v1/query": "POST", "/v1/health": "GET", "/v1/items": "GET", "/v1/project-types": "GET",
+        "/v1/regions": "GET", "/v1/zones": "GET", "/v1/openapi.json": "GET",
+        "/": "GET", "/assets/page.css": "GET", "/assets/page.js": "GET",
+    ]
 
     // MARK: Requests
 
@@ -223,7 +242,14 @@ public struct QueryService: Sendable {
         if let projectType, projectType.isEmpty {
             throw RequestError(httpStatus: 400, "project_type is empty (leave it out, or name a project type)")
         }
-        return QueryOptions(projectType: projectType, at: at)
+        var geometry = false
+        if let text = seen["geometry"] {
+            guard let flag = ["true": true, "false": false][text] else {
+                throw RequestError(httpStatus: 400, "geometry=\(text): write geometry=true or geometry=false")
+            }
+            geometry = flag
+        }
+        return QueryOptions(projectType: projectType, at: at, includeGeometry: geometry)
     }
 
     /// A project type the rule set does not know is refused in the parameter's own name (the
@@ -234,16 +260,18 @@ public struct QueryService: Sendable {
         throw RequestError(httpStatus: 400, "project_type=\(type): not a project type of the rule set (known: \(known.joined(separator: ", ")))")
     }
 
-    /// GeoJSON comes as `application/geo+json` or `application/json`; no Content-Type is taken as
-    /// GeoJSON too. Anything else (curl's default form encoding among them) is refused with 415.
+    /// GeoJSON comes as `application/geo+json` or `application/json` (no Content-Type is taken as
+    /// GeoJSON too); a site file in another format as its own type (``SiteUpload/fileTypes``:
+    /// a zipped Shapefile as `application/zip`, …). Anything else (curl's default form encoding
+    /// among them) is refused with 415.
     public static func checkContentType(_ contentType: String?) throws {
         guard let contentType else { return }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        guard mediaType != "application/geo+json", mediaType != "application/json" else { return }
+        let mediaType = SiteUpload.mediaType(of: contentType)
+        guard mediaType != "application/geo+json", mediaType != "application/json", SiteUpload.fileTypes[mediaType] == nil else { return }
+        let others = SiteUpload.fileTypes.sorted { $0.key < $1.key }.map { "\($0.key) (.\($0.value))" }.joined(separator: ", ")
         throw RequestError(
             httpStatus: 415,
-            "Content-Type \(contentType): send the site as application/geo+json (or application/json), e.g. curl -H 'Content-Type: application/geo+json' --data-binary @site.geojson")
+            "Content-Type \(contentType): send the site as application/geo+json (or application/json), e.g. curl -H 'Content-Type: application/geo+json' --data-binary @site.geojson; other site files as \(others)")
     }
 
     /// Refuses a body (or a declared Content-Length) over `maxBodyBytes` with 413.
@@ -309,6 +337,10 @@ public struct QueryService: Sendable {
         var latestRunAt: String
         /// Where the conformity rules came from (read at start): `registry run N` or the --rules path.
         var rules: String
+        /// SHA-256 of those rules.
+        var rulesSha256: String
+        /// The registry's CRS (`EPSG:4529`): maps and bboxes are in it.
+        var crs: String
         var planCheckVersion: String
     }
 
@@ -318,9 +350,9 @@ public struct QueryService: Sendable {
     }
 
     /// Encoded as the query answer is: snake_case keys, sorted, pretty, a final newline.
-    static func json(_ status: Int, _ value: some Encodable) -> ServiceResponse {
+    static func json(_ status: Int, _ value: some Encodable, mediaType: String = ServiceResponse.contentType) -> ServiceResponse {
         let data = (try? ReportJSON.encoder().encode(value)) ?? Data(#"{"error":{"exit_status":70,"message":"cannot encode the response"}}"#.utf8)
-        return ServiceResponse(status: status, body: Array(data) + [0x0A])
+        return ServiceResponse(status: status, body: Array(data) + [0x0A], mediaType: mediaType)
     }
 
     /// The known name within edit distance 2, for "did you mean".

@@ -8,7 +8,7 @@ import Darwin
 
 /// Why an output file could not be written: the path asked for (and where its links lead), what
 /// plan-check was doing, and the operating system's reason. The command line exits 74 (EX_IOERR)
-/// on it.
+/// on it, or 64 (usage) when two outputs lead to one file.
 ///
 /// Prints as one line, e.g.
 /// `out/patches.geojson: cannot create the temporary file out/.patches.geojson.plan-check-812-3f2a-host.tmp: No such file or directory`,
@@ -33,6 +33,9 @@ public struct OutputFileError: Error, Sendable, Hashable, CustomStringConvertibl
         case close
         /// Renaming the finished temporary file onto the target.
         case rename
+        /// Two outputs of one command (`option`, at `path`, and `otherOption` at `otherPath`)
+        /// lead to the same file, or both to standard output. Nothing was written.
+        case conflict(option: String, otherOption: String, otherPath: String)
     }
 
     /// The output as the caller gave it (`-` is standard output).
@@ -84,6 +87,10 @@ public struct OutputFileError: Error, Sendable, Hashable, CustomStringConvertibl
             text = "\(subject): cannot close: \(reason)"
         case .rename:
             text = "\(subject): cannot rename the temporary file \(temporaryPath ?? "") onto it: \(reason)"
+        case .conflict(let option, let otherOption, _) where path == OutputPath.standardOutputName:
+            text = "\(option) - and \(otherOption) - would both write to standard output; give a file to one of them"
+        case .conflict(let option, let otherOption, let otherPath):
+            text = "\(option) \(path) and \(otherOption) \(otherPath) are the same file (\(target ?? path)); give two files"
         }
         return advice.map { "\(text); \($0)" } ?? text
     }

@@ -248,6 +248,47 @@ public final class RegistryReader {
         return zones
     }
 
+    /// Up to `limit` current zones whose bounding box meets `envelope` (every current zone when
+    /// nil), of item `itemID` when given, in fid order; `more` says that at least one more matches.
+    public func currentZones(intersecting envelope: Envelope?, itemID: String?, limit: Int) throws -> (zones: [StoredZone], more: Bool) {
+        let box = envelope ?? Self.everywhere
+        var arguments: [DatabaseValue] = [.real(box.minX), .real(box.maxX), .real(box.minY), .real(box.maxY)]
+        var itemCondition = ""
+        if let itemID {
+            itemCondition = "AND z.item_id = ?"
+            arguments.append(.text(itemID))
+        }
+        arguments.append(.integer(Int64(limit) + 1))
+        let rows = try database.rows(
+            """
+            SELECT z.fid, z.run_id, z.region_id, z.item_id, z.outcome, z.outcome_rank, z.source, z.condition, z.geom,
+                   z.area_m2, z.area_ellipsoidal_m2
+            FROM zones z JOIN rtree_zones_geom i ON z.fid = i.id
+            WHERE i.maxx >= ? AND i.minx <= ? AND i.maxy >= ? AND i.miny <= ? AND z.superseded_by_run IS NULL \(itemCondition)
+            ORDER BY z.fid LIMIT ?
+            """, arguments: arguments)
+        let zones = try rows.prefix(limit).map { row in
+            StoredZone(
+                fid: row[0].integer ?? 0, runID: row[1].integer ?? 0,
+                zone: RegistryZone(
+                    regionID: row[2].text ?? "", itemID: row[3].text ?? "", outcome: row[4].text ?? "",
+                    outcomeRank: Int(row[5].integer ?? 0), source: row[6].text ?? "", condition: row[7].text,
+                    geometry: try geometry(blob: row[8]), area: RegistryArea(planarM2: row[9].real ?? 0, ellipsoidalM2: row[10].real ?? 0)))
+        }
+        return (zones, rows.count > limit)
+    }
+
+    /// Up to `limit` current regions whose bounding box meets `envelope` (every one when nil), in
+    /// region-id order; `more` says that at least one more matches.
+    public func currentRegions(intersecting envelope: Envelope?, limit: Int) throws -> (regions: [StoredRegion], more: Bool) {
+        let regions = try currentRegions(intersecting: envelope ?? Self.everywhere)
+        return (Array(regions.prefix(limit)), regions.count > limit)
+    }
+
+    /// A box around every finite coordinate.
+    static let everywhere = Envelope(minX: -Double.greatestFiniteMagnitude, minY: -Double.greatestFiniteMagnitude,
+                                     maxX: Double.greatestFiniteMagnitude, maxY: Double.greatestFiniteMagnitude)
+
     /// Row counts of the registry's tables: all rows and current rows.
     public func counts() throws -> [(table: String, all: Int, current: Int)] {
         try ["regions", "assessment_items", "zones"].map { table in
@@ -275,6 +316,15 @@ public final class RegistryReader {
         try statement.bind(envelope.maxX, at: 2)
         try statement.bind(envelope.minY, at: 3)
         try statement.bind(envelope.maxY, at: 4)
+    }
+
+    private func geometry(blob value: DatabaseValue) throws -> GeometryValue {
+        guard case .blob(let blob) = value else { return .multiPolygon([]) }
+        do {
+            return try GeoPackageBinary.decode(blob).geometry
+        } catch {
+            throw StoreError(kind: .malformedGeoPackage, message: "a stored geometry cannot be read: \(error)", path: path)
+        }
     }
 
     private func geometry(_ statement: Statement, at index: Int32) throws -> GeometryValue {

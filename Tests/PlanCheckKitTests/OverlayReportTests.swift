@@ -232,12 +232,12 @@ import PlanCheckTestSupport
         #expect(rows.map { $0[0] } == hostile)
     }
 
-    /// ReportAssets.swift is what Tools/embed-report-assets.sh makes of the asset files.
+    /// ReportAssets.swift is what Tools/embed-assets.sh makes of the asset files.
     @Test func embeddedAssetsMatchTheirFiles() throws {
         for (name, embedded) in [("report.css", ReportAssets.css), ("report.js", ReportAssets.js)] {
             var file = try String(contentsOfFile: Repo.path("Sources/PlanCheckKit/Report/assets/\(name)"), encoding: .utf8)
             if file.hasSuffix("\n") { file.removeLast() }
-            #expect(file == embedded, "\(name) changed: run Tools/embed-report-assets.sh")
+            #expect(file == embedded, "\(name) changed: run Tools/embed-assets.sh")
         }
     }
 

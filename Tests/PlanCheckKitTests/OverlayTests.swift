@@ -194,10 +194,12 @@ func perimeterM(_ geometry: GeometryValue, geographic: Bool) -> Double {
         let file = dir.appendingPathComponent("both.json").path
         let link = dir.appendingPathComponent("link.json").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "both.json")
-        let same = try #require(throws: OverlayUsageError.self) { try OverlayOutputs(patches: file, summary: link) }
+        let same = try #require(throws: OutputFileError.self) { try OverlayOutputs(patches: file, summary: link) }
         #expect(same.description.contains("are the same file"))
         #expect(same.exitStatus == .usage)
-        #expect(throws: OverlayUsageError.self) { try OverlayOutputs(patches: "-", summary: "-") }
+        let both = try #require(throws: OutputFileError.self) { try OverlayOutputs(patches: "-", summary: "-") }
+        #expect(both.description == "--out - and --summary - would both write to standard output; give a file to one of them")
+        #expect(both.exitStatus == .usage)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["link.json"])
     }
 }

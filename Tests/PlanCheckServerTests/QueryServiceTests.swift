@@ -24,7 +24,7 @@ import Testing
             ([("at", "2026-13-01")], "at=2026-13-01: not a date (write YYYY-MM-DD)"),
             ([("at", "tomorrow")], "at=tomorrow: not a date"),
             ([("projecttype", "x")], "unknown query parameter 'projecttype' (did you mean 'project_type'?)"),
-            ([("format", "text")], "unknown query parameter 'format'; known: project_type, at"),
+            ([("format", "text")], "unknown query parameter 'format'; known: project_type, at, geometry"),
             ([("at", "2026-12-01"), ("at", "2026-12-02")], "query parameter 'at' is given twice"),
             ([("project_type", "")], "project_type is empty"),
         ] as [([(name: String, value: String)], String)] {
@@ -78,7 +78,7 @@ import Testing
     @Test func unknownPathsAre404AndWrongMethods405() {
         let missing = QueryService.notFound(method: "GET", path: "/v2/query")
         #expect(missing.status == 404)
-        #expect(missing.text.contains("GET /v2/query: no such endpoint (known: GET /v1/health, GET /v1/items, POST /v1/query)"))
+        #expect(missing.text.contains("GET /v2/query: no such endpoint (known: GET /, GET /v1/health, GET /v1/items, GET /v1/openapi.json, GET /v1/project-types, POST /v1/query, GET /v1/regions, GET /v1/zones)"))
         let wrong = QueryService.notFound(method: "GET", path: "/v1/query")
         #expect(wrong.status == 405)
         #expect(wrong.headers == [.init(name: "Allow", value: "POST")])

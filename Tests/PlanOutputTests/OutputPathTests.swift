@@ -1,4 +1,5 @@
 import Foundation
+import PlanModel
 import Testing
 @testable import PlanOutput
 
@@ -302,5 +303,50 @@ func deadPID() throws -> pid_t {
         #expect(TemporaryName.isRunning(getpid()))
         #expect(TemporaryName.isRunning(getppid()))
         #expect(!TemporaryName.isRunning(try deadPID()))
+    }
+}
+
+@Suite struct NamedOutputsTests {
+    @Test func outputsAreCheckedTogetherAndFoundByOption() throws {
+        let folder = try makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let named = try NamedOutputs([("--out", "\(folder)/a.geojson"), ("--summary", nil), ("--html", "-")])
+        #expect(named.entries.map(\.option) == ["--out", "--html"])
+        #expect(named["--out"]?.path == "\(folder)/a.geojson")
+        #expect(named["--summary"] == nil)
+        #expect(named["--html"]?.isStandardOutput == true)
+    }
+
+    @Test func twoOutputsOnOneFileThroughALinkAreAUsageErrorAndNothingIsWritten() throws {
+        let folder = try makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createSymbolicLink(atPath: "\(folder)/link.json", withDestinationPath: "report.json")
+        let error = try #require(throws: OutputFileError.self) {
+            try NamedOutputs([("--summary", "\(folder)/report.json"), ("--html", "\(folder)/link.json")])
+        }
+        #expect(error.description == "--summary \(folder)/report.json and --html \(folder)/link.json are the same file (\(folder)/report.json); give two files")
+        #expect(error.exitStatus == .usage)
+        #expect(entries(folder) == ["link.json"])
+    }
+
+    @Test func aSpecialFileIsRefusedWithTheAdviceOfItsOption() throws {
+        let folder = try makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(mkfifo("\(folder)/pipe", 0o644) == 0)
+        let error = try #require(throws: OutputFileError.self) { try NamedOutputs([("--csv", "\(folder)/pipe")]) }
+        #expect(error.exitStatus == .cannotWrite)
+        #expect(error.description.hasSuffix("use --csv - to write to standard output"))
+    }
+
+    @Test func writeCompleteLeavesTheTargetAloneUntilCommit() throws {
+        let folder = try makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try put("\(folder)/r.html", "old")
+        let named = try NamedOutputs([("--html", "\(folder)/r.html")])
+        let file = try NamedOutputs.writeComplete("new", to: try #require(named["--html"]))
+        #expect(contents("\(folder)/r.html") == "old")
+        try file.commit()
+        #expect(contents("\(folder)/r.html") == "new")
+        #expect(entries(folder) == ["r.html"])
     }
 }

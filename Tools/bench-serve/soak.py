@@ -12,7 +12,9 @@ must be on 127.0.0.1, ::1 or localhost.
 The mix (seeded, the same for every run): the projected sample sites (EPSG:4529, SampleLayers/
 sites/ but conditional.geojson), the lon/lat one (conditional.geojson, WGS 84), and two generated
 sites inside region R1, 500 and 5 000 small squares (EPSG:4529), drawn with the weights in KINDS.
-chemical.geojson is sent with project_type=chemical, as `make sample` queries it.
+chemical.geojson is sent with project_type=chemical, as `make sample` queries it. The page's own
+GETs are in the mix too: the page, its script and stylesheet, and the outcome zones around region
+R1 (GET /v1/zones?bbox=…), as the page's map asks them.
 
 Per request: latency from the first byte sent to the last byte of the answer (connecting is
 timed apart). A 503 with Retry-After is counted as shed load, apart from errors, and the client
@@ -36,7 +38,9 @@ import urllib.parse
 # Kind -> share of the requests. Applicants' sites are mostly one or a few parcels; the generated
 # sites of 500 and 5 000 squares are the rare large uploads (one answer of 5 000 squares costs
 # about as much CPU as 500 of the sample sites).
-KINDS = {"projected": 0.60, "lonlat": 0.30, "squares-500": 0.08, "squares-5000": 0.02}
+# The applicants' page adds GETs of its own: the page and its assets (served from memory, as a
+# browser without a cache asks them) and the outcome zones around a site, as the page's map asks.
+KINDS = {"projected": 0.55, "lonlat": 0.25, "squares-500": 0.07, "squares-5000": 0.02, "page": 0.06, "zones": 0.05}
 LONLAT_SITE = "conditional.geojson"
 # Inside region R1 of the sample district (EPSG:4529 metres): the generated sites' squares.
 R1_BOX = (41483650.0, 4374800.0, 41485300.0, 4375480.0)
@@ -75,6 +79,10 @@ def load_sites(directory):
         sites["lonlat" if name == LONLAT_SITE else "projected"].append((name, query, body))
     for n in (500, 5000):
         sites[f"squares-{n}"].append((f"squares-{n}", "", squares_site(n)))
+    # GETs: body None, the query string is the whole path.
+    sites["page"] = [(name, path, None) for name, path in (("page", "/"), ("page.js", "/assets/page.js"), ("page.css", "/assets/page.css"))]
+    x0, y0, x1, y1 = R1_BOX
+    sites["zones"] = [("zones", f"/v1/zones?bbox={x0 - 500},{y0 - 500},{x1 + 500},{y1 + 500}&limit=5000", None)]
     for kind, found in sites.items():
         if not found:
             sys.exit(f"soak.py: no {kind} site in {directory}")
@@ -177,8 +185,11 @@ class Client:
         while time.monotonic() < self.deadline:
             kind = self.rng.choices(self.kinds, self.weights)[0]
             name, query, body = self.rng.choice(self.sites[kind])
-            request = (f"POST /v1/query?{query}at={self.at} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                       f"Content-Type: application/geo+json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+            if body is None:
+                request = f"GET {query} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n".encode()
+            else:
+                request = (f"POST /v1/query?{query}at={self.at} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                           f"Content-Type: application/geo+json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
             phase = "connect"
             try:
                 if self.writer is None:
@@ -319,7 +330,7 @@ def main():
     report = {
         "command": args.command, "url": args.url, "levels": results,
         "duration_s": args.duration, "settle_s": args.settle, "at": args.at, "seed": args.seed,
-        "mix": KINDS, "site_bytes": {k: [len(b) for _, _, b in v] for k, v in sites.items()},
+        "mix": KINDS, "site_bytes": {k: [len(b or b"") for _, _, b in v] for k, v in sites.items()},
         "load_generator_cpu_s": round(time.process_time() - client_cpu, 2),
     }
     if args.json:

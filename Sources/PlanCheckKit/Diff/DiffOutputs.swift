@@ -12,34 +12,23 @@ public final class DiffOutputs {
     let html: OutputPath?
 
     /// - Throws: `ReconcileError` (.usage, exit 64) for an `--out` that is not `.geojson`/`.json`
-    ///   or `-`, or two outputs on one file or on standard output; `OutputFileError` (exit 74)
-    ///   for a path that cannot be written.
+    ///   or `-`; `OutputFileError` (`NamedOutputs`: exit 74 for a path that cannot be written,
+    ///   64 for two outputs on one file or on standard output).
     public init(out: String?, summary: String?, html: String?) throws {
         if let out, out != "-", !(out.lowercased().hasSuffix(".geojson") || out.lowercased().hasSuffix(".json")) {
             throw ReconcileError(.usage, "--out \(out): diff writes its changes as GeoJSON (.geojson or .json, or - for standard output)")
         }
-        let named: [(String, OutputPath)] = try [("--out", out), ("--summary", summary), ("--html", html)].compactMap { option, path in
-            try path.map { (option, try OverlayOutputs.resolve($0, option: option)) }
-        }
-        for (i, first) in named.enumerated() {
-            for second in named[(i + 1)...] {
-                if (first.1.isStandardOutput && second.1.isStandardOutput) || (first.1.target != nil && first.1.target == second.1.target) {
-                    throw ReconcileError(.usage, "\(first.0) and \(second.0) lead to the same place (\(first.1.description)); give two files")
-                }
-            }
-        }
-        for (_, path) in named {
-            try path.checkFolder()
-            path.removeStaleTemporaries()
-        }
-        self.out = named.first { $0.0 == "--out" }?.1
-        self.summary = named.first { $0.0 == "--summary" }?.1
-        self.html = named.first { $0.0 == "--html" }?.1
+        let named = try NamedOutputs([("--out", out), ("--summary", summary), ("--html", html)])
+        self.out = named["--out"]
+        self.summary = named["--summary"]
+        self.html = named["--html"]
     }
 
     /// Writes every output of `result` and puts them in place together.
     public func write(_ result: DiffResult, summary statistics: DiffSummary) throws {
         var files: [OutputFile] = []
+        // Whatever is not in place when this returns (an error part-way) is removed.
+        defer { for file in files { file.discard() } }
         if let out {
             let writer = try GeoJSONWriter(path: out.path, name: "changes", crsName: PatchWriter.urn(for: result.workingCRS))
             for change in result.changes {
@@ -49,10 +38,7 @@ public final class DiffOutputs {
         }
         for (path, text) in [(summary, summary == nil ? nil : try statistics.json() + "\n"), (html, html == nil ? nil : statistics.html())] {
             guard let path, let text else { continue }
-            let file = try OutputFile(path)
-            try file.write(text)
-            try file.complete()
-            files.append(file)
+            files.append(try NamedOutputs.writeComplete(text, to: path))
         }
         try OutputFile.commit(files)
     }

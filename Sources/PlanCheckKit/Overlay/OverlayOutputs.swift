@@ -5,7 +5,7 @@ import PlanOutput
 /// The files an overlay writes, the patches (`--out`), the statistics (`--summary`), the patch
 /// table (`--csv`) and the HTML report (`--html`), committed together.
 ///
-/// - Checked before the run: each path is resolved (`OutputPath`: links followed; FIFOs,
+/// - Checked before the run (`NamedOutputs`): each path is resolved (links followed; FIFOs,
 ///   devices, sockets and folders refused; `-` is standard output), its folder must exist and be
 ///   writable, and the temporaries that killed runs left for it are removed. A bad path fails
 ///   before any work.
@@ -36,9 +36,9 @@ public final class OverlayOutputs {
 
     /// Checks the outputs of a run: the patches to `patches` (RFC 7946 when `rfc7946`, encoded
     /// on `jobs` tasks), the statistics to `summary`.
-    /// - Throws: `OutputFileError` (exit 74) for a path that cannot be written, or
-    ///   `OverlayUsageError` (exit 64) when two outputs lead to the same file or more than one
-    ///   is standard output.
+    /// - Throws: `OutputFileError` (`NamedOutputs`: exit 74 for a path that cannot be written,
+    ///   64 when two outputs lead to the same file or more than one is standard output), or
+    ///   `OverlayUsageError` (exit 64) for an option that does not fit the format.
     public convenience init(patches: String?, summary: String?, csv: String? = nil, html: String? = nil, rfc7946: Bool = false,
                             jobs: Int = defaultJobCount, encoding: String = "UTF-8") throws {
         try self.init(
@@ -55,34 +55,18 @@ public final class OverlayOutputs {
                 throw OverlayUsageError(message: "--out-encoding \(patches.encoding) is for a Shapefile (--out NAME.shp); \(format.rawValue) text is UTF-8")
             }
         }
-        let named: [(option: String, path: OutputPath)] = try [
-            patches.map { ("--out", try Self.resolve($0.path, option: "--out", folderOutput: format == .fileGeodatabase)) },
-            summary.map { ("--summary", try Self.resolve($0, option: "--summary")) },
-            csv.map { ("--csv", try Self.resolve($0, option: "--csv")) },
-            html.map { ("--html", try Self.resolve($0, option: "--html")) },
-        ].compactMap { $0 }
-        for (i, first) in named.enumerated() {
-            for second in named[(i + 1)...] {
-                if first.path.isStandardOutput && second.path.isStandardOutput {
-                    throw OverlayUsageError(message: "\(first.option) - and \(second.option) - would both write to standard output; give a file to one of them")
-                }
-                if let target = first.path.target, target == second.path.target {
-                    throw OverlayUsageError(message: "\(first.option) \(first.path.path) and \(second.option) \(second.path.path) are the same file (\(target)); give two files")
-                }
-            }
-        }
-        for (_, path) in named {
-            try path.checkFolder()
-            path.removeStaleTemporaries()
-        }
+        let named = try NamedOutputs([
+            ("--out", patches?.path, format == .fileGeodatabase), ("--summary", summary, false),
+            ("--csv", csv, false), ("--html", html, false),
+        ])
         self.patches = patches
         self.patchFormat = format
-        if let patches, let format, format != .geoJSON, let output = named.first(where: { $0.option == "--out" })?.path {
+        if let patches, let format, format != .geoJSON, let output = named["--out"] {
             staged = StagedPatchFile(format: format, output: output, encoding: patches.encoding)
         }
-        self.summary = named.first { $0.option == "--summary" }?.path
-        self.csv = named.first { $0.option == "--csv" }?.path
-        self.html = named.first { $0.option == "--html" }?.path
+        self.summary = named["--summary"]
+        self.csv = named["--csv"]
+        self.html = named["--html"]
     }
 
     /// Keeps the patches file, complete, for the commit.
@@ -108,10 +92,7 @@ public final class OverlayOutputs {
         for (output, content, what) in [(summary, text, "summary"), (csv, table, "CSV"), (html, report, "HTML")] {
             guard let output else { continue }
             guard let content else { preconditionFailure("OverlayOutputs.commit: a \(what) output and no \(what) text") }
-            let file = try OutputFile(output)
-            try file.write(content)
-            try file.complete()
-            completed.append(file)
+            completed.append(try NamedOutputs.writeComplete(content, to: output))
         }
         // The staged patches first: when they cannot be moved into place, no other output is.
         try staged?.commit()
@@ -123,18 +104,6 @@ public final class OverlayOutputs {
         for file in completed { file.discard() }
         completed = []
         staged?.discard()
-    }
-
-    /// `path` resolved; a special file is refused with the advice to use `-`.
-    static func resolve(_ path: String, option: String, folderOutput: Bool = false) throws -> OutputPath {
-        do {
-            return try OutputPath(path, folderOutput: folderOutput)
-        } catch var error {
-            if case .refuse(let kind) = error.operation, kind != .directory {
-                error.advice = "use \(option) - to write to standard output"
-            }
-            throw error
-        }
     }
 }
 

@@ -74,6 +74,9 @@ public struct QueryAnswer: Codable, Sendable {
         public var regions: [SiteRegion]
         /// The part of the site outside every current region.
         public var outsideRegions: Area
+        /// The site as judged (checked, repaired, in the registry's CRS); only when asked for
+        /// (`serve`'s `?geometry=true`).
+        public var geometry: MapGeometry? = nil
     }
 
     public struct SiteRegion: Codable, Sendable {
@@ -107,6 +110,8 @@ public struct QueryAnswer: Codable, Sendable {
         public var bFid: String?
         public var bCode: String?
         public var area: Area
+        /// The patch's land in the registry's CRS; only when asked for (`?geometry=true`).
+        public var geometry: MapGeometry? = nil
     }
 
     public struct ItemAnswer: Codable, Sendable {

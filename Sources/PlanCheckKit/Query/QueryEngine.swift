@@ -80,11 +80,15 @@ public struct QueryOptions: Sendable {
     /// When the answer must be ready (the service's time limit per request); none on the
     /// command line.
     public var deadline: QueryDeadline
+    /// Put the site's and the conformity patches' geometries (registry CRS) into the answer.
+    public var includeGeometry: Bool
 
-    public init(projectType: String? = nil, at: CalendarDate = CalendarDate(Date()), deadline: QueryDeadline = .none) {
+    public init(projectType: String? = nil, at: CalendarDate = CalendarDate(Date()), deadline: QueryDeadline = .none,
+                includeGeometry: Bool = false) {
         self.projectType = projectType
         self.at = at
         self.deadline = deadline
+        self.includeGeometry = includeGeometry
     }
 }
 
@@ -96,6 +100,9 @@ public struct QueryEngine: Sendable {
     public let ruleSet: RuleSet
     /// "registry run N" or the `--rules` path.
     public let rulesSource: String
+    /// SHA-256 of the rules text the conformity rules come from (the run's stored rules, or the
+    /// `--rules` file), lower-case hex: printed on the applicants' page.
+    public let rulesSHA256: String
     /// The rules that read `site`, in rule-set order.
     public let conformityRules: [ConflictRule]
     /// The layers those rules compare the site with, prepared in the registry's CRS.
@@ -120,12 +127,15 @@ public struct QueryEngine: Sendable {
         }
         let ruleSet: RuleSet
         let source: String
+        let rulesHash: String
         if let rulesPath = request.rulesPath {
             ruleSet = try RuleSetLoader.load(path: rulesPath)
             source = rulesPath
+            rulesHash = try FileHash.sha256(ofFile: rulesPath)
         } else {
             ruleSet = try RuleSetLoader.load(yaml: latest.run.rulesYAML, path: latest.run.rulesPath)
             source = "registry run \(latest.runID)"
+            rulesHash = latest.run.rulesSHA256
         }
         let srs = try reader.registrySRS()
         let crsContext = try CRSContext()
@@ -150,7 +160,7 @@ public struct QueryEngine: Sendable {
             hashes[name] = try FileHash.sha256(ofFile: path)
         }
         return QueryEngine(
-            request: request, ruleSet: ruleSet, rulesSource: source, conformityRules: rules,
+            request: request, ruleSet: ruleSet, rulesSource: source, rulesSHA256: rulesHash, conformityRules: rules,
             conformityLayers: prepared.layers, workingCRS: working, srs: srs, givenLayerHashes: hashes,
             warnings: prepared.warnings,
             conformityEnvelopes: prepared.layers.map { $0.geometries.map { $0.envelope ?? .empty } })
@@ -215,7 +225,8 @@ public struct QueryEngine: Sendable {
 
         try deadline.check("checking plan conformity")
         let conformity = try await checkConformity(
-            siteLayer: prepared.layer, near: envelope, siteArea: siteArea, overlay: prepared.overlay)
+            siteLayer: prepared.layer, near: envelope, siteArea: siteArea, overlay: prepared.overlay,
+            includeGeometry: options.includeGeometry)
         let mayProceed = items.allSatisfy(\.mayReuse) && conformity.criticalPatches == 0
         var notes: [String] = []
         if options.projectType == nil, items.contains(where: { item in
@@ -240,7 +251,8 @@ public struct QueryEngine: Sendable {
                         rejected: checked.rejections.map { r in
                             "\(site.name): feature \(r.featureID): \(r.problems.map { "\($0.kind.rawValue): \($0.reason)" }.joined(separator: "; "))"
                         },
-                        regions: touched, outsideRegions: outsideAll),
+                        regions: touched, outsideRegions: outsideAll,
+                        geometry: options.includeGeometry ? MapGeometry(try siteGeometry.value()) : nil),
             mayProceed: mayProceed, exitStatus: mayProceed ? 0 : 1, conformity: conformity, items: items, notes: notes)
     }
 
@@ -401,7 +413,8 @@ public struct QueryEngine: Sendable {
     // MARK: Conformity
 
     private func checkConformity(
-        siteLayer: OverlayLayer, near envelope: Envelope, siteArea: QueryAnswer.Area, overlay: OverlayRunner
+        siteLayer: OverlayLayer, near envelope: Envelope, siteArea: QueryAnswer.Area, overlay: OverlayRunner,
+        includeGeometry: Bool
     ) async throws -> QueryAnswer.Conformity {
         guard !conformityRules.isEmpty else { return .init(rules: [], criticalPatches: 0) }
         let layers = layers(near: envelope) + [siteLayer]
@@ -424,7 +437,8 @@ public struct QueryEngine: Sendable {
                 return QueryAnswer.ConformityPatch(
                     id: patch.id, bFid: index.flatMap { otherLayer?.checked.features[$0].id.description },
                     bCode: index.flatMap { otherLayer?.codes[$0] },
-                    area: .init(planar: patch.area, ellipsoidal: patch.ellipsoidalArea))
+                    area: .init(planar: patch.area, ellipsoidal: patch.ellipsoidalArea),
+                    geometry: includeGeometry ? MapGeometry(patch.geometry) : nil)
             }
             if rule.severity == .critical { critical += patches.count }
             rules.append(.init(

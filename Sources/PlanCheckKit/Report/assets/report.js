@@ -1,6 +1,6 @@
 // plan-check HTML reports (overlay and assess): info panel, zoom and pan of the map, legend
 // toggles, the paged sortable feature list, sortable tables.
-// Embedded into the HTML by ReportPage (see Tools/embed-report-assets.sh); no network.
+// Embedded into the HTML by ReportPage (see Tools/embed-assets.sh); no network.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
