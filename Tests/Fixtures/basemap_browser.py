@@ -20,9 +20,8 @@ import time
 import urllib.parse
 import zlib
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+import headless_chromium
 
 def png(width=64, height=64):
     """A light grey PNG, written by hand (the standard library has no image writer)."""
@@ -70,12 +69,7 @@ def main():
             return 1
         threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()  # keep the pipe drained
         base = line.strip().split("listening on ")[1]
-        options = webdriver.ChromeOptions()
-        options.binary_location = "/usr/bin/chromium"
-        for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1800"):
-            options.add_argument(a)
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        driver = headless_chromium.start(1280, 1800)
         driver.get(base + "/")
         driver.find_element(By.ID, "file").send_keys(str(pathlib.Path(site).resolve()))
         driver.execute_script("document.getElementById('at').value = '2026-12-01'")
@@ -103,7 +97,7 @@ def main():
             failures.append(f"the stand-in WMS got no GetMap: {requests}")
         driver.execute_script("document.getElementById('map').scrollIntoView()")
         driver.save_screenshot(screenshot)
-        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        errors = headless_chromium.console_errors(driver)
         if errors:
             failures.append(f"console errors: {errors}")
         print(f"base map requests: {requests[:2]}")

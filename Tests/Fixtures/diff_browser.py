@@ -11,20 +11,14 @@ import json
 import pathlib
 import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+import headless_chromium
 
 
 def main():
     page, screenshot = sys.argv[1], sys.argv[2]
     expected = json.loads(pathlib.Path(sys.argv[3]).read_text())
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"):
-        options.add_argument(a)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = headless_chromium.start(1200, 900)
     failures = []
     try:
         driver.get(pathlib.Path(page).resolve().as_uri())
@@ -40,7 +34,7 @@ def main():
             if len(changes) - 1 != expected["changes"]:
                 failures.append(f"{len(changes) - 1} change rows, expected {expected['changes']}")
         driver.save_screenshot(screenshot)
-        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        errors = headless_chromium.console_errors(driver)
         if errors:
             failures.append(f"console errors: {errors}")
     finally:

@@ -16,17 +16,16 @@ bbox. Then: the English switch, no console errors, and the artefacts: page-answe
 page-print.png (print media emulated through CDP), page-print.pdf (A4), page-en.png.
 Exit 0 when all hold; prints what failed otherwise.
 """
+import base64
 import json
 import pathlib
 import sys
 import time
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-import base64
+import headless_chromium
 
 
 def wait(driver, condition, seconds=60):
@@ -120,12 +119,7 @@ def check_case(driver, base, case, failures):
 def main():
     base, cases, artefacts = sys.argv[1], json.loads(pathlib.Path(sys.argv[2]).read_text()), pathlib.Path(sys.argv[3])
     artefacts.mkdir(parents=True, exist_ok=True)
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1800", "--lang=zh-CN"):
-        options.add_argument(a)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = headless_chromium.start(1280, 1800, "--lang=zh-CN")
     failures = []
     try:
         driver.get(base + "/")
@@ -166,7 +160,7 @@ def main():
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(str(artefacts / "page-en.png"))
         driver.find_element(By.ID, "lang").click()
-        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        errors = headless_chromium.console_errors(driver)
         if errors:
             failures.append(f"console errors: {errors}")
     finally:

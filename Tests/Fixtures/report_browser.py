@@ -15,10 +15,9 @@ import json
 import pathlib
 import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+import headless_chromium
 
 # A point of the page where patch `el` is the topmost element (patches can be small, concave or
 # overlapped, so the centre of the bounding box may hit another patch or nothing).
@@ -38,12 +37,7 @@ def main():
     ids = json.loads(pathlib.Path(sys.argv[3]).read_text())
     tables = sys.argv[4].split(",")
     count = len(ids)
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        options.add_argument(a)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = headless_chromium.start(1400, 1000)
     failures = []
     try:
         driver.get(pathlib.Path(report).resolve().as_uri())
@@ -121,7 +115,7 @@ def main():
             failures.append(f"a click on list row {row_id} shows {[e.text for e in shown]}")
         driver.execute_script("window.scrollTo(0, 0)")
         driver.save_screenshot(screenshot)
-        errors = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        errors = headless_chromium.console_errors(driver)
         if errors:
             failures.append(f"console errors: {errors}")
     finally:

@@ -14,8 +14,8 @@ import pathlib
 import statistics
 import sys
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "Tests" / "Fixtures"))
+import headless_chromium  # noqa: E402
 
 FRAME_AFTER_LOAD = """
 const done = arguments[arguments.length - 1];
@@ -31,18 +31,13 @@ requestAnimationFrame(() => requestAnimationFrame(() => done({
 
 
 def once(url):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        options.add_argument(a)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = headless_chromium.start(1400, 1000)
     try:
         driver.set_page_load_timeout(600)
         driver.set_script_timeout(600)
         driver.get(url)
         figures = driver.execute_async_script(FRAME_AFTER_LOAD)
-        figures["console_errors"] = len([e for e in driver.get_log("browser") if e.get("level") == "SEVERE"])
+        figures["console_errors"] = len(headless_chromium.console_errors(driver))
         return figures
     finally:
         driver.quit()
