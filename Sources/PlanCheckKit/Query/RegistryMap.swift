@@ -110,12 +110,14 @@ extension QueryEngine {
 
     /// `urn:ogc:def:crs:EPSG::4529` for an EPSG CRS, else plan-check's definition of it.
     static func crsURN(_ srs: RegistrySRS) -> String {
-        srs.organization.uppercased() == "EPSG" && srs.organizationCode > 0
-            ? "urn:ogc:def:crs:EPSG::\(srs.organizationCode)" : srs.crsDefinition
+        epsgCode(of: srs).map { "urn:ogc:def:crs:EPSG::\($0)" } ?? srs.crsDefinition
     }
 
     /// The registry CRS's EPSG code, when it has one.
-    public var registryEPSGCode: Int32? {
+    public var registryEPSGCode: Int32? { Self.epsgCode(of: srs) }
+
+    /// `srs`'s EPSG code, when its organisation is EPSG with a real code.
+    static func epsgCode(of srs: RegistrySRS) -> Int32? {
         srs.organization.uppercased() == "EPSG" && srs.organizationCode > 0 ? srs.organizationCode : nil
     }
 }
