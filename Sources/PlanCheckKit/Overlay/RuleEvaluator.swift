@@ -298,9 +298,7 @@ struct RuleEvaluator: Sendable {
             for i in range {
                 // An `outside` patch belongs to the tile of its feature's lower-left corner.
                 if relation == .outside, let tiles, !tiles.ownsFeature(a.envelopes[i]) { continue }
-                let aNative = try Geometry(a.geometries[i], context: context)
-                let prepared = try aNative.prepared()
-                var aRings: ClipperRings?
+                var feature = AFeature(i, of: a, context: context)
                 var candidates = try index.query(a.envelopes[i])
                 if sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
                 // A pair belongs to the tile of its envelopes' intersection's lower-left corner.
@@ -310,94 +308,12 @@ struct RuleEvaluator: Sendable {
                 }
                 switch relation {
                 case .intersects:
-                    for k in candidates {
-                        let bNative = try bGeometry(k)
-                        let piece: GeometryValue
-                        if gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
-                            piece = a.geometries[i]
-                            result.fastPath += 1
-                        } else if gridSize == nil, a.envelopes[i].contains(b.envelopes[k]), try prepared.covers(bNative) {
-                            piece = b.geometries[k]
-                            result.fastPath += 1
-                        } else {
-                            // The prepared test first: about one envelope candidate in six is
-                            // disjoint (517 283 candidates, 436 902 patches at 100 000 parcels),
-                            // and GEOS's overlay of a disjoint pair costs as much as a real one;
-                            // the test is cheap for the pairs that do intersect (-12 % CPU).
-                            guard try prepared.intersects(bNative) else { continue }
-                            if let clipped = clipped(.intersection, a: a.geometries[i], aRings: &aRings, b: [k], into: &result) {
-                                result.overlays += 1
-                                // Features that only touch (or overlap by less than the grid)
-                                // give no area: a lower-dimensional leftover, as GEOS's line or
-                                // point would be.
-                                if clipped.isEmpty { result.lowerDimension += 1; continue }
-                                piece = clipped
-                            } else {
-                                let native = try aNative.intersection(with: bNative, gridSize: gridSize)
-                                if try native.isEmpty() { continue }
-                                piece = try native.value()
-                                result.overlays += 1
-                            }
-                        }
-                        try keep(piece, a: a, i: i, k: k, into: &result)
-                    }
+                    for k in candidates { try intersectPair(&feature, k: k, a: a, into: &result) }
                 case .outside:
-                    var touching: [Geometry] = []
-                    var touchingIndices: [Int] = []
-                    var covered = false
-                    for k in candidates {
-                        let bNative = try bGeometry(k)
-                        guard try prepared.intersects(bNative) else { continue }
-                        if gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
-                            covered = true
-                            break
-                        }
-                        touching.append(bNative)
-                        touchingIndices.append(k)
-                    }
-                    if covered {
-                        result.fastPath += 1
-                        continue
-                    }
-                    let piece: GeometryValue
-                    if touching.isEmpty && gridSize == nil {
-                        piece = a.geometries[i]
-                        result.fastPath += 1
-                    } else if let clipped = clipped(.difference, a: a.geometries[i], aRings: &aRings, b: touchingIndices, into: &result) {
-                        // `a` minus the union of the touching `b`s in one Clipper Execute.
-                        piece = clipped
-                        result.overlays += 1
-                    } else {
-                        let cover = try Geometry.unaryUnion(of: touching, gridSize: gridSize, context: context)
-                        piece = try aNative.difference(with: cover, gridSize: gridSize).value()
-                        result.overlays += 1
-                    }
-                    try keep(piece, a: a, i: i, k: nil, into: &result)
+                    try outsidePiece(&feature, candidates: candidates, a: a, into: &result)
                 }
             }
             return result
-        }
-
-        /// `a` `operation` the union of the `b`s at `ks` by Clipper, counted; nil when this rule
-        /// runs on GEOS, or when Clipper cannot take the inputs or its result is not valid
-        /// (counted as a fallback: the caller computes it with GEOS).
-        func clipped(
-            _ operation: ClipOperation, a value: GeometryValue, aRings: inout ClipperRings?, b ks: [Int],
-            into result: inout ChunkResult
-        ) -> GeometryValue? {
-            guard let clipper else { return nil }
-            var clip = ClipperRings()
-            for k in ks {
-                guard let rings = clipper.rings(of: b.geometries[k]) else { result.clipperFallbacks += 1; return nil }
-                clip.append(rings)
-            }
-            if aRings == nil { aRings = clipper.rings(of: value) }
-            guard let subject = aRings, let piece = clipper.run(operation, subject: subject, clip: clip) else {
-                result.clipperFallbacks += 1
-                return nil
-            }
-            result.clipperOperations += 1
-            return piece
         }
 
         /// Keeps the polygonal parts of `piece` at or above the sliver threshold as one patch;
