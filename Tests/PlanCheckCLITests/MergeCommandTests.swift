@@ -138,6 +138,9 @@ import Testing
         try text.replacingCharacters(in: firstID, with: "{\"type\":\"Feature\",\"id\":\"edited ").write(to: edited, atomically: true, encoding: .utf8)
         #expect(try String(contentsOf: edited, encoding: .utf8) != text)
         try Self.expectRefused([s1, try Self.summary(of: slices[1], namingPatchFile: edited, in: dir), s3], status: 65, file: edited.path, reason: "changed since the run", in: dir)
+        let junk = dir.appendingPathComponent("junk.geojson")
+        try Data(repeating: UInt8(ascii: "x"), count: 200_000).write(to: junk)
+        try Self.expectRefused([s1, try Self.summary(of: slices[1], namingPatchFile: junk, in: dir), s3], status: 65, file: junk.path, reason: "its first 64 KiB hold no header line", in: dir)
         let wholeFile = try Self.summary(of: slices[1], namingPatchFile: whole.out, in: dir)
         try Self.expectRefused([s1, wholeFile, s3], status: 65, file: whole.out.path, reason: "does not end with its merge key", in: dir)
 
