@@ -123,26 +123,14 @@ public struct OverlaySummary: Sendable, Codable {
         public var areaMu: Double
         public var areaEllipsoidalM2: Double
 
-        /// The class-pair table of one rule's patches, largest planar area first (ties by codes).
-        static func table(_ outcome: RuleOutcome, in result: OverlayResult) -> [ClassPair] {
-            let a = result.layer(named: outcome.rule.a.layer), b = result.layer(named: outcome.rule.b.layer)
-            var cells: [String: ClassPair] = [:]
-            for patch in outcome.patches {
-                let aCode = a.flatMap { $0.codes[patch.aIndex] }
-                let bCode = patch.bIndex.flatMap { index in b.flatMap { $0.codes[index] } }
-                // A key no code can collide with: the two codes with their presence.
-                let key = (aCode.map { "1" + $0 } ?? "0") + "\u{0}" + (bCode.map { "1" + $0 } ?? "0")
-                var cell = cells[key] ?? ClassPair(aCode: aCode, bCode: bCode, patches: 0, areaM2: 0, areaHa: 0, areaMu: 0, areaEllipsoidalM2: 0)
-                cell.patches += 1
-                cell.areaM2 += patch.area
-                cell.areaEllipsoidalM2 += patch.ellipsoidalArea
-                cells[key] = cell
-            }
-            return cells.values.map { cell in
-                var c = cell
-                c.areaHa = AreaUnit.hectares(c.areaM2)
-                c.areaMu = AreaUnit.mu(c.areaM2)
-                return c
+        /// The class-pair table of one rule's patches (`RuleOutcome.totals`), largest planar area
+        /// first (ties by codes).
+        static func table(_ outcome: RuleOutcome) -> [ClassPair] {
+            outcome.totals.cells.values.map { cell in
+                ClassPair(
+                    aCode: cell.aCode, bCode: cell.bCode, patches: cell.patches, areaM2: cell.area.value,
+                    areaHa: AreaUnit.hectares(cell.area.value), areaMu: AreaUnit.mu(cell.area.value),
+                    areaEllipsoidalM2: cell.ellipsoidalArea.value)
             }.sorted { x, y in
                 if x.areaM2 != y.areaM2 { return x.areaM2 > y.areaM2 }
                 if x.aCode != y.aCode { return (x.aCode ?? "") < (y.aCode ?? "") }
@@ -204,7 +192,7 @@ public struct OverlaySummary: Sendable, Codable {
                 id: o.rule.id, title: o.rule.title ?? o.rule.id, severity: o.rule.severity.rawValue, relation: o.rule.relation.rawValue,
                 a: o.rule.a.description, b: o.rule.b.description,
                 minAreaM2: result.ruleSet.effectiveMinArea(for: o.rule), gridSizeM: result.ruleSet.effectiveGridSize(for: o.rule),
-                patches: o.patches.count, patchesAtLeast1M2: o.patches.filter { $0.area >= 1 }.count,
+                patches: o.totals.patches, patchesAtLeast1M2: o.totals.patchesAtLeast1M2,
                 areaM2: o.totalArea, areaHa: AreaUnit.hectares(o.totalArea), areaMu: AreaUnit.mu(o.totalArea),
                 areaEllipsoidalM2: o.totalEllipsoidalArea,
                 dissolvedAreaM2: o.dissolvedArea, dissolvedAreaEllipsoidalM2: o.dissolvedEllipsoidalArea,
@@ -212,8 +200,8 @@ public struct OverlaySummary: Sendable, Codable {
                 fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, engine: o.engine.rawValue,
                 clipperGrid: o.engine == .clipper ? clipperGridText(geographic: geographic) : nil,
                 clipperOperations: o.clipperOperations, clipperFallbacks: o.clipperFallbacks, seconds: o.seconds,
-                overlaySeconds: o.overlaySeconds, classPairs: ClassPair.table(o, in: result),
-                statuses: Self.statusCounts(o.patches, result.ledger))
+                overlaySeconds: o.overlaySeconds, classPairs: ClassPair.table(o),
+                statuses: Self.statusCounts(o.totals))
         }
         if let file = result.ledger.sourcePath {
             dispositions = Dispositions(
@@ -235,6 +223,11 @@ public struct OverlaySummary: Sendable, Codable {
                 tilesTotal: grid.columns * grid.rows, tilesOwned: grid.ownedTileCount,
                 ownership: "tile index (row-major from the origin) mod \(grid.slice.count) = \(grid.slice.slice - 1); pairs by the lower-left corner of their envelopes' intersection, outside patches by their a feature's")
         }
+    }
+
+    /// Every status with its count in `totals` (zeros included).
+    static func statusCounts(_ totals: RuleTotals) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: PatchStatus.allCases.map { ($0.rawValue, totals.statuses[$0] ?? 0) })
     }
 
     /// Every status with its count (zeros included).
