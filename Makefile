@@ -12,7 +12,7 @@ RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 SITES        := clean conditional farmland redline hazard straddle chemical expired
 
-.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-scale bench-query bench-serve bench-report clean
+.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-scale bench-merge bench-query bench-serve bench-report clean
 
 all: release
 
@@ -90,6 +90,11 @@ bench-overlay: deps
 ## bench-scale: peak memory and time of the overlay at 100 000 and 1 000 000 parcels (scale.sh).
 bench-scale: deps
 	Tools/bench-overlay/scale.sh 100000 1000000
+
+## bench-merge: plan-check merge of 4 and 16 tile slices of the 100 000-parcel layers against the
+## whole overlay (time, peak RSS, byte-for-byte check); see Tools/bench-merge/.
+bench-merge: deps
+	Tools/bench-merge/run.sh 100000 4 16
 
 ## bench-query: per-site query latency against a registry of 1 000 regions x 10 items, side by
 ## side with PostGIS and GeoPandas; see Tools/bench-query/.

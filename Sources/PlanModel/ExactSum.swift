@@ -39,6 +39,13 @@ public struct ExactSum: Sendable, Equatable {
         partials.append(x)
     }
 
+    /// The non-overlapping parts whose exact sum is the total (finite ones, smallest magnitude
+    /// first; then the non-finite total, if any): adding them to another `ExactSum` adds this
+    /// sum exactly, e.g. after they travelled through JSON (a tile slice's summary).
+    public var parts: [Double] {
+        nonFinite != 0 || nonFinite.isNaN ? partials + [nonFinite] : partials
+    }
+
     /// Adds everything `other` holds, exactly.
     public mutating func add(_ other: ExactSum) {
         for partial in other.partials { add(partial) }

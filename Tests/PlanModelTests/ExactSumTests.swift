@@ -45,6 +45,22 @@ import Testing
         #expect(right.value == left.value)
     }
 
+    /// The parts of a sum (what a tile slice's summary carries as JSON) add back exactly: the
+    /// sums of slices merged from their parts equal the sum of every value.
+    @Test func partsOfSlicesAddUpToTheWholeSum() throws {
+        var random = SplitMix(state: 7)
+        let values = (0..<3_000).map { _ in Double.random(in: 0...1e4, using: &random) * Double.random(in: 1e-12...1, using: &random) }
+        let slices = (0..<7).map { k in ExactSum(values.enumerated().filter { $0.offset % 7 == k }.map(\.element)) }
+        var fromParts = ExactSum()
+        for slice in slices {
+            let text = "\(slice.parts)"  // through text, as JSON carries them
+            let parsed = text.dropFirst().dropLast().split(separator: ",").compactMap { Double(String($0.filter { $0 != " " })) }
+            #expect(parsed == slice.parts)
+            for part in parsed { fromParts.add(part) }
+        }
+        #expect(fromParts.value == values.exactSum())
+    }
+
     @Test func cancellationAndHalfwayCases() {
         // 1e100 + 1 - 1e100 is 1 exactly; plain summation gives 0.
         #expect([1e100, 1.0, -1e100].exactSum() == 1.0)

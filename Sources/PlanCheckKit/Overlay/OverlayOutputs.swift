@@ -47,8 +47,9 @@ public final class OverlayOutputs {
     /// when `csvDuringRun` (a run that keeps no patch; one that does writes the table at the end,
     /// with district columns when it has districts). Temporary files until
     /// `streamsWritten(_:)` and `commit`.
-    func openStreams(workingCRS: CRSDescription, csvDuringRun: Bool) throws -> StreamedOutputs {
-        let geoJSON = try streamedPatches?.open(workingCRS: workingCRS)
+    /// With `mergeKeys` (a `--tile` slice) each GeoJSON Feature ends with its `PatchMergeKey`.
+    func openStreams(workingCRS: CRSDescription, csvDuringRun: Bool, mergeKeys: Bool) throws -> StreamedOutputs {
+        let geoJSON = try streamedPatches?.open(workingCRS: workingCRS, mergeKeys: mergeKeys)
         var table: OutputFile?
         if csvDuringRun, let csv {
             let file = try OutputFile(csv)
@@ -63,7 +64,11 @@ public final class OverlayOutputs {
 
     /// Keeps the outputs written during the run, complete, for the commit.
     func streamsWritten(_ streams: StreamedOutputs) throws {
-        if let patches = streams.patches { completed.append(try patches.complete()) }
+        if let patches = streams.patches {
+            let file = try patches.complete()
+            streamedFile = file
+            completed.append(file)
+        }
         if let csv = streams.csv {
             try csv.complete()
             completed.append(csv)
@@ -104,6 +109,17 @@ public final class OverlayOutputs {
         self.summary = named["--summary"]
         self.csv = named["--csv"]
         self.html = named["--html"]
+    }
+
+    /// The streamed GeoJSON patches file, complete and waiting for the commit.
+    private var streamedFile: OutputFile?
+
+    /// SHA-256 (lowercase hex) of the GeoJSON patches file written during the run, read back
+    /// from its temporary before the commit; nil when there is none or it went to standard
+    /// output. A `--tile` slice records it for `plan-check merge`.
+    public func streamedPatchesSHA256() throws -> String? {
+        guard let temporary = streamedFile?.temporaryPath else { return nil }
+        return try FileHash.sha256(ofFile: temporary)
     }
 
     /// Writes the patches of `result` when they go to a GeoPackage, Shapefile or File

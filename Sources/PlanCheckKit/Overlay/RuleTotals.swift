@@ -4,23 +4,14 @@ import PlanModel
 /// whose outputs do not need the patches afterwards keeps none of them: counts, areas (m²,
 /// `ExactSum`: the same to the last bit whatever the order the patches are added in, so chunk,
 /// job and tile order do not matter), the class-pair table and the patches by status.
-public struct RuleTotals: Sendable, Equatable {
-    /// One cell of the class-pair table: the patches whose `a` and `b` features have these codes.
-    struct Cell: Sendable, Equatable {
-        var aCode: String?
-        var bCode: String?
-        var patches = 0
-        var area = ExactSum()
-        var ellipsoidalArea = ExactSum()
-    }
-
+public struct RuleTotals: Sendable {
     public private(set) var patches = 0
     /// Patches of at least 1 m² (planar; ellipsoidal in a lon/lat working CRS).
     public private(set) var patchesAtLeast1M2 = 0
     private var planar = ExactSum()
     private var ellipsoidal = ExactSum()
-    /// Keyed by the two codes with their presence (no code can collide with another).
-    private(set) var cells: [String: Cell] = [:]
+    /// Patches and areas by the raw codes of their `a` and `b` features.
+    private(set) var classPairs = OverlaySummary.ClassPairTally()
     /// Patches by `PatchStatus`.
     public private(set) var statuses: [PatchStatus: Int] = [:]
 
@@ -40,10 +31,7 @@ public struct RuleTotals: Sendable, Equatable {
         planar.add(patch.area)
         ellipsoidal.add(patch.ellipsoidalArea)
         statuses[status, default: 0] += 1
-        let key = (aCode.map { "1" + $0 } ?? "0") + "\u{0}" + (bCode.map { "1" + $0 } ?? "0")
-        cells[key, default: Cell(aCode: aCode, bCode: bCode)].patches += 1
-        cells[key]!.area.add(patch.area)
-        cells[key]!.ellipsoidalArea.add(patch.ellipsoidalArea)
+        classPairs.add(aCode: aCode, bCode: bCode, area: patch.area, ellipsoidalArea: patch.ellipsoidalArea)
     }
 
     /// Adds everything `other` counted.
@@ -53,16 +41,7 @@ public struct RuleTotals: Sendable, Equatable {
         planar.add(other.planar)
         ellipsoidal.add(other.ellipsoidal)
         for (status, n) in other.statuses { statuses[status, default: 0] += n }
-        for (key, cell) in other.cells {
-            guard var mine = cells[key] else {
-                cells[key] = cell
-                continue
-            }
-            mine.patches += cell.patches
-            mine.area.add(cell.area)
-            mine.ellipsoidalArea.add(cell.ellipsoidalArea)
-            cells[key] = mine
-        }
+        classPairs.add(other.classPairs)
     }
 }
 
