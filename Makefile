@@ -12,7 +12,7 @@ RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 SITES        := clean conditional farmland redline hazard straddle chemical expired
 
-.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-merge bench-query bench-serve bench-report clean
+.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-scale bench-merge bench-query bench-serve bench-report clean
 
 all: release
 
@@ -86,6 +86,10 @@ bench-read: test-deps
 ## bench-overlay: plan-check against GeoPandas, PostGIS and a bare GEOS loop; see Tools/bench-overlay/.
 bench-overlay: deps
 	Tools/bench-overlay/run.sh 10000 100000
+
+## bench-scale: peak memory and time of the overlay at 100 000 and 1 000 000 parcels (scale.sh).
+bench-scale: deps
+	Tools/bench-overlay/scale.sh 100000 1000000
 
 ## bench-merge: plan-check merge of 4 and 16 tile slices of the 100 000-parcel layers against the
 ## whole overlay (time, peak RSS, byte-for-byte check); see Tools/bench-merge/.
