@@ -138,14 +138,14 @@ let package = Package(
 
         // Independent checkers the tests run (GDAL's GeoPackage validator, ogrinfo), shared by them.
         .target(name: "PlanCheckTestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PlanModelTests", dependencies: ["PlanModel"]),
-        .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel"]),
-        .testTarget(name: "PlanClipperTests", dependencies: ["PlanClipper", "PlanGeometry", "PlanModel"]),
-        .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel"]),
+        .testTarget(name: "PlanModelTests", dependencies: ["PlanModel", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanGeometryTests", dependencies: ["PlanGeometry", "PlanModel", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanClipperTests", dependencies: ["PlanClipper", "PlanGeometry", "PlanModel", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel", "PlanCheckTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput", "PlanModel"]),
         .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanOutput", "PlanCheckTestSupport"]),
-        .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel", "PlanOutput"]),
+        .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel", "PlanOutput", "PlanCheckTestSupport"]),
         // GDAL-read Shapefiles (GBK with .cpg, code-page byte or neither), File Geodatabase, zip,
         // ESRI .prj, broken inputs; fixtures made by ogr2ogr (Tests/Fixtures/gdal/README.md).
         .testTarget(name: "PlanGDALTests", dependencies: ["PlanGDAL", "PlanLayers", "PlanModel"]),

@@ -1,3 +1,4 @@
+import PlanCheckTestSupport
 import Foundation
 @testable import PlanCRS
 import PlanModel
@@ -30,18 +31,18 @@ struct ArealScaleModelTests {
 
     /// A star-shaped polygon around `centre` (projected), `radius` m, `vertices` vertices, with a
     /// hole in the middle when asked; from a seeded generator.
-    static func star(centre: Position, radius: Double, vertices: Int, hole: Bool, random: inout SharedEdgeAreaTests.SplitMix) -> [PositionList] {
+    static func star(centre: Position, radius: Double, vertices: Int, hole: Bool, random: inout SeededGenerator) -> [PositionList] {
         func ring(_ r: Double, _ n: Int, clockwise: Bool) -> PositionList {
             var points = (0..<n).map { k -> Position in
-                let angle = (Double(k) + 0.8 * random.next()) / Double(n) * 2 * Double.pi
-                let reach = r * (0.55 + 0.45 * random.next())
+                let angle = (Double(k) + 0.8 * random.unitInterval()) / Double(n) * 2 * Double.pi
+                let reach = r * (0.55 + 0.45 * random.unitInterval())
                 return Position(centre.x + reach * cos(angle), centre.y + reach * sin(angle))
             }
             if clockwise { points.reverse() }
             return points + [points[0]]
         }
-        var rings = [ring(radius, vertices, clockwise: random.next() < 0.5)]
-        if hole { rings.append(ring(radius * 0.25, 6, clockwise: random.next() < 0.5)) }
+        var rings = [ring(radius, vertices, clockwise: random.unitInterval() < 0.5)]
+        if hole { rings.append(ring(radius * 0.25, 6, clockwise: random.unitInterval() < 0.5)) }
         return rings
     }
 
@@ -53,14 +54,14 @@ struct ArealScaleModelTests {
         let model = try #require(calculator.scaleModel, "no areal-scale model for \(place.crs)")
         let origin = try context.transformer(from: try context.crs("EPSG:4326"), to: crs)
             .transform(Position(place.lon, place.lat))
-        var random = SharedEdgeAreaTests.SplitMix(state: 4529)
+        var random = SeededGenerator(seed: 4529)
         var modelled = 0
         var worst = 0.0
         for n in 0..<400 {
             // Up to 30 km from the place, 20 to 700 m in radius, 8 to 60 vertices.
-            let centre = Position(origin.x + (random.next() - 0.5) * 60_000, origin.y + (random.next() - 0.5) * 60_000)
-            let radius = 20 * pow(35, random.next())
-            let polygon = Self.star(centre: centre, radius: radius, vertices: 8 + Int(random.next() * 53),
+            let centre = Position(origin.x + (random.unitInterval() - 0.5) * 60_000, origin.y + (random.unitInterval() - 0.5) * 60_000)
+            let radius = 20 * pow(35, random.unitInterval())
+            let polygon = Self.star(centre: centre, radius: radius, vertices: 8 + Int(random.unitInterval() * 53),
                                     hole: n % 3 == 0, random: &random)
             let geodesic = try calculator.geodesicArea(of: .polygon(polygon))
             let area = try calculator.area(of: .polygon(polygon))

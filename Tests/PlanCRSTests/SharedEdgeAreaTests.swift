@@ -1,4 +1,5 @@
 @testable import PlanCRS
+import PlanCheckTestSupport
 import PlanModel
 import Testing
 
@@ -6,27 +7,15 @@ import Testing
 /// patch areas in the overlay output are compared byte for byte with earlier runs.
 @Suite("Ellipsoidal area from shared edges")
 struct SharedEdgeAreaTests {
-    /// A seeded generator, so a failure can be reproduced.
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
-    }
-
     /// A jittered grid of cells around (x0, y0) sharing their corners, as plan parcels and
     /// overlay patches do; some cells thin (1 mm high), some with a repeated vertex.
     static func cells(x0: Double, y0: Double, size: Double, count: Int, seed: UInt64) -> [PositionList] {
-        var random = SplitMix(state: seed)
+        var random = SeededGenerator(seed: seed)
         var corner: [[Position]] = []
         for j in 0...count {
             corner.append((0...count).map { i in
-                Position(x0 + Double(i) * size + (random.next() - 0.5) * size / 3,
-                         y0 + Double(j) * size + (random.next() - 0.5) * size / 3)
+                Position(x0 + Double(i) * size + (random.unitInterval() - 0.5) * size / 3,
+                         y0 + Double(j) * size + (random.unitInterval() - 0.5) * size / 3)
             })
         }
         var rings: [PositionList] = []

@@ -56,10 +56,28 @@ enum CLI {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Writes the 3 000-parcel plans the overlay tests share into `dir` (Tools/gen_layers.py,
+    /// seed 7, 0.2 % of features damaged so that repairs happen: landuse.geojson and
+    /// urban.geojson, EPSG:4529) and returns the `--layer` arguments that read them.
+    static func generatedPlans(in dir: URL) throws -> [String] {
+        let generator = try runTool("/usr/bin/env", [
+            "python3", path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7", "--invalid-rate", "0.002",
+            "--out", dir.path])
+        guard generator.status == 0 else { throw CLIFailure(message: "Tools/gen_layers.py: \(generator.stderr)") }
+        return ["--layer", "landuse=\(dir.appendingPathComponent("landuse.geojson").path)",
+                "--layer", "urban=\(dir.appendingPathComponent("urban.geojson").path)"]
+    }
+
     /// A fresh temporary folder for files a test writes.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("plan-check-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+}
+
+/// A test's set-up step that failed (a generator, a tool), with what it printed.
+struct CLIFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

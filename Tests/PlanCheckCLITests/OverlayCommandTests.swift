@@ -361,17 +361,7 @@ func deadProcessID() throws -> pid_t {
 @Suite struct OverlayOnGeneratedPlans {
     @Test func manyChunksSameBytesForOneAndTwoJobs() throws {
         let dir = try CLI.temporaryDirectory()
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", CLI.path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7",
-                               "--invalid-rate", "0.002", "--out", dir.path]
-        generator.standardError = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        #expect(generator.terminationStatus == 0)
-
-        let layers = ["--layer", "landuse=\(dir.appendingPathComponent("landuse.geojson").path)",
-                      "--layer", "urban=\(dir.appendingPathComponent("urban.geojson").path)"]
+        let layers = try CLI.generatedPlans(in: dir)
         let rules = CLI.path("Tools/bench-overlay/rules.yaml")
         var outputs: [Data] = []
         for jobs in ["1", "2"] {

@@ -99,17 +99,7 @@ import Testing
 
     @Test func generatedPlansWithRepairs() throws {
         let dir = try CLI.temporaryDirectory()
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", CLI.path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7",
-                               "--invalid-rate", "0.002", "--out", dir.path]
-        generator.standardError = FileHandle.nullDevice
-        generator.standardOutput = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0)
-        let layers = ["--layer", "landuse=\(dir.appendingPathComponent("landuse.geojson").path)",
-                      "--layer", "urban=\(dir.appendingPathComponent("urban.geojson").path)"]
+        let layers = try CLI.generatedPlans(in: dir)
         try Self.compare(["--rules", CLI.path("Tools/bench-overlay/rules.yaml")] + layers, in: dir)
     }
 }

@@ -112,13 +112,7 @@ import Testing
 
     @Test func generatedPlansSlicesMakeTheWholeRun() throws {
         let dir = try CLI.temporaryDirectory()
-        let generator = try CLI.runTool("/usr/bin/env", [
-            "python3", CLI.path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7", "--invalid-rate", "0.002",
-            "--out", dir.path])
-        try #require(generator.status == 0, "\(generator.stderr)")
-        let arguments = ["--rules", CLI.path("Tools/bench-overlay/rules.yaml"),
-                         "--layer", "landuse=\(dir.appendingPathComponent("landuse.geojson").path)",
-                         "--layer", "urban=\(dir.appendingPathComponent("urban.geojson").path)"]
+        let arguments = ["--rules", CLI.path("Tools/bench-overlay/rules.yaml")] + (try CLI.generatedPlans(in: dir))
         let whole = try Self.overlay(arguments, in: dir)
         #expect(whole.features.count > 1_000)
         for n in [1, 2, 3, 7] { try Self.checkSlices(arguments, whole: whole, count: n, tileSize: 500, in: dir) }

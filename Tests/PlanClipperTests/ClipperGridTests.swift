@@ -1,3 +1,4 @@
+import PlanCheckTestSupport
 import Foundation
 import Testing
 import PlanModel
@@ -137,7 +138,7 @@ struct ClipperGridTests {
 
     @Test("Random polygons: Clipper and GEOS agree on area, every result valid")
     func randomStars() throws {
-        var random = SplitMix(seed: 14)
+        var random = SeededGenerator(seed: 14)
         for _ in 0..<200 {
             let a = [star(&random)], b = [[star(&random)], [star(&random)]]
             try compare(.intersection, a, b)
@@ -154,7 +155,7 @@ struct ClipperGridTests {
     }
 
     /// A star-shaped (so simple, valid) polygon of 5 to 40 points around a random centre.
-    func star(_ random: inout SplitMix) -> PolygonRings {
+    func star(_ random: inout SeededGenerator) -> PolygonRings {
         let cx = 500_000 + Double(random.next() % 100_000) / 1000, cy = 4_300_000 + Double(random.next() % 100_000) / 1000
         let n = 5 + Int(random.next() % 36)
         var points: [(Double, Double)] = []
@@ -164,18 +165,5 @@ struct ClipperGridTests {
             points.append((cx + radius * cos(angle), cy + radius * sin(angle)))
         }
         return [ring(points)]
-    }
-}
-
-/// SplitMix64, so random tests repeat exactly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

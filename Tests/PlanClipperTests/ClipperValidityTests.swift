@@ -1,3 +1,4 @@
+import PlanCheckTestSupport
 import Foundation
 import Testing
 import PlanModel
@@ -85,7 +86,7 @@ struct ClipperValidityTests {
 
     @Test("Random Clipper results: every certain one is valid by GEOS, and most are certain")
     func randomResults() throws {
-        var random = SplitMix(seed: 1414)
+        var random = SeededGenerator(seed: 1414)
         let context = try GeometryContext()
         var certain = 0, total = 0
         for _ in 0..<300 {
@@ -106,7 +107,7 @@ struct ClipperValidityTests {
     }
 
     /// A star-shaped polygon of 5 to 40 points, with a hole one time in three.
-    func star(_ random: inout SplitMix) -> PolygonRings {
+    func star(_ random: inout SeededGenerator) -> PolygonRings {
         let cx = grid.origin.x + Double(random.next() % 100_000) / 1000, cy = grid.origin.y + Double(random.next() % 100_000) / 1000
         let n = 5 + Int(random.next() % 36)
         var ring: PositionList = (0..<n).map { i in

@@ -1,3 +1,4 @@
+import PlanCheckTestSupport
 import Testing
 import PlanModel
 @testable import PlanGeometry

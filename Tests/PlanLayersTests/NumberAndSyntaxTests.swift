@@ -1,3 +1,4 @@
+import PlanCheckTestSupport
 import PlanLayers
 import PlanModel
 import Testing

@@ -1,3 +1,4 @@
+import PlanCheckTestSupport
 import PlanModel
 import Testing
 
@@ -5,23 +6,11 @@ import Testing
 /// 2³² in magnitude have an exact Int64 sum (scaled by 2²⁰); its correctly rounded double is the
 /// oracle.
 @Suite struct ExactSumTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let scale = 1_048_576.0  // 2²⁰
 
     @Test(arguments: 1...40)
     func equalsTheCorrectlyRoundedExactSumInAnyOrder(seed: Int) {
-        var random = SplitMix(state: UInt64(seed))
+        var random = SeededGenerator(seed: UInt64(seed))
         let count = Int.random(in: 2...400, using: &random)
         // Mixed magnitudes, so plain left-to-right summation loses bits.
         let units: [Int64] = (0..<count).map { _ in
@@ -36,7 +25,7 @@ import Testing
     }
 
     @Test func sumsOfPartsMergeExactly() {
-        var random = SplitMix(state: 99)
+        var random = SeededGenerator(seed: 99)
         let values = (0..<1_000).map { _ in Double.random(in: -1e6...1e6, using: &random) * Double.random(in: 1e-9...1, using: &random) }
         var left = ExactSum(values[..<377]), right = ExactSum(values[377...])
         left.add(right)
@@ -48,7 +37,7 @@ import Testing
     /// The parts of a sum (what a tile slice's summary carries as JSON) add back exactly: the
     /// sums of slices merged from their parts equal the sum of every value.
     @Test func partsOfSlicesAddUpToTheWholeSum() throws {
-        var random = SplitMix(state: 7)
+        var random = SeededGenerator(seed: 7)
         let values = (0..<3_000).map { _ in Double.random(in: 0...1e4, using: &random) * Double.random(in: 1e-12...1, using: &random) }
         let slices = (0..<7).map { k in ExactSum(values.enumerated().filter { $0.offset % 7 == k }.map(\.element)) }
         var fromParts = ExactSum()
