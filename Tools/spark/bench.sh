@@ -6,12 +6,14 @@
 # Generates the two layers once (Tools/gen_layers.py --parcels PARCELS, cached in
 # Tools/out/layers-PARCELS), then runs the rule set Tools/bench-overlay/rules.yaml
 #   - once as one `plan-check overlay` process (release binary, default --jobs: one per core), and
+#     once with --jobs 1 (one core: the CPU cost of the reading and of the overlay per tile), and
 #   - for each N as Tools/spark/plan_check_spark.py --master local[2] --tiles N (the same binary,
 #     each slice with --jobs 1, Spark running two at a time), then plan-check merge,
 # each under tree_rss.py: wall seconds and the peak of the summed resident memory of the process
 # and all its children (driver, JVM, Python workers, plan-check). Checks every Spark output is
 # byte for byte the single run's, prints per-slice times (min / median / max), the tile grid and a
-# table. TILE_SIZE (metres, default 1000) sets the tile side.
+# table. TILE_SIZE (metres, default 1000) sets the tile side; PLAN_CHECK=BIN runs that binary
+# instead of building the release one.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,9 +25,13 @@ py="$here/.venv/bin/python"
 cd "$root"
 
 [ -x "$py" ] || { echo "no PySpark venv: run make spark-deps" >&2; exit 1; }
-echo "building the release binary" >&2
-swift build -c release --product plan-check >&2
-bin="$(swift build -c release --show-bin-path)/plan-check"
+if [ -n "${PLAN_CHECK:-}" ]; then
+    bin="$PLAN_CHECK"
+else
+    echo "building the release binary" >&2
+    swift build -c release --product plan-check >&2
+    bin="$(swift build -c release --show-bin-path)/plan-check"
+fi
 
 layers="$root/Tools/out/layers-$parcels"
 if [ ! -s "$layers/urban.geojson" ] || [ ! -s "$layers/landuse.geojson" ]; then
@@ -50,6 +56,7 @@ measure() {
 
 echo "== $parcels parcels, tiles of $tile_size m" >&2
 measure single "$bin" overlay "${inputs[@]}" --quiet --out "$work/single.geojson" --summary "$work/single.json"
+measure single-j1 "$bin" overlay "${inputs[@]}" --quiet --jobs 1 --out "$work/single-j1.geojson" --summary "$work/single-j1.json"
 for n in "${tiles[@]}"; do
     measure "spark-$n" "$py" "$here/plan_check_spark.py" "${inputs[@]}" --master 'local[2]' --plan-check "$bin" \
         --tiles "$n" --tile-size "$tile_size" --out "$work/spark-$n.geojson" --summary "$work/spark-$n.json"
@@ -63,12 +70,17 @@ echo "Spark local[2] against one plan-check process: $parcels parcels per layer 
 echo "tile grid ($tile_size m): $grid; machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load before: $load_before"
 echo "PySpark $("$py" -c 'import pyspark; print(pyspark.__version__)'), $(java -version 2>&1 | head -1)"
 echo
-printf '%-10s %8s %9s %12s  %s\n' run "wall s" "peak MB" "vs single" "per slice s (min / median / max)"
+printf '%-10s %8s %9s %10s  %-34s %s\n' run "wall s" "peak MB" "vs single" "per slice s (min / median / max)" "stages s (slices: summed over the slices)"
 single_secs="$(awk '$1 == "single" {print $2}' "$table")"
 while read -r name secs rss; do
     slices="-"
-    [ "$name" != single ] && slices="$(grep -o 'per slice [0-9.]* / [0-9.]* / [0-9.]*' "$work/$name.log" | sed 's/per slice //')"
-    printf '%-10s %8.1f %9d %11.2fx  %s\n' "$name" "$secs" "$rss" "$(awk "BEGIN{print $secs / $single_secs}")" "$slices"
+    case "$name" in spark-*) slices="$(grep -o 'per slice [0-9.]* / [0-9.]* / [0-9.]*' "$work/$name.log" | sed 's/per slice //')";; esac
+    stages="$(python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["timings"]
+print(", ".join(f"{k} {t[k]:.2f}" for k in ["read", "check", "reproject", "overlay", "write", "merge"] if k in t))' "$work/$name.json")"
+    spark="$(grep -o 'Spark start .*' "$work/$name.log" | sed 's/; retried.*//' || true)"
+    printf '%-10s %8.1f %9d %9.2fx  %-34s %s\n' "$name" "$secs" "$rss" "$(awk "BEGIN{print $secs / $single_secs}")" "$slices" "$stages${spark:+; $spark}"
 done <"$table"
 echo
 echo "every Spark output is byte for byte the single run's ($(grep -c '"type":"Feature"' "$work/single.geojson") patches)"

@@ -34,7 +34,7 @@ import uuid
 
 # plan-check's exit statuses that the same inputs give again on every attempt (docs/overlay.md).
 NOT_RETRIED = {64: "usage error", 65: "bad input data", 66: "an input file is missing or unreadable"}
-EXIT_USAGE, EXIT_SOFTWARE, EXIT_CANNOT_WRITE = 64, 70, 74
+EXIT_USAGE, EXIT_NO_INPUT, EXIT_SOFTWARE, EXIT_CANNOT_WRITE = 64, 66, 70, 74
 STDERR_TAIL = 4000  # characters of plan-check's stderr carried into an error message
 FAILURE_TAG = re.compile(r"\[plan-check exit (-?\d+)\]")
 
@@ -108,6 +108,15 @@ def find_plan_check(given):
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise JobError(f"--plan-check {path}: not an executable file", EXIT_USAGE)
     return path
+
+
+def check_inputs_exist(args):
+    """The rule set and --layer files, before Spark starts (the driver runs the merge on the same
+    shared storage, so it sees them where the executors do)."""
+    paths = [("--rules", args.rules)] + [("--layer", layer.split("=", 1)[1]) for layer in args.layer]
+    for option, path in paths:
+        if not os.path.exists(path):
+            raise JobError(f"{option} {path}: no such file (every executor must see it at the same path)", EXIT_NO_INPUT)
 
 
 def overlay_options(args):
@@ -189,7 +198,7 @@ def run_slice(k, config, attempt_id, attempt_number):
         if status in NOT_RETRIED:
             return record
         what = f"killed by signal {-status}" if status < 0 else f"exited with {status}"
-        raise RuntimeError(f"[plan-check exit {status}] slice {k}/{n} (attempt {attempt_number}, {host}): "
+        raise RuntimeError(f"[plan-check exit {status}] slice {k}/{n} (attempt {attempt_number + 1}, {host}): "
                            f"plan-check overlay {what}\n{message[-STDERR_TAIL:]}")
     finally:
         shutil.rmtree(attempt_dir, ignore_errors=True)
@@ -219,36 +228,50 @@ def exit_status_of(spark_error):
     return 128 - status if status < 0 else status
 
 
+def first_line(error):
+    """The first line of an exception's text that says something (Java's come with a stack)."""
+    lines = [line.strip(" :\t") for line in str(error).splitlines() if line.strip(" :\t")]
+    return next((line for line in lines if not line.startswith(("at ", "An error occurred"))), repr(error))
+
+
 def task_failure_text(spark_error):
     """The part of a Spark job failure that says which slice failed and why."""
     text = str(spark_error)
     match = re.search(r"RuntimeError: (\[plan-check exit -?\d+\].*?)(?:\n\tat |\n\n|$)", text, re.S)
-    return match.group(1) if match else text.strip().splitlines()[0] if text.strip() else repr(spark_error)
+    return match.group(1) if match else first_line(spark_error)
 
 
-def run_slices(args, config):
-    """Runs the N slices on Spark; returns their records in slice order."""
+def run_slices(args, config, stages):
+    """Runs the N slices on Spark; returns their records in slice order. Adds the seconds Spark
+    took to start and to run the slices to `stages`."""
+    began = time.monotonic()
     if args.master.startswith("local"):
         # Local executors are this machine: they run this Python (the venv's). On a cluster the
         # executors' Python is PYSPARK_PYTHON as the cluster sets it (docs/scale-out.md).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
     master = local_master_with_retries(args.master, args.max_attempts)
-    spark = (SparkSession.builder.master(master).appName("plan-check overlay --tiles")
-             .config("spark.task.maxFailures", str(args.max_attempts))
-             .config("spark.ui.showConsoleProgress", "false")
-             .getOrCreate())
+    try:
+        spark = (SparkSession.builder.master(master).appName("plan-check overlay --tiles")
+                 .config("spark.task.maxFailures", str(args.max_attempts))
+                 .config("spark.ui.showConsoleProgress", "false")
+                 .getOrCreate())
+    except Exception as error:  # Py4JJavaError, or the JVM that would not start
+        raise JobError(f"Spark did not start on master {master} (is it running, and reachable from here?): "
+                       f"{first_line(error)}", EXIT_SOFTWARE) from None
     context = spark.sparkContext
     context.setLogLevel("ERROR")
+    stages["start"] = time.monotonic() - began
     try:
         if config["jobs"] is None:
             config["jobs"] = int(context.getConf().get("spark.task.cpus", "1"))
-        n = args.tiles
+        n, slices_began = args.tiles, time.monotonic()
         try:
             records = context.parallelize(range(1, n + 1), n).mapPartitions(slice_task(config)).collect()
         except Exception as error:  # py4j's Py4JJavaError: a slice failed on its last attempt, or Spark did
-            raise JobError(f"{task_failure_text(error)}\n(slice failed {args.max_attempts} times; "
-                           f"Spark master {master})", exit_status_of(error)) from None
+            tried = f"failed {args.max_attempts} times; " if FAILURE_TAG.search(str(error)) else ""
+            raise JobError(f"{task_failure_text(error)}\n({tried}Spark master {master})", exit_status_of(error)) from None
+        stages["slices"] = time.monotonic() - slices_began
     finally:
         spark.stop()
     return sorted(records, key=lambda record: record["slice"])
@@ -265,13 +288,15 @@ def merge_slices(plan_check, work, n, out, summary):
     sys.stderr.write(result.stderr)
 
 
-def report(records, attempts_seen, merge_seconds, total_seconds):
+def report(records, stages):
+    """One line: the slices, what each stage of the job took, and the slices Spark retried."""
     seconds = sorted(record["seconds"] for record in records)
     middle = seconds[len(seconds) // 2]
-    retried = sorted(k for k, attempt in attempts_seen.items() if attempt > 0)
+    retried = [str(record["slice"]) for record in records if record["attempt"] > 0]
     print(f"spark: {len(records)} slices, per slice {seconds[0]:.2f} / {middle:.2f} / {seconds[-1]:.2f} s "
-          f"(min / median / max), merge {merge_seconds:.2f} s, total {total_seconds:.2f} s"
-          + (f"; retried slices {', '.join(map(str, retried))}" if retried else ""))
+          f"(min / median / max); Spark start {stages['start']:.2f} s, slices {stages['slices']:.2f} s, "
+          f"merge {stages['merge']:.2f} s, total {stages['total']:.2f} s"
+          + (f"; retried slices {', '.join(retried)}" if retried else ""))
 
 
 def main(argv=None):
@@ -280,6 +305,7 @@ def main(argv=None):
     run_dir = None
     try:
         plan_check = find_plan_check(args.plan_check)
+        check_inputs_exist(args)
         out_dir = os.path.dirname(os.path.abspath(args.out))
         if not os.path.isdir(out_dir):
             raise JobError(f"--out {args.out}: folder {out_dir} does not exist", EXIT_CANNOT_WRITE)
@@ -293,7 +319,8 @@ def main(argv=None):
             raise JobError(f"--work-dir {work}: cannot create a folder there: {error.strerror}", EXIT_CANNOT_WRITE)
         config = {"tiles": args.tiles, "work": run_dir, "plan_check": plan_check,
                   "options": overlay_options(args), "jobs": args.jobs_per_task}
-        records = run_slices(args, config)
+        stages = {}
+        records = run_slices(args, config, stages)
         for record in records:
             print(f"slice {record['slice']}/{args.tiles}: {record['seconds']:.2f} s on {record['host']}"
                   f" (attempt {record['attempt'] + 1})", file=sys.stderr)
@@ -307,11 +334,12 @@ def main(argv=None):
         merge_began = time.monotonic()
         merge_slices(plan_check, run_dir, args.tiles, os.path.abspath(args.out),
                      os.path.abspath(args.summary) if args.summary else None)
-        attempts = {record["slice"]: record["attempt"] for record in records}
-        report(records, attempts, time.monotonic() - merge_began, time.monotonic() - began)
+        stages["merge"] = time.monotonic() - merge_began
+        stages["total"] = time.monotonic() - began
+        report(records, stages)
         return 0
     except JobError as error:
-        print(f"plan_check_spark: error: {error}", file=sys.stderr)
+        print(f"plan_check_spark.py: error: {error}", file=sys.stderr)
         return error.status
     finally:
         if run_dir and not args.keep_work:
