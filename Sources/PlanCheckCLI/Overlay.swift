@@ -134,6 +134,15 @@ struct Overlay: AsyncParsableCommand {
             guard tile != nil else { throw ValidationError("--tile-size needs --tile K/N") }
             guard tileSize.isFinite, tileSize > 0 else { throw ValidationError("--tile-size \(tileSize): the tile side must be a positive number of metres") }
         }
+        if tile != nil {
+            let others = [("--csv", csv), ("--html", html), ("--districts", districts)].filter { $0.1 != nil }.map(\.0)
+            if let first = others.first {
+                throw ValidationError("--tile and \(first): a slice's \(first == "--districts" ? "district table" : "table or report") would show only its own patches; write GeoJSON slices (--out K.geojson --summary K.json), put them together with plan-check merge, and make the table or report from the whole run")
+            }
+            if let out, let format = try? PatchFormat(path: out), format != .geoJSON {
+                throw ValidationError("--tile and --out \(out): slices are written as GeoJSON (.geojson) for plan-check merge, which writes GeoJSON; convert the merged file (e.g. ogr2ogr) for a \(format.rawValue)")
+            }
+        }
         if tile != nil && dissolve { throw ValidationError("--tile and --dissolve: a slice cannot compute a dissolved area (overlaps across slices); run --dissolve on the whole overlay") }
         if tile != nil && dispositions != nil { throw ValidationError("--tile and --dispositions: a slice would report the other slices' patches as resolved; carry dispositions on the merged run") }
         if (districts == nil) != (districtField == nil) {
@@ -170,6 +179,8 @@ struct Overlay: AsyncParsableCommand {
             progressLine?.finish()
             var statistics = OverlaySummary(result, request: request, output: out, rfc7946: rfc7946)
             statistics.findingsAtOrAbove = failOn?.rawValue
+            // A slice names the bytes of its patch file, so that merge can refuse a changed one.
+            if request.tiles != nil { statistics.tiles?.patchesSha256 = try outputs.streamedPatchesSHA256() }
             try outputs.commit(
                 summary: summary == nil ? nil : try statistics.json() + "\n", csv: csv == nil ? nil : PatchCSV(result).text(),
                 html: html == nil ? nil : try OverlayReport(result, summary: statistics, language: lang).html())

@@ -14,7 +14,7 @@ struct PlanCheck: AsyncParsableCommand {
             is locked by another writer (try again).
             """,
         version: "plan-check \(PlanCheckVersion.current) (GEOS \(LibraryVersions.geos), PROJ \(LibraryVersions.proj), SQLite \(LibraryVersions.sqlite), GDAL \(LibraryVersions.gdal), Clipper \(LibraryVersions.clipper))",
-        subcommands: [Inspect.self, Overlay.self, Diff.self, Assess.self, Query.self, History.self, Serve.self]
+        subcommands: [Inspect.self, Overlay.self, Merge.self, Diff.self, Assess.self, Query.self, History.self, Serve.self]
     )
 }
 

@@ -67,6 +67,10 @@ public struct EncodableFeature: Sendable {
     public var id: FeatureID?
     public var geometry: GeometryValue?
     public var parts: [Part]
+    /// Members of the Feature object after `geometry` (RFC 7946 §6.1 foreign members, which GDAL
+    /// and QGIS ignore), e.g. the merge key of a tile slice's patches. Names must not be a
+    /// Feature member's (`type`, `id`, `properties`, `geometry`).
+    public var foreignMembers: [Attribute] = []
 
     /// A feature with its own properties first, then each group of prefixed attributes.
     public init(id: FeatureID?, geometry: GeometryValue?, properties: [Attribute], groups: [PrefixedAttributes] = []) {
@@ -75,10 +79,11 @@ public struct EncodableFeature: Sendable {
         })
     }
 
-    public init(id: FeatureID?, geometry: GeometryValue?, parts: [Part]) {
+    public init(id: FeatureID?, geometry: GeometryValue?, parts: [Part], foreignMembers: [Attribute] = []) {
         self.id = id
         self.geometry = geometry
         self.parts = parts
+        self.foreignMembers = foreignMembers
     }
 }
 
@@ -163,7 +168,9 @@ public final class GeoJSONWriter {
         out.bytes.reserveCapacity(features.count * 512)
         for (n, feature) in features.enumerated() {
             if n > 0 { out.append(",\n") }
-            out.appendFeature(id: feature.id, geometry: feature.geometry, parts: feature.parts, decimals: coordinateDecimals)
+            out.appendFeature(
+                id: feature.id, geometry: feature.geometry, parts: feature.parts, foreignMembers: feature.foreignMembers,
+                decimals: coordinateDecimals)
         }
         return out.bytes
     }
@@ -291,14 +298,17 @@ extension JSONText {
         appendFeature(id: id, geometry: geometry, decimals: decimals) { $0.appendObject(properties) }
     }
 
-    mutating func appendFeature(id: FeatureID?, geometry: GeometryValue?, parts: [EncodableFeature.Part], decimals: Int?) {
-        appendFeature(id: id, geometry: geometry, decimals: decimals) { $0.appendObject(parts: parts) }
+    mutating func appendFeature(
+        id: FeatureID?, geometry: GeometryValue?, parts: [EncodableFeature.Part], foreignMembers: [Attribute] = [], decimals: Int?
+    ) {
+        appendFeature(id: id, geometry: geometry, foreignMembers: foreignMembers, decimals: decimals) { $0.appendObject(parts: parts) }
     }
 
     /// `{"type":"Feature","id":…,"properties":…,"geometry":…}` with the properties object written
-    /// by `properties`.
+    /// by `properties`, then `foreignMembers`.
     @inline(__always) private mutating func appendFeature(
-        id: FeatureID?, geometry: GeometryValue?, decimals: Int?, properties: (inout JSONText) -> Void
+        id: FeatureID?, geometry: GeometryValue?, foreignMembers: [Attribute] = [], decimals: Int?,
+        properties: (inout JSONText) -> Void
     ) {
         append("{\"type\":\"Feature\"")
         switch id {
@@ -315,6 +325,10 @@ extension JSONText {
         properties(&self)
         append(",\"geometry\":")
         if let geometry { appendGeometry(geometry, decimals: decimals) } else { append("null") }
+        if !foreignMembers.isEmpty {
+            var first = false
+            appendMembers(foreignMembers, prefix: "", first: &first)
+        }
         append("}")
     }
 }

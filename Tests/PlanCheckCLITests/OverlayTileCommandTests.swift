@@ -8,6 +8,9 @@ import Testing
     struct Run {
         var features: [String]
         var summary: [String: Any]
+        /// The patch file and the summary file.
+        var out: URL
+        var summaryFile: URL
         var rules: [[String: Any]] { summary["rules"] as? [[String: Any]] ?? [] }
         var inputs: [[String: Any]] { summary["inputs"] as? [[String: Any]] ?? [] }
     }
@@ -22,14 +25,34 @@ import Testing
             line.hasSuffix(",") ? String(line.dropLast()) : String(line)
         }
         let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
-        return Run(features: features, summary: stats)
+        return Run(features: features, summary: stats, out: out, summaryFile: summary)
+    }
+
+    /// A slice's Feature ends with its merge key; the whole run's has none.
+    static let mergeKey = #/,"plan_check_order":\[(\d+),(\d+),(-1|\d+)\]\}$/#
+
+    /// The Feature without its merge key, and the key.
+    static func withoutMergeKey(_ feature: String) -> (text: String, key: [Int])? {
+        guard let match = feature.firstMatch(of: mergeKey) else { return nil }
+        let key = [match.output.1, match.output.2, match.output.3].compactMap { Int($0) }
+        return (String(feature[..<match.range.lowerBound]) + "}", key)
     }
 
     /// Runs every slice K/N of `arguments` and checks them against `whole`.
     static func checkSlices(_ arguments: [String], whole: Run, count n: Int, tileSize: Double, in dir: URL) throws {
-        let slices = try (1...n).map { k in
+        var slices = try (1...n).map { k in
             try overlay(arguments + ["--tile", "\(k)/\(n)", "--tile-size", "\(tileSize)"], in: dir)
         }
+        // Each slice's Feature ends with its merge key (rule, a, b), in increasing order; without
+        // it, the Feature is the whole run's.
+        for (k, slice) in slices.enumerated() {
+            let split = slice.features.map(withoutMergeKey)
+            #expect(!split.contains { $0 == nil }, "slice \(k + 1)/\(n): a Feature without its merge key")
+            let keys = split.compactMap { $0?.key }
+            #expect(zip(keys, keys.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) }, "slice \(k + 1)/\(n): keys out of order")
+            slices[k].features = split.map { $0?.text ?? "" }
+        }
+        try MergeCommandTests.checkMerge(slices.map(\.summaryFile), whole: whole, in: dir)
         let position = Dictionary(uniqueKeysWithValues: whole.features.enumerated().map { ($1, $0) })
         #expect(position.count == whole.features.count, "the whole run has no patch twice")
         var seen = Set<String>()
@@ -164,6 +187,10 @@ import Testing
             (["--tile", "1/2", "--tile-size", "nan"], "the tile side must be a positive number of metres"),
             (["--tile", "1/2", "--dispositions", rules], "--tile and --dispositions"),
             (["--tile", "1/2", "--tile-size", "1e-9"], "would be more than 10¹² tiles; give a larger tile side"),
+            (["--tile", "1/2", "--out", "/tmp/x.gpkg"], "slices are written as GeoJSON (.geojson) for plan-check merge"),
+            (["--tile", "1/2", "--csv", "/tmp/x.csv"], "--tile and --csv"),
+            (["--tile", "1/2", "--html", "/tmp/x.html"], "--tile and --html"),
+            (["--tile", "1/2", "--districts", CLI.path("SampleLayers/districts.geojson"), "--district-field", "XZQMC"], "--tile and --districts"),
         ] {
             let run = try CLI.run(["overlay", "--rules", rules, "--quiet"] + extra)
             #expect(run.status == 64, "\(extra)")

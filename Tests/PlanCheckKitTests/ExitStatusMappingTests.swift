@@ -68,6 +68,13 @@ import PlanStore
             (LayerFailure(path: "a.geojson", layer: "a", underlying: CRSError(kind: .noTransformation, operation: "x", message: "y")), .dataError),
             (SiteError("no area"), .dataError),
             (QueryDeadline.Exceeded(seconds: 1, step: "x"), .temporaryFailure),
+            (MergeError(.missingFile, path: "s1.json", "x"), .noInput),
+            (MergeError(.notASliceSummary, path: "s1.json", "x"), .dataError),
+            (MergeError(.mismatch, path: "s1.json", "x"), .dataError),
+            (MergeError(.patchFile, path: "s1.geojson", "x"), .dataError),
+            (MergeError(.sliceMissing, path: "s1.json", "x"), .usage),
+            (MergeError(.sliceGivenTwice, path: "s1.json", "x"), .usage),
+            (MergeError(.usage, path: "m.gpkg", "x"), .usage),
         ]
         for (error, status) in cases {
             #expect(Failure(error).status == status, "\(type(of: error)): \(error)")

@@ -30,9 +30,11 @@ public struct RuleOutcome: Sendable {
     public var rule: ConflictRule
     public var patches: [DiscrepancyPatch]
     /// Polygon parts under the sliver threshold that were dropped, and their total area (m²,
-    /// measured as `DiscrepancyPatch.area` is).
+    /// measured as `DiscrepancyPatch.area` is), summed exactly (`ExactSum`): the same total
+    /// whatever the order, so a merge of tile slices gives the whole run's to the last bit.
     public var sliversDropped: Int
-    public var sliverArea: Double
+    public var sliverAreaSum: ExactSum
+    public var sliverArea: Double { sliverAreaSum.value }
     /// Overlays whose result had no area at all (features that only touch along an edge or at a
     /// point), and point/line pieces dropped from results that also had area.
     public var lowerDimensionLeftovers: Int

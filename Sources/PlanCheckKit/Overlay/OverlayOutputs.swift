@@ -69,9 +69,22 @@ public final class OverlayOutputs {
         self.html = named["--html"]
     }
 
+    /// The streamed GeoJSON patches file, complete and waiting for the commit.
+    private var streamedFile: OutputFile?
+
     /// Keeps the patches file, complete, for the commit.
     func patchesWritten(_ stream: PatchStream) throws {
-        completed.append(try stream.complete())
+        let file = try stream.complete()
+        streamedFile = file
+        completed.append(file)
+    }
+
+    /// SHA-256 (lowercase hex) of the GeoJSON patches file written during the run, read back
+    /// from its temporary before the commit; nil when there is none or it went to standard
+    /// output. A `--tile` slice records it for `plan-check merge`.
+    public func streamedPatchesSHA256() throws -> String? {
+        guard let temporary = streamedFile?.temporaryPath else { return nil }
+        return try FileHash.sha256(ofFile: temporary)
     }
 
     /// Writes the patches of `result` when they go to a GeoPackage, Shapefile or File

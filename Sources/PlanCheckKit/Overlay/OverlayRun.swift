@@ -129,6 +129,7 @@ public struct OverlayRunner: Sendable {
     /// `outputs.commit(summary:)` then puts it in place together with the summary.
     public func run(progress: (@Sendable (OverlayProgress) -> Void)? = nil, writingTo outputs: OverlayOutputs) async throws -> OverlayResult {
         try checkTiles()
+        try checkTileOutput(outputs)
         let ruleSet = try RuleSetLoader.load(path: request.rulesPath)
         try checkLayerOverrides(ruleSet)
         // The applicant's site is only there when given: without it, its rules are skipped.
@@ -164,7 +165,7 @@ public struct OverlayRunner: Sendable {
         }
         // Opened after the layers are checked, so a run that stops on bad input never creates
         // a temporary file.
-        let stream = try outputs.streamedPatches?.open(workingCRS: prepared.workingCRS)
+        let stream = try outputs.streamedPatches?.open(workingCRS: prepared.workingCRS, mergeKeys: request.tiles != nil)
         var clock = Date()
         let tileGrid = try request.tiles.map { slice in
             try TileGrid(slice: slice, extent: Self.extent(of: prepared.layers), workingCRS: prepared.workingCRS)
@@ -236,6 +237,13 @@ public struct OverlayRunner: Sendable {
         }
         if request.dissolve { throw OverlayUsageError(message: "--tile and --dissolve: a slice cannot compute a dissolved area (overlaps across slices); run --dissolve on the whole overlay") }
         if request.dispositionsPath != nil { throw OverlayUsageError(message: "--tile and --dispositions: a slice would report the other slices' patches as resolved; carry dispositions on the merged run") }
+        if request.districts != nil { throw OverlayUsageError(message: "--tile and --districts: a slice's district table would hold only its own patches; tabulate districts on the whole run") }
+    }
+
+    /// A `--tile` slice writes its patches as GeoJSON (or none), the format `plan-check merge` reads.
+    func checkTileOutput(_ outputs: OverlayOutputs) throws {
+        guard request.tiles != nil, let format = outputs.patchFormat, format != .geoJSON, let path = outputs.patches?.path else { return }
+        throw OverlayUsageError(message: "--tile and --out \(path): slices are written as GeoJSON (.geojson) for plan-check merge, which writes GeoJSON; convert the merged file (e.g. ogr2ogr) for a \(format.rawValue)")
     }
 
     /// Every `--layer NAME=PATH` must name a layer of the rule set (usage error otherwise).

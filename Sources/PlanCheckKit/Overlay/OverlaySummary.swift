@@ -81,8 +81,9 @@ public struct OverlaySummary: Sendable, Codable {
     /// The slice of the tile grid a `--tile K/N` run computed (`TileGrid`); absent on a whole run.
     /// Per-rule figures are this slice's own patches (sum them over the N slices); layer counts
     /// (`inputs`) are whole-layer facts, the same in every slice (take them from any one).
+    /// `plan-check merge` writes it too, with `slice` "merged from N slices".
     public struct Tiles: Sendable, Codable {
-        /// "K/N".
+        /// "K/N" (or "merged from N slices").
         public var slice: String
         public var tileSizeM: Double
         /// The tile side in working-CRS units (metres, or degrees in a lon/lat CRS).
@@ -96,6 +97,14 @@ public struct OverlaySummary: Sendable, Codable {
         public var tilesTotal: Int
         public var tilesOwned: Int
         public var ownership: String
+        /// Per rule (in the order of `rules`), the slice's sliver area as the exact parts of its
+        /// sum (`ExactSum.parts`, m²): `plan-check merge` adds them exactly, so the merged
+        /// `sliver_area_m2` equals the whole run's to the last bit. Absent on a merged summary.
+        public var sliverAreaPartsM2: [[Double]]?
+        /// SHA-256 of the slice's patch file as written (`--out`, lowercase hex): `plan-check
+        /// merge` refuses a file whose bytes changed since. Absent without a patch file, for
+        /// standard output, and on a merged summary.
+        public var patchesSha256: String?
     }
 
     /// What `--dispositions` carried over; absent without it.
@@ -126,23 +135,38 @@ public struct OverlaySummary: Sendable, Codable {
         /// The class-pair table of one rule's patches, largest planar area first (ties by codes).
         static func table(_ outcome: RuleOutcome, in result: OverlayResult) -> [ClassPair] {
             let a = result.layer(named: outcome.rule.a.layer), b = result.layer(named: outcome.rule.b.layer)
-            var cells: [String: ClassPair] = [:]
+            var tally = ClassPairTally()
             for patch in outcome.patches {
                 let aCode = a.flatMap { $0.codes[patch.aIndex] }
                 let bCode = patch.bIndex.flatMap { index in b.flatMap { $0.codes[index] } }
-                // A key no code can collide with: the two codes with their presence.
-                let key = (aCode.map { "1" + $0 } ?? "0") + "\u{0}" + (bCode.map { "1" + $0 } ?? "0")
-                var cell = cells[key] ?? ClassPair(aCode: aCode, bCode: bCode, patches: 0, areaM2: 0, areaHa: 0, areaMu: 0, areaEllipsoidalM2: 0)
-                cell.patches += 1
-                cell.areaM2 += patch.area
-                cell.areaEllipsoidalM2 += patch.ellipsoidalArea
-                cells[key] = cell
+                tally.add(aCode: aCode, bCode: bCode, area: patch.area, ellipsoidalArea: patch.ellipsoidalArea)
             }
-            return cells.values.map { cell in
-                var c = cell
-                c.areaHa = AreaUnit.hectares(c.areaM2)
-                c.areaMu = AreaUnit.mu(c.areaM2)
-                return c
+            return tally.table
+        }
+    }
+
+    /// Patches counted and their areas summed by class pair, exactly (`ExactSum`), so the table
+    /// is the same whatever order the patches come in (a whole run, or merged tile slices).
+    struct ClassPairTally {
+        private var cells: [String: (aCode: String?, bCode: String?, patches: Int, area: ExactSum, ellipsoidal: ExactSum)] = [:]
+
+        mutating func add(aCode: String?, bCode: String?, area: Double, ellipsoidalArea: Double) {
+            // A key no code can collide with: the two codes with their presence.
+            let key = (aCode.map { "1" + $0 } ?? "0") + "\u{0}" + (bCode.map { "1" + $0 } ?? "0")
+            var cell = cells[key] ?? (aCode, bCode, 0, ExactSum(), ExactSum())
+            cell.patches += 1
+            cell.area.add(area)
+            cell.ellipsoidal.add(ellipsoidalArea)
+            cells[key] = cell
+        }
+
+        /// The cells, largest planar area first (ties by codes).
+        var table: [ClassPair] {
+            cells.values.map { cell in
+                let area = cell.area.value
+                return ClassPair(
+                    aCode: cell.aCode, bCode: cell.bCode, patches: cell.patches, areaM2: area, areaHa: AreaUnit.hectares(area),
+                    areaMu: AreaUnit.mu(area), areaEllipsoidalM2: cell.ellipsoidal.value)
             }.sorted { x, y in
                 if x.areaM2 != y.areaM2 { return x.areaM2 > y.areaM2 }
                 if x.aCode != y.aCode { return (x.aCode ?? "") < (y.aCode ?? "") }
@@ -233,7 +257,8 @@ public struct OverlaySummary: Sendable, Codable {
                 slice: grid.slice.text, tileSizeM: grid.slice.tileSizeMetres, tileSizeCrsUnits: grid.size,
                 originX: grid.originX, originY: grid.originY, columns: grid.columns, rows: grid.rows,
                 tilesTotal: grid.columns * grid.rows, tilesOwned: grid.ownedTileCount,
-                ownership: "tile index (row-major from the origin) mod \(grid.slice.count) = \(grid.slice.slice - 1); pairs by the lower-left corner of their envelopes' intersection, outside patches by their a feature's")
+                ownership: "tile index (row-major from the origin) mod \(grid.slice.count) = \(grid.slice.slice - 1); pairs by the lower-left corner of their envelopes' intersection, outside patches by their a feature's",
+                sliverAreaPartsM2: result.outcomes.map(\.sliverAreaSum.parts))
         }
     }
 
@@ -284,7 +309,10 @@ public struct OverlaySummary: Sendable, Codable {
         }
         lines.append(engineLine())
         if let tiles {
-            lines.append("tile slice \(tiles.slice): \(tiles.tilesOwned) of \(tiles.tilesTotal) tiles (\(grouped(tiles.tileSizeM, 0)) m, \(tiles.columns) × \(tiles.rows) from \(grouped(tiles.originX, 0)), \(grouped(tiles.originY, 0))); the rule totals are this slice's")
+            let grid = "(\(grouped(tiles.tileSizeM, 0)) m, \(tiles.columns) × \(tiles.rows) from \(grouped(tiles.originX, 0)), \(grouped(tiles.originY, 0)))"
+            lines.append(TileSlice.parse(tiles.slice) == nil
+                ? "\(tiles.slice) of \(tiles.tilesTotal) tiles \(grid): the rule totals are the whole run's"
+                : "tile slice \(tiles.slice): \(tiles.tilesOwned) of \(tiles.tilesTotal) tiles \(grid); the rule totals are this slice's")
         }
         lines += districts?.text() ?? []
         if let dispositions {
@@ -293,7 +321,7 @@ public struct OverlaySummary: Sendable, Codable {
                 + (dispositions.resolved.isEmpty ? "" : ": " + FeatureIdentifiers.listed(dispositions.resolved.map(\.id))))
         }
         lines += warnings
-        let order = ["read", "check", "reproject", "districts", "overlay", "write"]
+        let order = ["read", "check", "reproject", "districts", "overlay", "write", "merge"]
         lines.append("time: " + order.compactMap { s in timings[s].map { "\(s) \(String(format: "%.2f", $0)) s" } }.joined(separator: ", "))
         if let output {
             let place = output == "-" ? "standard output" : output

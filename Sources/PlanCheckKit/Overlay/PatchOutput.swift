@@ -47,13 +47,14 @@ public struct PatchWriter: Sendable {
     }
 
     /// Starts the output file (a temporary file until `PatchStream.finish()`) for patches in
-    /// `workingCRS`.
-    func open(workingCRS: CRSDescription) throws -> PatchStream {
+    /// `workingCRS`; with `mergeKeys` (a `--tile` slice), each Feature ends with its
+    /// `PatchMergeKey` member.
+    func open(workingCRS: CRSDescription, mergeKeys: Bool = false) throws -> PatchStream {
         let crsName: String? = rfc7946 ? nil : Self.urn(for: workingCRS)
         let decimals: Int? = rfc7946 ? 9 : nil
         let writer = try GeoJSONWriter(path: path, name: "discrepancy_patches", crsName: crsName, coordinateDecimals: decimals)
         let target: CRSDescription? = rfc7946 ? try CRSContext().crs(CRSContext.rfc7946Identifier) : nil
-        return PatchStream(writer: writer, workingCRS: workingCRS, target: target, decimals: decimals)
+        return PatchStream(writer: writer, workingCRS: workingCRS, target: target, decimals: decimals, mergeKeys: mergeKeys)
     }
 
     /// The 2008 GeoJSON CRS name for a CRS: `urn:ogc:def:crs:EPSG::4529`, or its identifier.
@@ -82,6 +83,8 @@ struct PatchEncoder: Sendable {
     /// The CRS to reproject to (RFC 7946: OGC:CRS84), or nil to keep the working CRS.
     let target: CRSDescription?
     let decimals: Int?
+    /// End each Feature with its merge key (`PatchMergeKey`), as a `--tile` slice does.
+    var mergeKeys = false
 
     /// The Features of `patches`, separated by `,\n` (see `GeoJSONWriter.encodeFeatures`).
     /// `transformer` (working CRS → `target`) must be given when `target` is, and belongs to
@@ -118,7 +121,8 @@ struct PatchEncoder: Sendable {
             parts.append(.encoded(a.attributes))
             if let bAttributes { parts.append(.encoded(bAttributes)) }
             return EncodableFeature(
-                id: .string(patch.id), geometry: try transformer?.transform(patch.geometry) ?? patch.geometry, parts: parts)
+                id: .string(patch.id), geometry: try transformer?.transform(patch.geometry) ?? patch.geometry, parts: parts,
+                foreignMembers: mergeKeys ? [PatchMergeKey(patch).member] : [])
         }
         return EncodedPatches(bytes: GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), count: features.count)
     }
@@ -133,17 +137,19 @@ final class PatchStream {
     let workingCRS: CRSDescription
     let target: CRSDescription?
     let decimals: Int?
+    let mergeKeys: Bool
 
-    init(writer: GeoJSONWriter, workingCRS: CRSDescription, target: CRSDescription?, decimals: Int?) {
+    init(writer: GeoJSONWriter, workingCRS: CRSDescription, target: CRSDescription?, decimals: Int?, mergeKeys: Bool = false) {
         self.writer = writer
         self.workingCRS = workingCRS
         self.target = target
         self.decimals = decimals
+        self.mergeKeys = mergeKeys
     }
 
     /// The encoder for one rule's patches, in this file's CRS and precision.
     func encoder(for lineage: PatchLineage) -> PatchEncoder {
-        PatchEncoder(lineage: lineage, workingCRS: workingCRS, target: target, decimals: decimals)
+        PatchEncoder(lineage: lineage, workingCRS: workingCRS, target: target, decimals: decimals, mergeKeys: mergeKeys)
     }
 
     func write(_ encoded: EncodedPatches) throws {

@@ -87,7 +87,8 @@ struct RuleEvaluator: Sendable {
     struct ChunkResult: Sendable {
         var patches: [DiscrepancyPatch] = []
         var sliversDropped = 0
-        var sliverArea = 0.0
+        /// Exact, so the total does not depend on how the pieces are grouped (chunks, tile slices).
+        var sliverArea = ExactSum()
         var lowerDimension = 0
         var fastPath = 0
         var overlays = 0
@@ -171,14 +172,14 @@ struct RuleEvaluator: Sendable {
             if due < chunkCount { throw CancellationError() }
         }
         var outcome = RuleOutcome(
-            rule: rule, patches: [], sliversDropped: 0, sliverArea: 0, lowerDimensionLeftovers: 0,
+            rule: rule, patches: [], sliversDropped: 0, sliverAreaSum: ExactSum(), lowerDimensionLeftovers: 0,
             fastPathHits: 0, overlaysComputed: 0, engine: usesClipper ? .clipper : .geos, clipperOperations: 0,
             clipperFallbacks: 0, dissolvedArea: nil, dissolvedEllipsoidalArea: nil, seconds: 0,
             overlaySeconds: 0)
         for case let result? in results {
             outcome.patches += result.patches
             outcome.sliversDropped += result.sliversDropped
-            outcome.sliverArea += result.sliverArea
+            outcome.sliverAreaSum.add(result.sliverArea)
             outcome.lowerDimensionLeftovers += result.lowerDimension
             outcome.fastPathHits += result.fastPath
             outcome.overlaysComputed += result.overlays
@@ -419,7 +420,7 @@ struct RuleEvaluator: Sendable {
                     : shoelaceArea(of: part) * squareMetresPerUnit
                 if partArea < minArea {
                     result.sliversDropped += 1
-                    result.sliverArea += partArea
+                    result.sliverArea.add(partArea)
                     continue
                 }
                 kept.append(part)
