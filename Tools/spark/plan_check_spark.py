@@ -165,6 +165,19 @@ def kill_with_parent():
         pass
 
 
+def wait_with_usage(child):
+    """Waits for a child process; returns its status as subprocess gives it (-N for signal N) and
+    its resource usage (CPU seconds, peak resident memory in KiB)."""
+    while True:
+        try:
+            _, raw, usage = os.wait4(child.pid, 0)
+            break
+        except InterruptedError:
+            continue
+    child.returncode = os.waitstatus_to_exitcode(raw)
+    return child.returncode, usage
+
+
 def run_slice(k, config, attempt_id, attempt_number):
     """Runs slice k of the job in `config` as one attempt. Returns a record of the finished slice
     (status 0), or of a failure that retrying cannot cure (status 64-66); raises RuntimeError on
@@ -181,12 +194,14 @@ def run_slice(k, config, attempt_id, attempt_number):
             "--out", os.path.join(attempt_dir, patch_name), "--summary", os.path.join(attempt_dir, summary_name)]
         stderr_path = os.path.join(attempt_dir, "stderr.txt")
         with open(stderr_path, "wb") as stderr:
-            status = subprocess.call(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
                                      preexec_fn=kill_with_parent)
+            status, usage = wait_with_usage(child)
         with open(stderr_path, "rb") as stderr:
             message = stderr.read().decode("utf-8", "replace")
         seconds = time.monotonic() - started
         record = {"slice": k, "status": status, "attempt": attempt_number, "host": host, "seconds": seconds,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime, "max_rss_mb": usage.ru_maxrss / 1024,
                   "stderr": message[-STDERR_TAIL:]}
         if status == 0:
             # The patch file first, the summary last: a summary in the work folder always has
@@ -290,11 +305,14 @@ def merge_slices(plan_check, work, n, out, summary):
 
 def report(records, stages):
     """One line: the slices, what each stage of the job took, and the slices Spark retried."""
-    seconds = sorted(record["seconds"] for record in records)
-    middle = seconds[len(seconds) // 2]
+    def spread(key, unit):
+        values = sorted(record[key] for record in records)
+        return f"{values[0]:.2f} / {values[len(values) // 2]:.2f} / {values[-1]:.2f} {unit}"
     retried = [str(record["slice"]) for record in records if record["attempt"] > 0]
-    print(f"spark: {len(records)} slices, per slice {seconds[0]:.2f} / {middle:.2f} / {seconds[-1]:.2f} s "
-          f"(min / median / max); Spark start {stages['start']:.2f} s, slices {stages['slices']:.2f} s, "
+    cpu = sum(record["cpu_seconds"] for record in records)
+    print(f"spark: {len(records)} slices, per slice {spread('seconds', 's')}, CPU {spread('cpu_seconds', 's')}, "
+          f"peak memory {spread('max_rss_mb', 'MB')} (min / median / max), CPU in all slices {cpu:.2f} s; "
+          f"Spark start {stages['start']:.2f} s, slices {stages['slices']:.2f} s, "
           f"merge {stages['merge']:.2f} s, total {stages['total']:.2f} s"
           + (f"; retried slices {', '.join(retried)}" if retried else ""))
 
@@ -322,8 +340,8 @@ def main(argv=None):
         stages = {}
         records = run_slices(args, config, stages)
         for record in records:
-            print(f"slice {record['slice']}/{args.tiles}: {record['seconds']:.2f} s on {record['host']}"
-                  f" (attempt {record['attempt'] + 1})", file=sys.stderr)
+            print(f"slice {record['slice']}/{args.tiles}: {record['seconds']:.2f} s ({record['cpu_seconds']:.2f} s CPU, "
+                  f"{record['max_rss_mb']:.0f} MB) on {record['host']} (attempt {record['attempt'] + 1})", file=sys.stderr)
         failed = [record for record in records if record["status"] != 0]
         if failed:
             first = failed[0]

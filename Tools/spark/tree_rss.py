@@ -5,7 +5,9 @@ all its descendants (a Spark job is a driver, a JVM, Python workers and plan-che
 
     tree_rss.py LOG -- CMD ARG...
 
-CMD's stdout and stderr go to LOG; prints one JSON line: {"status", "seconds", "peak_rss_mb"}.
+CMD's stdout and stderr go to LOG; prints one JSON line: {"status", "seconds", "peak_rss_mb",
+"cpu_seconds"} (CPU of CMD and of the descendants it waited for: plan-check's own, but not a
+Spark job's executors, which the JVM starts).
 Memory is sampled every 0.1 s from /proc (Linux), so a peak shorter than that can be missed.
 """
 import json
@@ -55,11 +57,14 @@ def main():
     with open(log, "wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         peak = 0
-        while process.poll() is None:
+        while True:
+            pid, raw, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
             peak = max(peak, tree_rss(process.pid))
             time.sleep(0.1)
-    print(json.dumps({"status": process.returncode, "seconds": round(time.monotonic() - began, 2),
-                      "peak_rss_mb": round(peak / 2**20)}))
+    print(json.dumps({"status": os.waitstatus_to_exitcode(raw), "seconds": round(time.monotonic() - began, 2),
+                      "peak_rss_mb": round(peak / 2**20), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}))
 
 
 if __name__ == "__main__":
