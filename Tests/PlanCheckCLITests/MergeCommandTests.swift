@@ -87,11 +87,11 @@ import Testing
         let paths = slices.map(\.summaryFile.path)
         let (s1, s2, s3) = (paths[0], paths[1], paths[2])
 
-        try expectRefused([s1, s3], status: 64, file: s1, reason: "1 of the 3 slices of this run are not given: 2/3", in: dir)
-        try expectRefused([s1, s2, s3, s2], status: 64, file: s2, reason: "slice 2/3 is given twice", in: dir)
+        try Self.expectRefused([s1, s3], status: 64, file: s1, reason: "1 of the 3 slices of this run are not given: 2/3", in: dir)
+        try Self.expectRefused([s1, s2, s3, s2], status: 64, file: s2, reason: "slice 2/3 is given twice", in: dir)
         let quarter = try slice(3, of: 4).summaryFile.path
-        try expectRefused([s1, s2, quarter], status: 65, file: quarter, reason: "slices of one run have the same N", in: dir)
-        try expectRefused([s1, s2, s3, "\(dir.path)/none.json"], status: 66, file: "\(dir.path)/none.json", reason: "no such slice summary", in: dir)
+        try Self.expectRefused([s1, s2, quarter], status: 65, file: quarter, reason: "slices of one run have the same N", in: dir)
+        try Self.expectRefused([s1, s2, s3, "\(dir.path)/none.json"], status: 66, file: "\(dir.path)/none.json", reason: "no such slice summary", in: dir)
 
         // Another rule set (the same rules with a comment: another file, another sha256).
         let otherRules = dir.appendingPathComponent("rules.yaml")
@@ -99,47 +99,50 @@ import Testing
             .replacingOccurrences(of: "path: ", with: "path: \(CLI.path("SampleLayers"))/")
         try (yaml + "\n# another rule set\n").write(to: otherRules, atomically: true, encoding: .utf8)
         let otherRuleSet = try OverlayTileSlices.overlay(["--rules", otherRules.path, "--tile", "2/3", "--tile-size", "1000"], in: dir)
-        try expectRefused([s1, otherRuleSet.summaryFile.path, s3], status: 65, file: otherRuleSet.summaryFile.path, reason: "the rule set (sha256", in: dir)
+        try Self.expectRefused([s1, otherRuleSet.summaryFile.path, s3], status: 65, file: otherRuleSet.summaryFile.path, reason: "the rule set (sha256", in: dir)
 
         // Other inputs: the same features in another file.
         let landuse = dir.appendingPathComponent("landuse.geojson")
         try (String(contentsOfFile: CLI.path("SampleLayers/landuse.geojson"), encoding: .utf8) + "\n").write(to: landuse, atomically: true, encoding: .utf8)
         let otherInput = try slice(2, of: 3, ["--layer", "landuse=\(landuse.path)"]).summaryFile.path
-        try expectRefused([s1, otherInput, s3], status: 65, file: otherInput, reason: "layer 'landuse' (sha256", in: dir)
+        try Self.expectRefused([s1, otherInput, s3], status: 65, file: otherInput, reason: "layer 'landuse' (sha256", in: dir)
 
         // Another tile size.
         let otherSize = try OverlayTileSlices.overlay(arguments + ["--tile", "2/3", "--tile-size", "700"], in: dir).summaryFile.path
-        try expectRefused([s1, otherSize, s3], status: 65, file: otherSize, reason: "the tile size", in: dir)
+        try Self.expectRefused([s1, otherSize, s3], status: 65, file: otherSize, reason: "the tile size", in: dir)
 
         // Not a slice's summary: the whole run's, a GeoJSON file.
         let whole = try OverlayTileSlices.overlay(arguments, in: dir)
-        try expectRefused([s1, s2, s3, whole.summaryFile.path], status: 65, file: whole.summaryFile.path, reason: "the summary of a whole overlay run", in: dir)
-        try expectRefused([s1, s2, whole.out.path], status: 65, file: whole.out.path, reason: "not the --summary of a plan-check overlay run", in: dir)
+        try Self.expectRefused([s1, s2, s3, whole.summaryFile.path], status: 65, file: whole.summaryFile.path, reason: "the summary of a whole overlay run", in: dir)
+        try Self.expectRefused([s1, s2, whole.out.path], status: 65, file: whole.out.path, reason: "not the --summary of a plan-check overlay run", in: dir)
 
         // Patch files cut short, with a Feature removed, or edited.
         let text = try String(contentsOf: slices[1].out, encoding: .utf8)
         let bytes = Array(text.utf8)
         let cut = dir.appendingPathComponent("cut.geojson")
         try Data(bytes[..<(bytes.count * 2 / 3)]).write(to: cut)
-        let cutSummary = try summary(of: slices[1], namingPatchFile: cut, in: dir)
-        try expectRefused([s1, cutSummary, s3], status: 65, file: cut.path, reason: "cut short after", in: dir)
+        let cutSummary = try Self.summary(of: slices[1], namingPatchFile: cut, in: dir)
+        try Self.expectRefused([s1, cutSummary, s3], status: 65, file: cut.path, reason: "cut short after", in: dir)
         let atLineEnd = dir.appendingPathComponent("cut-at-line.geojson")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         try #require(lines.count > 5)
         try (lines.prefix(lines.count - 3).joined(separator: "\n") + "\n").write(to: atLineEnd, atomically: true, encoding: .utf8)
-        try expectRefused([s1, try summary(of: slices[1], namingPatchFile: atLineEnd, in: dir), s3], status: 65, file: atLineEnd.path, reason: "cut short after", in: dir)
+        try Self.expectRefused([s1, try Self.summary(of: slices[1], namingPatchFile: atLineEnd, in: dir), s3], status: 65, file: atLineEnd.path, reason: "cut short after", in: dir)
         let dropped = dir.appendingPathComponent("dropped.geojson")
         var kept = lines
         kept.remove(at: 2)
         try kept.joined(separator: "\n").write(to: dropped, atomically: true, encoding: .utf8)
-        try expectRefused([s1, try summary(of: slices[1], namingPatchFile: dropped, in: dir), s3], status: 65, file: dropped.path, reason: "but its summary", in: dir)
+        try Self.expectRefused([s1, try Self.summary(of: slices[1], namingPatchFile: dropped, in: dir), s3], status: 65, file: dropped.path, reason: "but its summary", in: dir)
         let edited = dir.appendingPathComponent("edited.geojson")
         let firstID = try #require(text.range(of: "{\"type\":\"Feature\",\"id\":\""))
         try text.replacingCharacters(in: firstID, with: "{\"type\":\"Feature\",\"id\":\"edited ").write(to: edited, atomically: true, encoding: .utf8)
         #expect(try String(contentsOf: edited, encoding: .utf8) != text)
-        try expectRefused([s1, try summary(of: slices[1], namingPatchFile: edited, in: dir), s3], status: 65, file: edited.path, reason: "changed since the run", in: dir)
-        let wholeFile = try summary(of: slices[1], namingPatchFile: whole.out, in: dir)
-        try expectRefused([s1, wholeFile, s3], status: 65, file: whole.out.path, reason: "does not end with its merge key", in: dir)
+        try Self.expectRefused([s1, try Self.summary(of: slices[1], namingPatchFile: edited, in: dir), s3], status: 65, file: edited.path, reason: "changed since the run", in: dir)
+        let junk = dir.appendingPathComponent("junk.geojson")
+        try Data(repeating: UInt8(ascii: "x"), count: 200_000).write(to: junk)
+        try Self.expectRefused([s1, try Self.summary(of: slices[1], namingPatchFile: junk, in: dir), s3], status: 65, file: junk.path, reason: "its first 64 KiB hold no header line", in: dir)
+        let wholeFile = try Self.summary(of: slices[1], namingPatchFile: whole.out, in: dir)
+        try Self.expectRefused([s1, wholeFile, s3], status: 65, file: whole.out.path, reason: "does not end with its merge key", in: dir)
 
         // The outputs may not be one of the inputs; a merge writes GeoJSON.
         let overInput = try CLI.run(["merge", "--out", slices[0].out.path, "--quiet"] + paths)

@@ -48,7 +48,7 @@ final class SlicePatchReader {
             throw MergeError(.missingFile, path: path, "cannot open this patch file (no permission to read it, or it is a folder)")
         }
         self.handle = handle
-        guard let line = try nextLine(), Self.isHeader(line) else {
+        guard let line = try nextLine(limit: Self.headerLimit), Self.isHeader(line) else {
             throw MergeError(.patchFile, path: path, "not a plan-check patch file: it does not start with a GeoJSON FeatureCollection header line")
         }
         header = Array(line) + [UInt8(ascii: "\n")]
@@ -117,9 +117,16 @@ final class SlicePatchReader {
         return line.isEmpty ? "an empty line" : "'\(text)\(line.count > 60 ? "…" : "")'"
     }
 
+    /// Longest header line read (bytes): a file whose first line is longer is not a patch file,
+    /// and is not read whole to find out.
+    static let headerLimit = 64 << 10
+    /// Longest Feature line read (bytes): a bound on memory for a file that is not a patch file.
+    static let lineLimit = 1 << 30
+
     /// The next line without its newline; nil at the end of the file. A last line without a
-    /// newline is a file cut short, unless `allowUnterminated` (then it is returned).
-    private func nextLine(allowUnterminated: Bool = false) throws(MergeError) -> ArraySlice<UInt8>? {
+    /// newline is a file cut short, unless `allowUnterminated` (then it is returned). A line
+    /// longer than `limit` bytes is refused.
+    private func nextLine(allowUnterminated: Bool = false, limit: Int = SlicePatchReader.lineLimit) throws(MergeError) -> ArraySlice<UInt8>? {
         var searched = position
         while true {
             if let newline = buffer[searched...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -138,6 +145,11 @@ final class SlicePatchReader {
                     return line
                 }
                 throw cutShort()
+            }
+            if buffer.count - position > limit {
+                throw failure(lineNumber == 0
+                    ? "not a plan-check patch file: its first \(limit >> 10) KiB hold no header line"
+                    : "line \(lineNumber + 1) is longer than \(limit >> 20) MiB: not a patch file of plan-check")
             }
             // Keep the unread part, then read another block after it.
             if position > 0 {
