@@ -25,6 +25,7 @@ bad argument of this script, 70 when Spark itself failed.
 import argparse
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -117,6 +118,17 @@ def check_inputs_exist(args):
     for option, path in paths:
         if not os.path.exists(path):
             raise JobError(f"{option} {path}: no such file (every executor must see it at the same path)", EXIT_NO_INPUT)
+
+
+def check_outputs(args):
+    """--out and --summary, before Spark starts: merge writes GeoJSON, into folders that exist."""
+    if not args.out.lower().endswith((".geojson", ".json")):
+        raise JobError(f"--out {args.out}: the merged patches are GeoJSON (.geojson or .json); "
+                       "convert the merged file for another format (e.g. ogr2ogr)", EXIT_USAGE)
+    for option, path in (("--out", args.out), ("--summary", args.summary)):
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not os.path.isdir(folder):
+            raise JobError(f"{option} {path}: folder {folder} does not exist", EXIT_CANNOT_WRITE)
 
 
 def overlay_options(args):
@@ -295,6 +307,11 @@ def run_slices(args, config, stages):
 def merge_slices(plan_check, work, n, out, summary):
     """`plan-check merge` on the N slice summaries; raises JobError with its status on failure."""
     summaries = [os.path.join(work, slice_names(k, n)[1]) for k in range(1, n + 1)]
+    # merge keeps every slice's patch file open at once.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = n + 256 if hard == resource.RLIM_INFINITY else min(hard, n + 256)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     command = [plan_check, "merge", "--out", out] + (["--summary", summary] if summary else []) + summaries
     result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     sys.stdout.write(result.stdout)
@@ -324,9 +341,8 @@ def main(argv=None):
     try:
         plan_check = find_plan_check(args.plan_check)
         check_inputs_exist(args)
+        check_outputs(args)
         out_dir = os.path.dirname(os.path.abspath(args.out))
-        if not os.path.isdir(out_dir):
-            raise JobError(f"--out {args.out}: folder {out_dir} does not exist", EXIT_CANNOT_WRITE)
         work = os.path.abspath(args.work_dir or out_dir)
         if not os.path.isdir(work):
             raise JobError(f"--work-dir {work}: not a folder", EXIT_CANNOT_WRITE)
