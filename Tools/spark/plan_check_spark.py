@@ -35,6 +35,7 @@ import uuid
 
 # plan-check's exit statuses that the same inputs give again on every attempt (docs/overlay.md).
 NOT_RETRIED = {64: "usage error", 65: "bad input data", 66: "an input file is missing or unreadable"}
+# (A slice whose executor does not see the work folder is not retried either: exit 74.)
 EXIT_USAGE, EXIT_NO_INPUT, EXIT_SOFTWARE, EXIT_CANNOT_WRITE = 64, 66, 70, 74
 STDERR_TAIL = 4000  # characters of plan-check's stderr carried into an error message
 FAILURE_TAG = re.compile(r"\[plan-check exit (-?\d+)\]")
@@ -197,6 +198,12 @@ def run_slice(k, config, attempt_id, attempt_number):
     n, work = config["tiles"], config["work"]
     patch_name, summary_name = slice_names(k, n)
     host = socket.gethostname()
+    if not os.path.isdir(work):
+        # Not retried: this executor does not see the driver's work folder, and will not.
+        return {"slice": k, "status": EXIT_CANNOT_WRITE, "attempt": attempt_number, "host": host, "seconds": 0.0,
+                "cpu_seconds": 0.0, "max_rss_mb": 0.0,
+                "stderr": f"the work folder {work} is not there on {host}: --work-dir must be on storage "
+                          "every executor sees at the same path (docs/scale-out.md)"}
     attempt_dir = os.path.join(work, f".attempt-{k}-{attempt_id}-{host}-{os.getpid()}")
     os.makedirs(attempt_dir)
     started = time.monotonic()
@@ -362,9 +369,10 @@ def main(argv=None):
         if failed:
             first = failed[0]
             slices = ", ".join(str(record["slice"]) for record in failed)
-            raise JobError(f"slice {first['slice']}/{args.tiles}: plan-check overlay exited with {first['status']} "
-                           f"({NOT_RETRIED[first['status']]}; not retried: the same inputs fail the same way on every "
-                           f"attempt; slices failed: {slices}):\n{first['stderr'].strip()}", first["status"])
+            what = (f"plan-check overlay exited with {first['status']} ({NOT_RETRIED[first['status']]})"
+                    if first["status"] in NOT_RETRIED else f"exit {first['status']} (the work folder is not shared)")
+            raise JobError(f"slice {first['slice']}/{args.tiles}: {what}; not retried: the same inputs fail the same "
+                           f"way on every attempt; slices failed: {slices}:\n{first['stderr'].strip()}", first["status"])
         merge_began = time.monotonic()
         merge_slices(plan_check, run_dir, args.tiles, os.path.abspath(args.out),
                      os.path.abspath(args.summary) if args.summary else None)
