@@ -17,7 +17,7 @@ SPARK_APT_PACKAGES := openjdk-17-jre-headless python3-venv
 SPARK_VENV   := Tools/spark/.venv
 PYSPARK_VERSION := 4.3.0
 
-.PHONY: all deps test-deps spark-deps install-packages build release sample test asan bench-spark bench-read bench-overlay bench-merge bench-query bench-serve bench-report clean
+.PHONY: all deps test-deps spark-deps install-packages build release sample test asan bench-spark bench-read bench-overlay bench-scale bench-merge bench-query bench-serve bench-report clean
 
 all: release
 
@@ -102,6 +102,10 @@ bench-read: test-deps
 ## bench-overlay: plan-check against GeoPandas, PostGIS and a bare GEOS loop; see Tools/bench-overlay/.
 bench-overlay: deps
 	Tools/bench-overlay/run.sh 10000 100000
+
+## bench-scale: peak memory and time of the overlay at 100 000 and 1 000 000 parcels (scale.sh).
+bench-scale: deps
+	Tools/bench-overlay/scale.sh 100000 1000000
 
 ## bench-merge: plan-check merge of 4 and 16 tile slices of the 100 000-parcel layers against the
 ## whole overlay (time, peak RSS, byte-for-byte check); see Tools/bench-merge/.

@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
         .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanGeometry", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanOutput", "PlanCheckTestSupport"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
-        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanRegistry", "PlanStore", "PlanOutput", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanModel", "PlanRegistry", "PlanStore", "PlanOutput", "PlanCheckTestSupport"]),
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
         .testTarget(
             name: "PlanCheckServerTests",

@@ -170,6 +170,8 @@ struct Overlay: AsyncParsableCommand {
             let outputs = try OverlayOutputs(
                 patches: out, summary: summary, csv: csv, html: html, rfc7946: rfc7946, jobs: request.jobs,
                 encoding: outEncoding.flatMap(PatchFormat.canonicalEncoding) ?? "UTF-8")
+            // Patches that every output has already written are not kept (running totals).
+            request.keepsPatches = outputs.needEveryPatch
             let progressLine: ProgressLine? = (!quiet && isatty(STDERR_FILENO) == 1) ? ProgressLine() : nil
             var report: (@Sendable (OverlayProgress) -> Void)?
             if let progressLine { report = { progressLine.show($0) } }
@@ -182,7 +184,7 @@ struct Overlay: AsyncParsableCommand {
             // A slice names the bytes of its patch file, so that merge can refuse a changed one.
             if request.tiles != nil { statistics.tiles?.patchesSha256 = try outputs.streamedPatchesSHA256() }
             try outputs.commit(
-                summary: summary == nil ? nil : try statistics.json() + "\n", csv: csv == nil ? nil : PatchCSV(result).text(),
+                summary: summary == nil ? nil : try statistics.json() + "\n", csv: csv == nil || outputs.csvStreamed ? nil : PatchCSV(result).text(),
                 html: html == nil ? nil : try OverlayReport(result, summary: statistics, language: lang).html())
             if !quiet {
                 // Standard output carries the patches or the summary when one of them is `-`.
@@ -194,9 +196,7 @@ struct Overlay: AsyncParsableCommand {
             }
             for warning in result.warnings where quiet { StandardError.write("plan-check: \(warning)\n") }
             // A decision that still holds is not a finding; new, open and changed patches are.
-            let worst = result.outcomes.filter { outcome in
-                outcome.patches.contains { result.ledger.classify($0).status.needsAttention }
-            }.map(\.rule.severity).max()
+            let worst = result.outcomes.filter { $0.totals.needingAttention > 0 }.map(\.rule.severity).max()
             let status: ExitStatus = if let failOn, let worst, worst >= failOn { .findings } else { .success }
             // Everything is written: end the process here rather than free the run's patches
             // and layers object by object (0.2-0.3 s at 100 000 parcels), which the system

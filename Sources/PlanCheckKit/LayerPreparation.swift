@@ -33,10 +33,24 @@ public struct LayerPreparation: Sendable {
     }
 
 
+    /// Files larger than this together (bytes) are read one after the other: a GeoJSON file is
+    /// held whole while it is parsed, so two 67 MB files of 100 000 parcels read at once raised
+    /// the overlay's peak memory by about 45 MB to save about 0.4 s.
+    static let parallelReadLimit = 64 << 20
+
+    /// The total size of the files at `paths` (bytes; 0 for what cannot be measured, e.g. a folder).
+    static func bytes(of paths: [String]) -> Int {
+        paths.reduce(0) { total, path in
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return total }
+            return total + Int(info.st_size)
+        }
+    }
+
     /// Reads the layer files `sources` (each with its definition), checks them with `policy`,
     /// reprojects them into the working CRS (`workingCRS`, else the first layer's) and
-    /// classifies their features. Several files are read at once. `rulesPath` is where the
-    /// definitions come from, for messages.
+    /// classifies their features. Several files are read at once when they are small together
+    /// (`parallelReadLimit`). `rulesPath` is where the definitions come from, for messages.
     public func prepare(_ sources: [(LayerDefinition, String)], rulesPath: String) async throws -> PreparedLayers {
         var timings: [(String, Double)] = []
         var clock = Date()
@@ -45,7 +59,8 @@ public struct LayerPreparation: Sendable {
             clock = Date()
         }
         let reading = reading
-        let loaded: [(Layer, String)] = try await parallelChunks(sources, jobs: jobs, chunkSize: 1) { chunk in
+        let readJobs = Self.bytes(of: sources.map(\.1)) > Self.parallelReadLimit ? 1 : jobs
+        let loaded: [(Layer, String)] = try await parallelChunks(sources, jobs: readJobs, chunkSize: 1) { chunk in
             try chunk.map { definition, path in
                 (try LayerReader.read(path: path, layerName: definition.layerName,
                                       options: reading.readOptions(for: definition, rulesPath: rulesPath)),

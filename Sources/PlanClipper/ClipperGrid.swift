@@ -122,6 +122,12 @@ public struct ClipperGrid: Sendable, Hashable {
     /// (clockwise) first, then its holes (counter-clockwise), rings closed, in CRS units. Zero-area leftovers (shared edges,
     /// touching corners) are not returned.
     public func execute(_ operation: ClipOperation, subject: ClipperRings, clip: ClipperRings) throws(ClipperError) -> [PolygonRings] {
+        try executeChecked(operation, subject: subject, clip: clip).polygons
+    }
+
+    /// `execute`, and whether its result is certainly valid by GEOS, decided exactly on the grid
+    /// (`ClipperResult.isCertainlyValid`).
+    public func executeChecked(_ operation: ClipOperation, subject: ClipperRings, clip: ClipperRings) throws(ClipperError) -> ClipperResult {
         var result = pc_result()
         defer { pc_result_free(&result) }
         var message = [CChar](repeating: 0, count: 256)
@@ -141,7 +147,27 @@ public struct ClipperGrid: Sendable, Hashable {
         guard status == 0 else {
             throw .library(message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
-        return polygons(from: result)
+        let certain = pc_result_certainly_valid(&result, max(abs(origin.x), abs(origin.y)), cellsPerUnit) == 1
+        return ClipperResult(polygons: polygons(from: result), isCertainlyValid: certain)
+    }
+
+    /// The exact validity test of `executeChecked` on polygons given as rings of cells (x, y, …
+    /// without the closing point; each polygon's shell first): true only when GEOS certainly
+    /// finds them valid once converted to CRS coordinates.
+    func isCertainlyValid(cells polygons: [[[Int64]]]) -> Bool {
+        var xy = polygons.flatMap { $0.flatMap { $0 } }
+        var sizes = polygons.flatMap { $0.map { $0.count / 2 } }
+        var owners = polygons.enumerated().flatMap { p, rings in rings.map { _ in Int32(p) } }
+        return xy.withUnsafeMutableBufferPointer { xy in
+            sizes.withUnsafeMutableBufferPointer { sizes in
+                owners.withUnsafeMutableBufferPointer { owners in
+                    var result = pc_result(
+                        xy: xy.baseAddress, ring_sizes: sizes.baseAddress, ring_polygon: owners.baseAddress,
+                        ring_count: sizes.count, point_count: xy.count / 2)
+                    return pc_result_certainly_valid(&result, max(abs(origin.x), abs(origin.y)), cellsPerUnit) == 1
+                }
+            }
+        }
     }
 
     /// The result's rings grouped into polygons, closed, back in CRS units.
@@ -166,4 +192,15 @@ public struct ClipperGrid: Sendable, Hashable {
         }
         return polygons
     }
+}
+
+/// The polygons of one Clipper operation, in CRS units (see `ClipperGrid.execute`).
+public struct ClipperResult: Sendable {
+    public var polygons: [PolygonRings]
+    /// True when the polygons are valid by GEOS for certain: decided exactly on the grid, with a
+    /// margin of one cell for the conversion to CRS coordinates (every ring simple, no two rings
+    /// within the margin of each other, holes inside their own shells, shells outside the other
+    /// polygons). False means "not decided here" (touching or near-touching rings, spikes):
+    /// GEOS must check. Never true for a result GEOS calls invalid.
+    public var isCertainlyValid: Bool
 }

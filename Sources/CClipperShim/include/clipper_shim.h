@@ -37,6 +37,13 @@ typedef struct {
 int pc_execute(pc_operation operation, pc_rings subject, pc_rings clip, pc_result *out,
                char *message, size_t message_capacity);
 
+/// 1 when `result` is certainly valid by GEOS once converted to coordinates
+/// `origin + cell / cells_per_unit` (`origin_magnitude` the largest |origin| component): rings
+/// simple and apart from each other by more than the conversion can move them, holes inside
+/// their own shells, shells outside the other polygons. 0 when that is not certain (touching or
+/// near-touching rings, spikes, more than 256 rings): ask GEOS. Exact integer arithmetic.
+int pc_result_certainly_valid(const pc_result *result, double origin_magnitude, double cells_per_unit);
+
 /// Clipper's version, e.g. "6.4.2" (CLIPPER_VERSION of the header built against).
 const char *pc_version(void);
 

@@ -59,9 +59,9 @@ public struct SliceMerge {
     struct RuleTally {
         var patches = 0
         var patchesAtLeast1M2 = 0
-        /// Summed in patch order, as the whole run sums them.
-        var area = 0.0
-        var ellipsoidalArea = 0.0
+        /// Summed exactly (`ExactSum`), as the whole run's running totals are.
+        var area = ExactSum()
+        var ellipsoidalArea = ExactSum()
         var classPairs = OverlaySummary.ClassPairTally()
     }
 
@@ -108,8 +108,8 @@ public struct SliceMerge {
             perSlice[k][r] += 1
             tallies[r].patches += 1
             if patch.area >= 1 { tallies[r].patchesAtLeast1M2 += 1 }
-            tallies[r].area += patch.area
-            tallies[r].ellipsoidalArea += patch.ellipsoidalArea
+            tallies[r].area.add(patch.area)
+            tallies[r].ellipsoidalArea.add(patch.ellipsoidalArea)
             tallies[r].classPairs.add(aCode: patch.aCode, bCode: patch.bCode, area: patch.area, ellipsoidalArea: patch.ellipsoidalArea)
             previous = (patch.key, k)
             try advance(k)
@@ -141,10 +141,10 @@ public struct SliceMerge {
             func sum(_ value: (OverlaySummary.Rule) -> Int) -> Int { all.reduce(0) { $0 + value($1) } }
             rule.patches = tally.patches
             rule.patchesAtLeast1M2 = tally.patchesAtLeast1M2
-            rule.areaM2 = tally.area
-            rule.areaHa = AreaUnit.hectares(tally.area)
-            rule.areaMu = AreaUnit.mu(tally.area)
-            rule.areaEllipsoidalM2 = tally.ellipsoidalArea
+            rule.areaM2 = tally.area.value
+            rule.areaHa = AreaUnit.hectares(tally.area.value)
+            rule.areaMu = AreaUnit.mu(tally.area.value)
+            rule.areaEllipsoidalM2 = tally.ellipsoidalArea.value
             rule.classPairs = tally.classPairs.table
             rule.sliversDropped = sum(\.sliversDropped)
             var slivers = ExactSum()

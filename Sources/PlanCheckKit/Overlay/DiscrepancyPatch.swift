@@ -28,7 +28,11 @@ public struct DiscrepancyPatch: Sendable {
 /// What one rule found: its patches and what it dropped or could not use.
 public struct RuleOutcome: Sendable {
     public var rule: ConflictRule
+    /// Every patch in output order; empty when the run keeps none (`OverlayRequest.keepsPatches`
+    /// false: they went to the output file as they were made). `totals` counts them either way.
     public var patches: [DiscrepancyPatch]
+    /// Counts, areas, class pairs and statuses of the patches, added up as they were made.
+    public var totals = RuleTotals()
     /// Polygon parts under the sliver threshold that were dropped, and their total area (m²,
     /// measured as `DiscrepancyPatch.area` is), summed exactly (`ExactSum`): the same total
     /// whatever the order, so a merge of tile slices gives the whole run's to the last bit.
@@ -58,6 +62,8 @@ public struct RuleOutcome: Sendable {
     public var seconds: Double
     public var overlaySeconds: Double
 
-    public var totalArea: Double { patches.reduce(0) { $0 + $1.area } }
-    public var totalEllipsoidalArea: Double { patches.reduce(0) { $0 + $1.ellipsoidalArea } }
+    /// Total planar area of the patches (ellipsoidal in a geographic working CRS), m².
+    public var totalArea: Double { totals.area }
+    /// Total ellipsoidal area of the patches, m².
+    public var totalEllipsoidalArea: Double { totals.ellipsoidalArea }
 }

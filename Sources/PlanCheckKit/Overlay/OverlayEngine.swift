@@ -50,12 +50,49 @@ struct ClipperKernel {
 
     /// `subject` `operation` the union of `clip`, as a polygonal value (empty when nothing has
     /// area at the grid's resolution); nil when Clipper failed or its result is not valid by
-    /// GEOS, so the caller computes it with GEOS.
-    func run(_ operation: ClipOperation, subject: ClipperRings, clip: ClipperRings) -> GeometryValue? {
-        guard let polygons = try? grid.execute(operation, subject: subject, clip: clip) else { return nil }
-        if polygons.isEmpty { return .multiPolygon([]) }
+    /// GEOS, so the caller computes it with GEOS. A result is checked exactly on the grid first
+    /// (`ClipperResult.isCertainlyValid`); GEOS checks only those that test cannot decide.
+    func run(_ operation: ClipOperation, subject: ClipperRings, clip: ClipperRings) -> ClipperPiece? {
+        guard let result = try? grid.executeChecked(operation, subject: subject, clip: clip) else { return nil }
+        let polygons = result.polygons
+        if polygons.isEmpty { return ClipperPiece(value: .multiPolygon([])) }
         let value: GeometryValue = polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(polygons)
-        guard let native = try? Geometry(value, context: context), (try? native.validity().isValid) == true else { return nil }
-        return value
+        if !result.isCertainlyValid {
+            guard let native = try? Geometry(value, context: context), (try? native.validity().isValid) == true else { return nil }
+        }
+        return ClipperPiece(value: value)
+    }
+}
+
+/// A valid result of a Clipper operation, in CRS units.
+struct ClipperPiece {
+    var value: GeometryValue
+
+    /// True when the result is empty or so thin (area at most twice its perimeter times a grid
+    /// cell) that it may come from snapping the inputs to the grid: two features less than a cell
+    /// apart can overlap by such a sliver on the grid. Areas in CRS units², `cellSize` in units.
+    func mayBeDisjoint(cellSize: Double) -> Bool {
+        var area = 0.0, perimeter = 0.0
+        for polygon in value.polygons {
+            for (r, ring) in polygon.enumerated() {
+                let (twiceArea, length) = Self.measure(ring)
+                area += r == 0 ? abs(twiceArea) / 2 : -abs(twiceArea) / 2
+                perimeter += length
+            }
+        }
+        return area <= 2 * perimeter * cellSize
+    }
+
+    /// Twice the signed area (units²) and the length (units) of a closed ring.
+    private static func measure(_ ring: PositionList) -> (twiceArea: Double, length: Double) {
+        guard let origin = ring.first else { return (0, 0) }
+        var twiceArea = 0.0, length = 0.0
+        var previous = origin
+        for p in ring.dropFirst() {
+            twiceArea += (previous.x - origin.x) * (p.y - origin.y) - (p.x - origin.x) * (previous.y - origin.y)
+            length += ((p.x - previous.x) * (p.x - previous.x) + (p.y - previous.y) * (p.y - previous.y)).squareRoot()
+            previous = p
+        }
+        return (twiceArea, length)
     }
 }

@@ -9,8 +9,9 @@ import PlanOutput
 ///   devices, sockets and folders refused; `-` is standard output), its folder must exist and be
 ///   writable, and the temporaries that killed runs left for it are removed. A bad path fails
 ///   before any work.
-/// - While the run goes on, the patches are written to a temporary file beside their target
-///   (or streamed to standard output); `commit(summary:)` writes the summary's temporary, then
+/// - While the run goes on, the patches (GeoJSON) and the CSV table (without district columns)
+///   are written to temporary files beside their targets (or streamed to standard output);
+///   `commit(summary:)` writes the summary's temporary, then
 ///   renames both onto their targets. Until then every earlier file stays as it was: an error
 ///   anywhere, or outputs dropped uncommitted, leave no file changed and no temporary behind.
 ///
@@ -33,6 +34,47 @@ public final class OverlayOutputs {
 
     /// The patches writer when they are GeoJSON, streamed while the overlay runs.
     var streamedPatches: PatchWriter? { patchFormat == .geoJSON ? patches : nil }
+
+    /// The CSV table was written during the run (`openStreams`): `commit` takes no CSV text.
+    public private(set) var csvStreamed = false
+
+    /// True when an output needs every patch once the overlay is done: a GeoPackage, Shapefile
+    /// or File Geodatabase `--out` (written whole) and the HTML report. GeoJSON, the summary and
+    /// the CSV table can be written as the patches are made (`OverlayRequest.keepsPatches`).
+    public var needEveryPatch: Bool { (patches != nil && streamedPatches == nil) || html != nil }
+
+    /// Opens the outputs written while the overlay runs: the GeoJSON patches, and the CSV table
+    /// when `csvDuringRun` (a run that keeps no patch; one that does writes the table at the end,
+    /// with district columns when it has districts). Temporary files until
+    /// `streamsWritten(_:)` and `commit`.
+    /// With `mergeKeys` (a `--tile` slice) each GeoJSON Feature ends with its `PatchMergeKey`.
+    func openStreams(workingCRS: CRSDescription, csvDuringRun: Bool, mergeKeys: Bool) throws -> StreamedOutputs {
+        let geoJSON = try streamedPatches?.open(workingCRS: workingCRS, mergeKeys: mergeKeys)
+        var table: OutputFile?
+        if csvDuringRun, let csv {
+            let file = try OutputFile(csv)
+            do { try file.write(PatchCSV.headerWithoutDistricts) } catch {
+                file.discard()
+                throw error
+            }
+            table = file
+        }
+        return StreamedOutputs(patches: geoJSON, csv: table, workingCRS: workingCRS)
+    }
+
+    /// Keeps the outputs written during the run, complete, for the commit.
+    func streamsWritten(_ streams: StreamedOutputs) throws {
+        if let patches = streams.patches {
+            let file = try patches.complete()
+            streamedFile = file
+            completed.append(file)
+        }
+        if let csv = streams.csv {
+            try csv.complete()
+            completed.append(csv)
+            csvStreamed = true
+        }
+    }
 
     /// Checks the outputs of a run: the patches to `patches` (RFC 7946 when `rfc7946`, encoded
     /// on `jobs` tasks), the statistics to `summary`.
@@ -72,13 +114,6 @@ public final class OverlayOutputs {
     /// The streamed GeoJSON patches file, complete and waiting for the commit.
     private var streamedFile: OutputFile?
 
-    /// Keeps the patches file, complete, for the commit.
-    func patchesWritten(_ stream: PatchStream) throws {
-        let file = try stream.complete()
-        streamedFile = file
-        completed.append(file)
-    }
-
     /// SHA-256 (lowercase hex) of the GeoJSON patches file written during the run, read back
     /// from its temporary before the commit; nil when there is none or it went to standard
     /// output. A `--tile` slice records it for `plan-check merge`.
@@ -96,13 +131,13 @@ public final class OverlayOutputs {
     }
 
     /// Writes the summary (`text`, required when there is a summary output), the patch table
-    /// (`csv`, required when there is a CSV output) and the HTML report (`html`, required when
+    /// (`csv`, required when there is a CSV output not written during the run) and the HTML report (`html`, required when
     /// there is an HTML output), and puts every output in place: all are complete before the
     /// first rename.
     /// - Throws: `OutputFileError`; every output not yet in place is then removed.
     public func commit(summary text: String?, csv table: String? = nil, html report: String? = nil) throws {
         defer { discard() }
-        for (output, content, what) in [(summary, text, "summary"), (csv, table, "CSV"), (html, report, "HTML")] {
+        for (output, content, what) in [(summary, text, "summary"), (csvStreamed ? nil : csv, table, "CSV"), (html, report, "HTML")] {
             guard let output else { continue }
             guard let content else { preconditionFailure("OverlayOutputs.commit: a \(what) output and no \(what) text") }
             completed.append(try NamedOutputs.writeComplete(content, to: output))
@@ -122,3 +157,31 @@ public final class OverlayOutputs {
 
 @available(*, unavailable)
 extension OverlayOutputs: Sendable {}
+
+/// The outputs an overlay writes while it runs, in the whole run's patch order: the GeoJSON
+/// patches and the CSV table (either may be absent). Stays on the task that opened it.
+final class StreamedOutputs {
+    let patches: PatchStream?
+    let csv: OutputFile?
+    let workingCRS: CRSDescription
+
+    init(patches: PatchStream?, csv: OutputFile?, workingCRS: CRSDescription) {
+        self.patches = patches
+        self.csv = csv
+        self.workingCRS = workingCRS
+    }
+
+    /// What the workers encode for one rule's patches; nil when nothing is written during the run.
+    func encoder(for lineage: PatchLineage) -> ChunkEncoder? {
+        guard patches != nil || csv != nil else { return nil }
+        return ChunkEncoder(geoJSON: patches?.encoder(for: lineage), csv: csv == nil ? nil : lineage, workingCRS: workingCRS)
+    }
+
+    /// Appends one encoded chunk to each output.
+    func write(_ encoded: EncodedPatches) throws {
+        try patches?.write(encoded)
+        if let csv { try csv.write(encoded.csv) }
+    }
+}
+
+@available(*, unavailable) extension StreamedOutputs: Sendable {}

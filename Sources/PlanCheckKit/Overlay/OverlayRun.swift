@@ -30,6 +30,14 @@ public struct OverlayRequest: Sendable {
     public var dispositionsPath: String? = nil
     /// `--tile K/N`: compute only the patches this slice's tiles own (`TileGrid`); nil for all.
     public var tiles: TileSlice? = nil
+    /// Keep every patch (with its geometry) in the result. False when every output the caller
+    /// wants is written as the patches are made (GeoJSON `--out`, `--summary`): each rule's
+    /// `totals` then carries what the summary needs and `RuleOutcome.patches` is empty. The
+    /// dissolve, districts and dispositions need the patches and keep them whatever this says.
+    public var keepsPatches = true
+
+    /// True when the run keeps every patch: asked to (`keepsPatches`), or needing them itself.
+    var keepsEveryPatch: Bool { keepsPatches || dissolve || districts != nil || dispositionsPath != nil }
 
     public init(rulesPath: String, layerPaths: [String: String] = [:], workingCRS: String? = nil,
                 policy: InvalidFeaturePolicy = .repair, jobs: Int = defaultJobCount, dissolve: Bool = false,
@@ -165,18 +173,19 @@ public struct OverlayRunner: Sendable {
         }
         // Opened after the layers are checked, so a run that stops on bad input never creates
         // a temporary file.
-        let stream = try outputs.streamedPatches?.open(workingCRS: prepared.workingCRS, mergeKeys: request.tiles != nil)
+        let streams = try outputs.openStreams(
+            workingCRS: prepared.workingCRS, csvDuringRun: !request.keepsEveryPatch, mergeKeys: request.tiles != nil)
         var clock = Date()
         let tileGrid = try request.tiles.map { slice in
             try TileGrid(slice: slice, extent: Self.extent(of: prepared.layers), workingCRS: prepared.workingCRS)
         }
         let outcomes = try await evaluate(
-            rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: stream,
+            rules, of: ruleSet, layers: prepared.layers, workingCRS: prepared.workingCRS, progress: progress, writingTo: streams,
             ledger: ledger, tiles: tileGrid)
         prepared.timings.append(("overlay", Date().timeIntervalSince(clock)))
-        if let stream {
+        if streams.patches != nil || streams.csv != nil {
             clock = Date()
-            try outputs.patchesWritten(stream)
+            try outputs.streamsWritten(streams)
             prepared.timings.append(("write", Date().timeIntervalSince(clock)))
         }
         var result = OverlayResult(
@@ -187,7 +196,7 @@ public struct OverlayRunner: Sendable {
         if let source = ledger.sourcePath, !resolvedDecisions.isEmpty {
             result.warnings.append("\(source): note: \(resolvedDecisions.count) decision(s) are on patches this run no longer finds (resolved, listed in the summary): \(FeatureIdentifiers.listed(resolvedDecisions.map { "\($0.id) (\($0.disposition))" }))")
         }
-        if outputs.patches != nil && stream == nil {
+        if outputs.patches != nil && streams.patches == nil {
             // GeoPackage, Shapefile, File Geodatabase: written whole once the patches are known.
             clock = Date()
             try outputs.writePatchFile(result)
@@ -300,7 +309,7 @@ public struct OverlayRunner: Sendable {
     /// `evaluate`, appending each rule's patches to `stream` in order as they are found.
     func evaluate(
         _ rules: [ConflictRule], of ruleSet: RuleSet, layers: [OverlayLayer], workingCRS: CRSDescription,
-        progress: (@Sendable (OverlayProgress) -> Void)?, writingTo stream: PatchStream?, ledger: DispositionLedger,
+        progress: (@Sendable (OverlayProgress) -> Void)?, writingTo streams: StreamedOutputs?, ledger: DispositionLedger,
         tiles: TileGrid? = nil
     ) async throws -> [RuleOutcome] {
         var outcomes: [RuleOutcome] = []
@@ -313,20 +322,28 @@ public struct OverlayRunner: Sendable {
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
                 gridSize: grid > 0 ? grid : nil, engine: request.engine, workingCRS: workingCRS, jobs: request.jobs,
                 sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve, tiles: tiles)
-            let streaming = stream.map { stream in
-                (encoder: stream.encoder(for: PatchLineage(rule: rule, layers: layers, ledger: ledger)),
-                 consume: { (encoded: EncodedPatches) throws in try stream.write(encoded) })
+            let streaming = streams.flatMap { streams in
+                streams.encoder(for: PatchLineage(rule: rule, layers: layers, ledger: ledger)).map { encoder in
+                    (encoder: encoder, consume: { (encoded: EncodedPatches) throws in try streams.write(encoded) })
+                }
             }
-            outcomes.append(try await evaluator.evaluate(a: a, b: b, progress: progress, output: streaming))
+            let tally = PatchTally(aCodes: try layer(rule.a.layer, in: layers).codes, bCodes: try layer(rule.b.layer, in: layers).codes, ledger: ledger)
+            outcomes.append(try await evaluator.evaluate(
+                a: a, b: b, progress: progress, output: streaming, tally: tally, keepPatches: request.keepsEveryPatch))
         }
         return outcomes
     }
 
 
-    func side(_ selector: LayerSelector, in layers: [OverlayLayer]) throws -> RuleSide {
-        guard let layer = layers.first(where: { $0.definition.name == selector.layer }) else {
-            throw OverlayUsageError(message: "rule refers to unknown layer '\(selector.layer)'")
+    func layer(_ name: String, in layers: [OverlayLayer]) throws -> OverlayLayer {
+        guard let layer = layers.first(where: { $0.definition.name == name }) else {
+            throw OverlayUsageError(message: "rule refers to unknown layer '\(name)'")
         }
+        return layer
+    }
+
+    func side(_ selector: LayerSelector, in layers: [OverlayLayer]) throws -> RuleSide {
+        let layer = try layer(selector.layer, in: layers)
         let indices = layer.classes.indices.filter { i in
             selector.className.map { layer.classes[i].contains($0) } ?? true
         }

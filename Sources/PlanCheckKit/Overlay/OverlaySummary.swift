@@ -132,22 +132,14 @@ public struct OverlaySummary: Sendable, Codable {
         public var areaMu: Double
         public var areaEllipsoidalM2: Double
 
-        /// The class-pair table of one rule's patches, largest planar area first (ties by codes).
-        static func table(_ outcome: RuleOutcome, in result: OverlayResult) -> [ClassPair] {
-            let a = result.layer(named: outcome.rule.a.layer), b = result.layer(named: outcome.rule.b.layer)
-            var tally = ClassPairTally()
-            for patch in outcome.patches {
-                let aCode = a.flatMap { $0.codes[patch.aIndex] }
-                let bCode = patch.bIndex.flatMap { index in b.flatMap { $0.codes[index] } }
-                tally.add(aCode: aCode, bCode: bCode, area: patch.area, ellipsoidalArea: patch.ellipsoidalArea)
-            }
-            return tally.table
-        }
+        /// The class-pair table of one rule's patches (`RuleOutcome.totals`), largest planar area
+        /// first (ties by codes).
+        static func table(_ outcome: RuleOutcome) -> [ClassPair] { outcome.totals.classPairs.table }
     }
 
     /// Patches counted and their areas summed by class pair, exactly (`ExactSum`), so the table
     /// is the same whatever order the patches come in (a whole run, or merged tile slices).
-    struct ClassPairTally {
+    struct ClassPairTally: Sendable {
         private var cells: [String: (aCode: String?, bCode: String?, patches: Int, area: ExactSum, ellipsoidal: ExactSum)] = [:]
 
         mutating func add(aCode: String?, bCode: String?, area: Double, ellipsoidalArea: Double) {
@@ -158,6 +150,20 @@ public struct OverlaySummary: Sendable, Codable {
             cell.area.add(area)
             cell.ellipsoidal.add(ellipsoidalArea)
             cells[key] = cell
+        }
+
+        /// Adds every cell of `other`, exactly.
+        mutating func add(_ other: ClassPairTally) {
+            for (key, theirs) in other.cells {
+                guard var mine = cells[key] else {
+                    cells[key] = theirs
+                    continue
+                }
+                mine.patches += theirs.patches
+                mine.area.add(theirs.area)
+                mine.ellipsoidal.add(theirs.ellipsoidal)
+                cells[key] = mine
+            }
         }
 
         /// The cells, largest planar area first (ties by codes).
@@ -228,7 +234,7 @@ public struct OverlaySummary: Sendable, Codable {
                 id: o.rule.id, title: o.rule.title ?? o.rule.id, severity: o.rule.severity.rawValue, relation: o.rule.relation.rawValue,
                 a: o.rule.a.description, b: o.rule.b.description,
                 minAreaM2: result.ruleSet.effectiveMinArea(for: o.rule), gridSizeM: result.ruleSet.effectiveGridSize(for: o.rule),
-                patches: o.patches.count, patchesAtLeast1M2: o.patches.filter { $0.area >= 1 }.count,
+                patches: o.totals.patches, patchesAtLeast1M2: o.totals.patchesAtLeast1M2,
                 areaM2: o.totalArea, areaHa: AreaUnit.hectares(o.totalArea), areaMu: AreaUnit.mu(o.totalArea),
                 areaEllipsoidalM2: o.totalEllipsoidalArea,
                 dissolvedAreaM2: o.dissolvedArea, dissolvedAreaEllipsoidalM2: o.dissolvedEllipsoidalArea,
@@ -236,8 +242,8 @@ public struct OverlaySummary: Sendable, Codable {
                 fastPathHits: o.fastPathHits, overlaysComputed: o.overlaysComputed, engine: o.engine.rawValue,
                 clipperGrid: o.engine == .clipper ? clipperGridText(geographic: geographic) : nil,
                 clipperOperations: o.clipperOperations, clipperFallbacks: o.clipperFallbacks, seconds: o.seconds,
-                overlaySeconds: o.overlaySeconds, classPairs: ClassPair.table(o, in: result),
-                statuses: Self.statusCounts(o.patches, result.ledger))
+                overlaySeconds: o.overlaySeconds, classPairs: ClassPair.table(o),
+                statuses: Self.statusCounts(o.totals))
         }
         if let file = result.ledger.sourcePath {
             dispositions = Dispositions(
@@ -260,6 +266,11 @@ public struct OverlaySummary: Sendable, Codable {
                 ownership: "tile index (row-major from the origin) mod \(grid.slice.count) = \(grid.slice.slice - 1); pairs by the lower-left corner of their envelopes' intersection, outside patches by their a feature's",
                 sliverAreaPartsM2: result.outcomes.map(\.sliverAreaSum.parts))
         }
+    }
+
+    /// Every status with its count in `totals` (zeros included).
+    static func statusCounts(_ totals: RuleTotals) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: PatchStatus.allCases.map { ($0.rawValue, totals.statuses[$0] ?? 0) })
     }
 
     /// Every status with its count (zeros included).

@@ -41,39 +41,64 @@ public struct PatchCSV: Sendable {
         var n = 0
         for outcome in result.outcomes {
             let rule = outcome.rule
-            guard let a = result.layer(named: rule.a.layer), let b = result.layer(named: rule.b.layer) else { continue }
+            guard result.layer(named: rule.a.layer) != nil, result.layer(named: rule.b.layer) != nil else { continue }
+            let lineage = PatchLineage(rule: rule, layers: result.layers, ledger: result.ledger)
             for patch in outcome.patches {
-                let centroid = Self.centroid(of: patch.geometry)
-                let lineage = [patch.id, rule.id, rule.title ?? rule.id, rule.severity.rawValue, rule.relation.rawValue, rule.a.layer]
-                var row: [String] = lineage.map(Self.text) + [
-                    Self.featureID(a.checked.features[patch.aIndex].id), Self.text(rule.a.className ?? "all"),
-                    Self.text(a.codes[patch.aIndex] ?? ""), Self.text(rule.b.layer),
-                    patch.bIndex.map { Self.featureID(b.checked.features[$0].id) } ?? "", Self.text(rule.b.className ?? "all"),
-                    Self.text(patch.bIndex.flatMap { b.codes[$0] } ?? ""),
-                    Self.number(patch.area), Self.number(patch.ellipsoidalArea),
-                    Self.number(AreaUnit.hectares(patch.area)), Self.number(AreaUnit.mu(patch.area)),
-                    centroid.map { Self.number($0.x) } ?? "", centroid.map { Self.number($0.y) } ?? "",
-                ]
+                var districtCells: [String] = []
                 if let table = result.districtTable {
                     if let best = table.splits[n].largestShare(of: patch.area) {
-                        row += [Self.text(table.names[best.district]), Self.number(best.share)]
+                        districtCells = [Self.text(table.names[best.district]), Self.number(best.share)]
                     } else {
-                        row += ["", "0"]
+                        districtCells = ["", "0"]
                     }
                 }
-                // The decisions are planners' text: guarded like every other text cell.
-                row += result.ledger.columns(of: patch).map { column in
-                    switch column.value {
-                    case .double(let d): Self.number(d)
-                    case .string(let s): Self.text(s)
-                    default: ""
-                    }
-                }
-                out += Self.line(row)
+                out += Self.row(patch, lineage: lineage, districtCells: districtCells)
                 n += 1
             }
         }
         return out
+    }
+
+    /// The BOM and header of a table without district columns (`rows(_:lineage:)` follow).
+    static var headerWithoutDistricts: String {
+        byteOrderMark + line(
+            ["id", "rule", "title", "severity", "relation", "a_layer", "a_fid", "a_class", "a_code",
+             "b_layer", "b_fid", "b_class", "b_code", "area_m2", "area_ellipsoidal_m2", "area_ha", "area_mu",
+             "centroid_x", "centroid_y"] + DispositionLedger.columnNames)
+    }
+
+    /// The rows of `patches` (one rule's, `lineage`) in a table without district columns: what
+    /// `text()` writes for them, so a run can write the table as the patches are made.
+    static func rows<Patches: Sequence<DiscrepancyPatch>>(_ patches: Patches, lineage: PatchLineage) -> String {
+        var out = ""
+        for patch in patches { out += row(patch, lineage: lineage, districtCells: []) }
+        return out
+    }
+
+    /// One patch's row: lineage, areas, centroid, `districtCells`, the disposition columns.
+    static func row(_ patch: DiscrepancyPatch, lineage: PatchLineage, districtCells: [String]) -> String {
+        let rule = lineage.rule
+        let centroid = centroid(of: patch.geometry)
+        let head = [patch.id, rule.id, rule.title ?? rule.id, rule.severity.rawValue, rule.relation.rawValue, rule.a.layer]
+        var row: [String] = head.map(text) + [
+            featureID(lineage.aFeatures[patch.aIndex].id), text(rule.a.className ?? "all"),
+            text(lineage.aCodes[patch.aIndex] ?? ""), text(rule.b.layer),
+            patch.bIndex.map { featureID(lineage.bFeatures[$0].id) } ?? "", text(rule.b.className ?? "all"),
+            text(patch.bIndex.flatMap { lineage.bCodes[$0] } ?? ""),
+            number(patch.area), number(patch.ellipsoidalArea),
+            number(AreaUnit.hectares(patch.area)), number(AreaUnit.mu(patch.area)),
+            centroid.map { number($0.x) } ?? "", centroid.map { number($0.y) } ?? "",
+        ]
+        row += districtCells
+        // The decisions are planners' text: guarded like every other text cell.
+        row += lineage.ledger.columns(of: patch).map { column in
+            switch column.value {
+            case .double(let d): number(d)
+            case .string(let s): text(s)
+            default: ""
+            }
+        }
+        return line(row)
     }
 
     static func line(_ fields: [String]) -> String {

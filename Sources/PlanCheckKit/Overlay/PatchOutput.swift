@@ -68,10 +68,31 @@ public struct PatchWriter: Sendable {
 
 }
 
-/// Patches encoded as GeoJSON Features, ready to append in order: the bytes and how many.
+/// Patches encoded as GeoJSON Features, ready to append in order: the bytes and how many; and
+/// as CSV rows when the table is written during the run.
 struct EncodedPatches: Sendable {
     var bytes: [UInt8] = []
     var count = 0
+    var csv: [UInt8] = []
+}
+
+/// What the workers encode of each chunk of one rule's patches for the outputs written while
+/// the overlay runs: GeoJSON Features (`--out`), CSV rows (`--csv`), or both.
+struct ChunkEncoder: Sendable {
+    var geoJSON: PatchEncoder?
+    /// The rule's lineage for the CSV rows; nil when the table is not written during the run.
+    var csv: PatchLineage?
+    let workingCRS: CRSDescription
+
+    /// The CRS the GeoJSON is reprojected to (RFC 7946), or nil.
+    var target: CRSDescription? { geoJSON?.target }
+
+    /// `patches` encoded for every output; `transformer` as `PatchEncoder.encode(_:transformer:)`.
+    func encode(_ patches: [DiscrepancyPatch], transformer: Transformer?) throws -> EncodedPatches {
+        var encoded = try geoJSON?.encode(patches, transformer: transformer) ?? EncodedPatches()
+        if let csv { encoded.csv = Array(PatchCSV.rows(patches, lineage: csv).utf8) }
+        return encoded
+    }
 }
 
 /// Encodes a rule's patches as the Features of the output file: lineage properties, areas,

@@ -47,6 +47,9 @@ final class Counter: Sendable {
             return count
         }
     }
+
+    /// The total so far.
+    var current: Int { value.withLock { $0 } }
 }
 
 /// Progress of a running rule, for the progress line.
@@ -57,10 +60,11 @@ public struct OverlayProgress: Sendable {
     public var elapsedSeconds: Double
 }
 
-/// Evaluates one conflict rule over two sides: candidates from a GEOS STRtree, prepared-geometry
+/// Evaluates one conflict rule over two sides: candidates from an STR-packed `EnvelopeTree`, prepared-geometry
 /// fast paths, the overlay (Clipper on its 1 µm grid with GEOS as the fallback, GEOS at full
-/// precision, or GEOS on the rule's grid), polygonal parts kept, slivers dropped and counted. Runs `jobs` workers; each has its own GEOS and PROJ contexts, its own STRtree of
-/// the `b` side and its own cache of `b` geometries, and takes every `jobs`-th chunk of `a`.
+/// precision, or GEOS on the rule's grid), polygonal parts kept, slivers dropped and counted. Runs `jobs` workers; each has its own GEOS and PROJ contexts and its own
+/// bounded cache of `b` geometries, they share one `EnvelopeTree` of the `b` boxes, and take
+/// the next chunk of `a` as they become free.
 /// Chunks are fixed, and results are put back in chunk order, so the output is identical for
 /// any job count.
 struct RuleEvaluator: Sendable {
@@ -98,15 +102,20 @@ struct RuleEvaluator: Sendable {
         var clipperFallbacks = 0
         /// The patches encoded for the output file, when the run streams one.
         var encoded: EncodedPatches?
+        /// The chunk's patches counted (`PatchTally`).
+        var totals = RuleTotals()
     }
 
     /// Evaluates the rule. With `output`, each chunk's patches are also encoded by the worker
     /// that found them (`output.encoder`), and `output.consume` gets the encoded chunks on the
     /// calling task, in chunk order, while the workers go on: the output file is written during
-    /// the overlay instead of after it.
+    /// the overlay instead of after it. Every chunk's patches are counted by `tally` into the
+    /// outcome's `totals`; with `keepPatches` false they are then dropped (the outcome's
+    /// `patches` is empty), so memory holds only the chunks not yet written.
     func evaluate(
         a: RuleSide, b: RuleSide, progress: (@Sendable (OverlayProgress) -> Void)?,
-        output: (encoder: PatchEncoder, consume: (EncodedPatches) throws -> Void)? = nil
+        output: (encoder: ChunkEncoder, consume: (EncodedPatches) throws -> Void)? = nil,
+        tally: PatchTally = .plain, keepPatches: Bool = true
     ) async throws -> RuleOutcome {
         let started = Date()
         let chunkCount = (a.indices.count + chunkSize - 1) / chunkSize
@@ -116,24 +125,37 @@ struct RuleEvaluator: Sendable {
         // results do not depend on which worker ran which chunk).
         let nextChunk = Counter()
         let workersDone = Counter()
+        // Chunks written to the output so far. A worker does not start a chunk more than
+        // `chunksAhead` past it: encoded chunks wait for the ones before them in memory, and a
+        // writer slower than the workers would otherwise let them pile up without bound.
+        let written = Counter()
+        let chunksAhead = 4 * workers
         let evaluator = self
         let encoder = output?.encoder
+        // The dissolve unions the patches at the end: it needs them kept.
+        let dropPatches = !keepPatches && !dissolve
         let grid = usesClipper ? clipperGrid(a: a, b: b, workingCRS: workingCRS) : nil
+        let index = EnvelopeTree(envelopes: b.envelopes)
         var results = [ChunkResult?](repeating: nil, count: chunkCount)
         let (finished, continuation) = AsyncStream<(Int, ChunkResult)>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask {
                     do {
-                        var worker = try Worker(evaluator: evaluator, b: b, clipperGrid: grid)
+                        var worker = try Worker(evaluator: evaluator, b: b, index: index, clipperGrid: grid)
                         while !Task.isCancelled {
                             let chunk = nextChunk.add(1) - 1
                             guard chunk < chunkCount else { break }
+                            while encoder != nil && chunk >= written.current + chunksAhead {
+                                try await Task.sleep(nanoseconds: 1_000_000)
+                            }
                             let range = chunk * evaluator.chunkSize..<min((chunk + 1) * evaluator.chunkSize, a.indices.count)
                             var result = try worker.run(range, a: a)
                             if let encoder {
                                 result.encoded = try encoder.encode(result.patches, transformer: try worker.outputTransformer(for: encoder))
                             }
+                            tally.add(result.patches, to: &result.totals)
+                            if dropPatches { result.patches = [] }
                             continuation.yield((chunk, result))
                             let total = done.add(range.count)
                             progress?(OverlayProgress(
@@ -158,6 +180,7 @@ struct RuleEvaluator: Sendable {
                         if let encoded = ready.encoded { try output?.consume(encoded) }
                         results[due]?.encoded = nil
                         due += 1
+                        _ = written.add(1)
                     }
                     if due == chunkCount { break }
                 }
@@ -178,6 +201,7 @@ struct RuleEvaluator: Sendable {
             overlaySeconds: 0)
         for case let result? in results {
             outcome.patches += result.patches
+            outcome.totals.add(result.totals)
             outcome.sliversDropped += result.sliversDropped
             outcome.sliverAreaSum.add(result.sliverArea)
             outcome.lowerDimensionLeftovers += result.lowerDimension
@@ -240,7 +264,8 @@ struct RuleEvaluator: Sendable {
     struct Worker {
         let b: RuleSide
         let context: GeometryContext
-        let index: SpatialIndex
+        /// The `b` boxes, one tree shared by every worker of the rule.
+        let index: EnvelopeTree
         /// This worker's PROJ context, from the shared pool (a query answers many small sites: a
         /// context made anew each time would cost more than the overlays).
         let crsLease: CRSContextLease
@@ -262,7 +287,7 @@ struct RuleEvaluator: Sendable {
         /// The Clipper side of this worker; nil when the rule runs on GEOS alone.
         let clipper: ClipperKernel?
 
-        init(evaluator: RuleEvaluator, b: RuleSide, clipperGrid grid: ClipperGrid?) throws {
+        init(evaluator: RuleEvaluator, b: RuleSide, index: EnvelopeTree, clipperGrid grid: ClipperGrid?) throws {
             self.b = b
             relation = evaluator.rule.relation
             gridSize = evaluator.gridSize
@@ -275,7 +300,7 @@ struct RuleEvaluator: Sendable {
             tiles = evaluator.tiles
             let context = try GeometryContext()
             self.context = context
-            index = try SpatialIndex(envelopes: b.envelopes, context: context)
+            self.index = index
             crsLease = try CRSContextPool.shared.lease()
             areas = try crsLease.context.areaCalculator(for: evaluator.workingCRS)
             bCache = Array(repeating: nil, count: b.geometries.count)
@@ -283,14 +308,28 @@ struct RuleEvaluator: Sendable {
         }
 
         /// The transformer the output needs (RFC 7946), made once in this worker's context.
-        func outputTransformer(for encoder: PatchEncoder) throws -> Transformer? {
+        func outputTransformer(for encoder: ChunkEncoder) throws -> Transformer? {
             try encoder.target.map { try crsContext.transformer(from: encoder.workingCRS, to: $0) }
         }
 
+        /// `b` geometries in `bCache`; when it reaches `bCacheLimit` the cache starts again.
+        var bCached = 0
+
+        /// The most `b` geometries a worker keeps converted (about 1 KB each at 30 vertices).
+        /// Unbounded, each worker ended up with a GEOS copy of nearly the whole `b` side (chunks
+        /// of `a` go to whichever worker is free): about 100 MB per worker at 100 000 parcels.
+        /// Neighbouring `a` features share their `b`s, so a cache this size keeps most hits.
+        static let bCacheLimit = 4_096
+
         mutating func bGeometry(_ k: Int) throws -> Geometry {
             if let cached = bCache[k] { return cached }  // array slot, no hashing
+            if bCached >= Self.bCacheLimit {
+                for j in bCache.indices where bCache[j] != nil { bCache[j] = nil }
+                bCached = 0
+            }
             let native = try Geometry(b.geometries[k], context: context)
             bCache[k] = native
+            bCached += 1
             return native
         }
 
@@ -299,10 +338,8 @@ struct RuleEvaluator: Sendable {
             for i in range {
                 // An `outside` patch belongs to the tile of its feature's lower-left corner.
                 if relation == .outside, let tiles, !tiles.ownsFeature(a.envelopes[i]) { continue }
-                let aNative = try Geometry(a.geometries[i], context: context)
-                let prepared = try aNative.prepared()
-                var aRings: ClipperRings?
-                var candidates = try index.query(a.envelopes[i])
+                var feature = AFeature(i, of: a, context: context)
+                var candidates = index.query(a.envelopes[i])
                 if sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
                 // A pair belongs to the tile of its envelopes' intersection's lower-left corner.
                 if relation == .intersects, let tiles {
@@ -311,94 +348,12 @@ struct RuleEvaluator: Sendable {
                 }
                 switch relation {
                 case .intersects:
-                    for k in candidates {
-                        let bNative = try bGeometry(k)
-                        let piece: GeometryValue
-                        if gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
-                            piece = a.geometries[i]
-                            result.fastPath += 1
-                        } else if gridSize == nil, a.envelopes[i].contains(b.envelopes[k]), try prepared.covers(bNative) {
-                            piece = b.geometries[k]
-                            result.fastPath += 1
-                        } else {
-                            // The prepared test first: about one envelope candidate in six is
-                            // disjoint (517 283 candidates, 436 902 patches at 100 000 parcels),
-                            // and GEOS's overlay of a disjoint pair costs as much as a real one;
-                            // the test is cheap for the pairs that do intersect (-12 % CPU).
-                            guard try prepared.intersects(bNative) else { continue }
-                            if let clipped = clipped(.intersection, a: a.geometries[i], aRings: &aRings, b: [k], into: &result) {
-                                result.overlays += 1
-                                // Features that only touch (or overlap by less than the grid)
-                                // give no area: a lower-dimensional leftover, as GEOS's line or
-                                // point would be.
-                                if clipped.isEmpty { result.lowerDimension += 1; continue }
-                                piece = clipped
-                            } else {
-                                let native = try aNative.intersection(with: bNative, gridSize: gridSize)
-                                if try native.isEmpty() { continue }
-                                piece = try native.value()
-                                result.overlays += 1
-                            }
-                        }
-                        try keep(piece, a: a, i: i, k: k, into: &result)
-                    }
+                    for k in candidates { try intersectPair(&feature, k: k, a: a, into: &result) }
                 case .outside:
-                    var touching: [Geometry] = []
-                    var touchingIndices: [Int] = []
-                    var covered = false
-                    for k in candidates {
-                        let bNative = try bGeometry(k)
-                        guard try prepared.intersects(bNative) else { continue }
-                        if gridSize == nil, b.envelopes[k].contains(a.envelopes[i]), try prepared.coveredBy(bNative) {
-                            covered = true
-                            break
-                        }
-                        touching.append(bNative)
-                        touchingIndices.append(k)
-                    }
-                    if covered {
-                        result.fastPath += 1
-                        continue
-                    }
-                    let piece: GeometryValue
-                    if touching.isEmpty && gridSize == nil {
-                        piece = a.geometries[i]
-                        result.fastPath += 1
-                    } else if let clipped = clipped(.difference, a: a.geometries[i], aRings: &aRings, b: touchingIndices, into: &result) {
-                        // `a` minus the union of the touching `b`s in one Clipper Execute.
-                        piece = clipped
-                        result.overlays += 1
-                    } else {
-                        let cover = try Geometry.unaryUnion(of: touching, gridSize: gridSize, context: context)
-                        piece = try aNative.difference(with: cover, gridSize: gridSize).value()
-                        result.overlays += 1
-                    }
-                    try keep(piece, a: a, i: i, k: nil, into: &result)
+                    try outsidePiece(&feature, candidates: candidates, a: a, into: &result)
                 }
             }
             return result
-        }
-
-        /// `a` `operation` the union of the `b`s at `ks` by Clipper, counted; nil when this rule
-        /// runs on GEOS, or when Clipper cannot take the inputs or its result is not valid
-        /// (counted as a fallback: the caller computes it with GEOS).
-        func clipped(
-            _ operation: ClipOperation, a value: GeometryValue, aRings: inout ClipperRings?, b ks: [Int],
-            into result: inout ChunkResult
-        ) -> GeometryValue? {
-            guard let clipper else { return nil }
-            var clip = ClipperRings()
-            for k in ks {
-                guard let rings = clipper.rings(of: b.geometries[k]) else { result.clipperFallbacks += 1; return nil }
-                clip.append(rings)
-            }
-            if aRings == nil { aRings = clipper.rings(of: value) }
-            guard let subject = aRings, let piece = clipper.run(operation, subject: subject, clip: clip) else {
-                result.clipperFallbacks += 1
-                return nil
-            }
-            result.clipperOperations += 1
-            return piece
         }
 
         /// Keeps the polygonal parts of `piece` at or above the sliver threshold as one patch;

@@ -22,6 +22,7 @@ public enum GeometryHash {
             return [exterior] + rings.dropFirst().sorted(by: lexicographic)
         }.filter { !$0.isEmpty }.sorted { lexicographic($0[0], $1[0]) }
         var words: [Int64] = [Int64(polygons.count)]
+        words.reserveCapacity(1 + polygons.reduce(0) { $0 + 1 + $1.reduce(0) { $0 + 1 + 2 * $1.count } })
         for polygon in polygons {
             words.append(Int64(polygon.count))
             for ring in polygon {
@@ -33,10 +34,19 @@ public enum GeometryHash {
             }
         }
         let digest = words.withUnsafeBytes { SHA256.hash(data: $0) }
-        return digest.prefix(8).map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        return hexPrefix(digest, bytes: 8)
+    }
+
+    /// The first `bytes` bytes of `digest` as lower-case hex digits.
+    static func hexPrefix(_ digest: SHA256.Digest, bytes: Int) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(2 * bytes)
+        for byte in digest.prefix(bytes) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     struct Int64x2: Hashable {
@@ -48,6 +58,7 @@ public enum GeometryHash {
     /// counter-clockwise for an exterior and clockwise for a hole; nil when fewer than 3 remain.
     static func normalised(_ ring: PositionList, scale: Double, exterior: Bool) -> [Int64x2]? {
         var points: [Int64x2] = []
+        points.reserveCapacity(ring.count)
         for p in ring {
             let q = Int64x2(x: rounded(p.x * scale), y: rounded(p.y * scale))
             if points.last != q { points.append(q) }
@@ -60,8 +71,8 @@ public enum GeometryHash {
             twiceArea += Double(p.x - points[0].x) * Double(q.y - points[0].y) - Double(q.x - points[0].x) * Double(p.y - points[0].y)
         }
         if (twiceArea < 0) == exterior { points.reverse() }
-        let start = points.indices.min { lexicographic([points[$0]], [points[$1]]) }!
-        return Array(points[start...] + points[..<start])
+        let start = points.indices.min { precedes(points[$0], points[$1]) }!
+        return start == 0 ? points : Array(points[start...]) + points[..<start]
     }
 
     /// `value` to the nearest integer; 0 for what no Int64 holds (never in a checked geometry).
@@ -71,7 +82,12 @@ public enum GeometryHash {
     }
 
     static func lexicographic(_ a: [Int64x2], _ b: [Int64x2]) -> Bool {
-        for (p, q) in zip(a, b) where p != q { return p.x != q.x ? p.x < q.x : p.y < q.y }
+        for (p, q) in zip(a, b) where p != q { return precedes(p, q) }
         return a.count < b.count
+    }
+
+    /// Points ordered by x, then y.
+    static func precedes(_ p: Int64x2, _ q: Int64x2) -> Bool {
+        p.x != q.x ? p.x < q.x : p.y < q.y
     }
 }
