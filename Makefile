@@ -11,8 +11,13 @@ TEST_APT_PACKAGES := gdal-bin python3-gdal python3-jsonschema chromium chromium-
 RELEASE_BIN  := .build/release/plan-check
 SAMPLES      := SampleLayers/landuse.geojson SampleLayers/urban.geojson SampleLayers/farmland.gpkg
 SITES        := clean conditional farmland redline hazard straddle chemical expired
+# The Spark job (Tools/spark/): Debian's Java 17 and PySpark (Spark bundled) from PyPI, in a venv of
+# Debian's own Python, the Python every Debian worker has at the same path (docs/scale-out.md).
+SPARK_APT_PACKAGES := openjdk-17-jre-headless python3-venv
+SPARK_VENV   := Tools/spark/.venv
+PYSPARK_VERSION := 4.3.0
 
-.PHONY: all deps test-deps install-packages build release sample test asan bench-read bench-overlay bench-scale bench-merge bench-query bench-serve bench-report clean
+.PHONY: all deps test-deps spark-deps install-packages build release sample test asan bench-spark bench-read bench-overlay bench-scale bench-merge bench-query bench-serve bench-report clean
 
 all: release
 
@@ -23,6 +28,16 @@ deps:
 ## test-deps: the build's packages and GDAL (validator, ogrinfo) for the tests.
 test-deps:
 	@$(MAKE) --no-print-directory install-packages PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+
+## spark-deps: Java 17 and PySpark $(PYSPARK_VERSION) in $(SPARK_VENV) for Tools/spark/plan_check_spark.py
+## (quick when both are there).
+spark-deps:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(SPARK_APT_PACKAGES)"
+	@if ! $(SPARK_VENV)/bin/python -c "import sys, pyspark; sys.exit(pyspark.__version__ != '$(PYSPARK_VERSION)')" 2>/dev/null; then \
+	  echo "installing PySpark $(PYSPARK_VERSION) into $(SPARK_VENV)"; \
+	  /usr/bin/python3 -m venv --clear $(SPARK_VENV) && \
+	  $(SPARK_VENV)/bin/pip install -q --disable-pip-version-check pyspark==$(PYSPARK_VERSION); \
+	fi
 
 install-packages:
 	@missing=""; for p in $(PACKAGES); do \
@@ -68,8 +83,9 @@ sample: release
 	    SampleLayers/sites/$$site.geojson; echo "(exit $$?)"; echo; \
 	done
 
-## test: the whole test suite (Swift Testing on real GEOS, PROJ, SQLite and files).
-test: test-deps
+## test: the whole test suite (Swift Testing on real GEOS, PROJ, SQLite and files, and the Spark
+## job in local mode).
+test: test-deps spark-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -105,6 +121,11 @@ bench-query: deps
 ## each, mixed sites): answers/s, p50/p99, errors, RSS and open files; see Tools/bench-serve/.
 bench-serve: release
 	Tools/bench-serve/run.sh 20
+
+## bench-spark: the overlay of 100 000 generated parcels as N tile slices on Spark local[2] against
+## one plan-check process (wall time, peak RSS, output equal); see Tools/spark/bench.sh.
+bench-spark: release spark-deps
+	Tools/spark/bench.sh 100000 4 16 64
 
 ## bench-report: an HTML report of about 100 000 patches: file size, plan-check's time to write
 ## it, and the time headless Chromium takes to open it; see Tools/bench-report/.

@@ -1,3 +1,4 @@
+import Foundation
 import PlanCheckTestSupport
 import PlanModel
 import Testing
