@@ -347,7 +347,12 @@ import Testing
             try connection.send(Data("POST /v1/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/geo+json\r\nContent-Length: 1000\r\n\r\n".utf8))
             stalled.append(connection)
         }
-        try await Task.sleep(for: .milliseconds(500))
+        // The server admits the two uploads when it reads their heads: wait until it has (a slow
+        // build, e.g. under AddressSanitizer, takes longer than a fixed pause), at most 30 s.
+        let deadline = Date().addingTimeInterval(30)
+        while try await server.get("/v1/project-types").status != 503, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         var full: [String: HTTPResult] = [:]
         for path in ["/", "/assets/page.js", "/v1/zones", "/v1/regions", "/v1/project-types", "/v1/openapi.json"] {
             full[path] = try await server.get(path)
