@@ -42,7 +42,7 @@ public struct SliceMerge {
         let slices = try SliceSet(paths: summaryPaths).slices
         try checkOutputsAreNotInputs(outputs, slices)
         let patches = try OutputFile(outputs["--out"]!)
-        var tallies = slices[0].summary.rules.map { _ in RuleTally() }
+        var tallies = slices[0].summary.rules.map { _ in RuleTotals() }
         try mergePatches(of: slices, into: patches, tallies: &tallies)
         try patches.complete()
         var merged = mergedSummary(slices, tallies: tallies)
@@ -55,21 +55,11 @@ public struct SliceMerge {
         return merged
     }
 
-    /// What the merged summary recomputes of one rule from the merged patches, in merged order.
-    struct RuleTally {
-        var patches = 0
-        var patchesAtLeast1M2 = 0
-        /// Summed exactly (`ExactSum`), as the whole run's running totals are.
-        var area = ExactSum()
-        var ellipsoidalArea = ExactSum()
-        var classPairs = OverlaySummary.ClassPairTally()
-    }
-
     /// The k-way merge: the Feature with the smallest key of all slices goes next. Checks that
     /// each file is in key order, that no key is in two slices, that every patch's rule is one
     /// of the summary's, and that each slice's file holds the patches its summary counts and
     /// has the bytes its summary's sha256 names.
-    func mergePatches(of slices: [SliceSummary], into output: OutputFile, tallies: inout [RuleTally]) throws {
+    func mergePatches(of slices: [SliceSummary], into output: OutputFile, tallies: inout [RuleTotals]) throws {
         let blockSize = max(16 << 10, min(1 << 20, Self.readBufferBudget / slices.count))
         let readers = try slices.map { try SlicePatchReader(path: $0.patchFile, blockSize: blockSize) }
         for (reader, slice) in zip(readers, slices) where reader.header != readers[0].header {
@@ -106,11 +96,8 @@ public struct SliceMerge {
             try writer.write(patch.text)
             written += 1
             perSlice[k][r] += 1
-            tallies[r].patches += 1
-            if patch.area >= 1 { tallies[r].patchesAtLeast1M2 += 1 }
-            tallies[r].area.add(patch.area)
-            tallies[r].ellipsoidalArea.add(patch.ellipsoidalArea)
-            tallies[r].classPairs.add(aCode: patch.aCode, bCode: patch.bCode, area: patch.area, ellipsoidalArea: patch.ellipsoidalArea)
+            // Recomputed from the merged patches in merged order, as the whole run counts them.
+            tallies[r].add(area: patch.area, ellipsoidalArea: patch.ellipsoidalArea, aCode: patch.aCode, bCode: patch.bCode)
             previous = (patch.key, k)
             try advance(k)
         }
@@ -133,7 +120,7 @@ public struct SliceMerge {
     }
 
     /// The merged run's summary: the first slice's, with every per-rule figure of the whole run.
-    func mergedSummary(_ slices: [SliceSummary], tallies: [RuleTally]) -> OverlaySummary {
+    func mergedSummary(_ slices: [SliceSummary], tallies: [RuleTotals]) -> OverlaySummary {
         var merged = slices[0].summary
         for (r, tally) in tallies.enumerated() {
             var rule = merged.rules[r]
@@ -141,10 +128,10 @@ public struct SliceMerge {
             func sum(_ value: (OverlaySummary.Rule) -> Int) -> Int { all.reduce(0) { $0 + value($1) } }
             rule.patches = tally.patches
             rule.patchesAtLeast1M2 = tally.patchesAtLeast1M2
-            rule.areaM2 = tally.area.value
-            rule.areaHa = AreaUnit.hectares(tally.area.value)
-            rule.areaMu = AreaUnit.mu(tally.area.value)
-            rule.areaEllipsoidalM2 = tally.ellipsoidalArea.value
+            rule.areaM2 = tally.area
+            rule.areaHa = AreaUnit.hectares(tally.area)
+            rule.areaMu = AreaUnit.mu(tally.area)
+            rule.areaEllipsoidalM2 = tally.ellipsoidalArea
             rule.classPairs = tally.classPairs.table
             rule.sliversDropped = sum(\.sliversDropped)
             var slivers = ExactSum()

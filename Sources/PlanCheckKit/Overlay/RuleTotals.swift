@@ -26,12 +26,18 @@ public struct RuleTotals: Sendable {
 
     /// Adds one patch whose `a` and `b` features have the codes `aCode`, `bCode`.
     mutating func add(_ patch: DiscrepancyPatch, aCode: String?, bCode: String?, status: PatchStatus) {
-        patches += 1
-        if patch.area >= 1 { patchesAtLeast1M2 += 1 }
-        planar.add(patch.area)
-        ellipsoidal.add(patch.ellipsoidalArea)
+        add(area: patch.area, ellipsoidalArea: patch.ellipsoidalArea, aCode: aCode, bCode: bCode)
         statuses[status, default: 0] += 1
-        classPairs.add(aCode: aCode, bCode: bCode, area: patch.area, ellipsoidalArea: patch.ellipsoidalArea)
+    }
+
+    /// Adds one patch of `area` (planar; ellipsoidal in a lon/lat working CRS) and
+    /// `ellipsoidalArea` m² without a status (`plan-check merge` adds the slices' status counts).
+    mutating func add(area: Double, ellipsoidalArea: Double, aCode: String?, bCode: String?) {
+        patches += 1
+        if area >= 1 { patchesAtLeast1M2 += 1 }
+        planar.add(area)
+        ellipsoidal.add(ellipsoidalArea)
+        classPairs.add(aCode: aCode, bCode: bCode, area: area, ellipsoidalArea: ellipsoidalArea)
     }
 
     /// Adds everything `other` counted.
