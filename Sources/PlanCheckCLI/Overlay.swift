@@ -7,6 +7,7 @@ import Synchronization
 extension Severity: ExpressibleByArgument {}
 extension ReportLanguage: ExpressibleByArgument {}
 extension OverlayEngine: ExpressibleByArgument {}
+extension FeatureStoreMode: ExpressibleByArgument {}
 
 /// `plan-check overlay`: discrepancy patches between plan layers, by the rules of a rule set.
 struct Overlay: AsyncParsableCommand {
@@ -102,6 +103,14 @@ struct Overlay: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Side of a --tile tile, metres (default 1000).", valueName: "METRES"))
     var tileSize: Double?
 
+    @Option(help: ArgumentHelp(
+        "Where the layers' features are held: auto (default: disk when the layer files exceed 512 MiB together and every output is GeoJSON --out, --summary or --csv), memory, or disk (a temporary SQLite file in --store-dir, about the size of the layers' geometries; memory then grows by about 40 bytes a feature).",
+        valueName: "MODE"))
+    var featureStore: FeatureStoreMode = .auto
+
+    @Option(help: ArgumentHelp("Folder of the --feature-store disk file plan-check-store-*.sqlite (default: $TMPDIR, else /tmp); removed at the end of the run.", valueName: "DIR"))
+    var storeDir: String?
+
     @Flag(help: "No progress line and no table on stdout.")
     var quiet = false
 
@@ -164,6 +173,8 @@ struct Overlay: AsyncParsableCommand {
                 dissolve: dissolve, reading: try reading.settings(),
                 districts: districts.flatMap { path in districtField.map { (path, $0) } })
             request.engine = engine
+            request.featureStore = featureStore
+            request.storeDirectory = storeDir
             request.dispositionsPath = dispositions
             request.tiles = tile.flatMap { TileSlice.parse($0, tileSizeMetres: tileSize ?? TileSlice.defaultTileSizeMetres) }
             // Both outputs are checked before any work, and put in place together at the end.

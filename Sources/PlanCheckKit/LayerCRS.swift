@@ -84,13 +84,19 @@ public enum LayerCRSResolver {
         for feature in layer.features {
             if let box = feature.geometry?.envelope { extent.expand(toInclude: box) }
         }
+        try checkFit(resolved, extent: extent, of: layer)
+        return resolved
+    }
+
+    /// Checks that coordinates spanning `extent` (the layer's CRS) fit the CRS `resolved` gave
+    /// `layer` (`GaussKrugerZoneCheck`); a streamed layer calls it once every feature is read.
+    static func checkFit(_ resolved: LayerCRS, extent: Envelope, of layer: Layer) throws {
         if let mismatch = GaussKrugerZoneCheck.mismatch(extent: extent, crs: resolved.crs) {
             throw LayerCRSError(
                 kind: .coordinatesDoNotFit, path: layer.path, layer: layer.name,
                 message: "\(mismatch.text); \(remedy(resolved.basis, fitting: mismatch.fittingCode))",
                 fittingCode: mismatch.fittingCode)
         }
-        return resolved
     }
 
     /// The CRS reference that counts as declared: GeoPackage's "undefined" rows (srs_id 0 and -1)

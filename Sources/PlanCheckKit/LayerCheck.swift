@@ -104,31 +104,16 @@ public struct LayerChecker: Sendable {
             rejections: [], geometryTypes: [:])
         checked.features.reserveCapacity(layer.features.count)
         for (feature, outcome) in zip(layer.features, outcomes) {
-            checked.geometryTypes[feature.geometry?.typeName ?? "null", default: 0] += 1
-            checked.problems += outcome.problems
-            if outcome.problems.isEmpty, let geometry = outcome.repaired {
-                checked.features.append(CheckedFeature(
-                    id: feature.id, geometry: geometry, attributes: feature.attributes, planarArea: outcome.areaAfter))
-                continue
-            }
-            switch policy {
-            case .fail:
-                throw InvalidFeatureError(path: layer.path, layer: layer.name, problem: outcome.problems[0])
-            case .reject:
-                checked.rejections.append(FeatureRejection(featureID: feature.id, problems: outcome.problems))
-            case .repair:
-                if let geometry = outcome.repaired {
-                    checked.features.append(CheckedFeature(
-                        id: feature.id, geometry: geometry, attributes: feature.attributes, planarArea: outcome.areaAfter))
-                    checked.repairs.append(FeatureRepair(
-                        featureID: feature.id, problems: outcome.problems, actions: outcome.actions,
-                        areaBefore: outcome.areaBefore, areaAfter: outcome.areaAfter))
-                } else {
-                    checked.rejections.append(FeatureRejection(featureID: feature.id, problems: outcome.problems))
-                }
-            }
+            if let kept = try checked.record(feature, outcome: outcome) { checked.features.append(kept) }
         }
         return checked
+    }
+
+    /// The kind a layer declares (GeoPackage, Shapefile), or nil when it must be counted from
+    /// its features (GeoJSON).
+    static func declaredKind(of layer: Layer) -> LayerKind? {
+        guard let declared = layer.declaredGeometryType?.uppercased(), declared != "GEOMETRY", declared != "GEOMETRYCOLLECTION" else { return nil }
+        return ["POLYGON", "MULTIPOLYGON", "CURVEPOLYGON", "MULTISURFACE"].contains(declared) ? .polygons : .other
     }
 
     /// A layer is a polygon layer when it declares a polygonal type (GeoPackage) or, without a
@@ -143,6 +128,34 @@ public struct LayerChecker: Sendable {
             if g.isPolygonal || !g.polygons.isEmpty { polygonal += 1 } else { other += 1 }
         }
         return polygonal > 0 && polygonal >= other ? .polygons : .other
+    }
+}
+
+extension CheckedLayer {
+    /// Counts `feature` (checked as `outcome`) into the geometry types, problems, repairs and
+    /// rejections by the policy, and returns it when it is kept. Nothing is dropped silently.
+    /// - Throws: `InvalidFeatureError` for a problem under `--invalid fail`.
+    mutating func record(_ feature: Feature, outcome: FeatureOutcome) throws -> CheckedFeature? {
+        geometryTypes[feature.geometry?.typeName ?? "null", default: 0] += 1
+        problems += outcome.problems
+        if outcome.problems.isEmpty, let geometry = outcome.repaired {
+            return CheckedFeature(id: feature.id, geometry: geometry, attributes: feature.attributes, planarArea: outcome.areaAfter)
+        }
+        switch policy {
+        case .fail:
+            throw InvalidFeatureError(path: layer.path, layer: layer.name, problem: outcome.problems[0])
+        case .reject:
+            rejections.append(FeatureRejection(featureID: feature.id, problems: outcome.problems))
+        case .repair:
+            if let geometry = outcome.repaired {
+                repairs.append(FeatureRepair(
+                    featureID: feature.id, problems: outcome.problems, actions: outcome.actions,
+                    areaBefore: outcome.areaBefore, areaAfter: outcome.areaAfter))
+                return CheckedFeature(id: feature.id, geometry: geometry, attributes: feature.attributes, planarArea: outcome.areaAfter)
+            }
+            rejections.append(FeatureRejection(featureID: feature.id, problems: outcome.problems))
+        }
+        return nil
     }
 }
 

@@ -36,6 +36,11 @@ public struct OverlayRequest: Sendable {
     /// dissolve, districts and dispositions need the patches and keep them whatever this says.
     public var keepsPatches = true
 
+    /// `--feature-store`: where the layers' kept features are held during the run.
+    public var featureStore: FeatureStoreMode = .memory
+    /// `--store-dir`: the folder of the store file; nil for `FeatureStore.defaultDirectory`.
+    public var storeDirectory: String? = nil
+
     /// True when the run keeps every patch: asked to (`keepsPatches`), or needing them itself.
     var keepsEveryPatch: Bool { keepsPatches || dissolve || districts != nil || dispositionsPath != nil }
 
@@ -81,6 +86,38 @@ public struct OverlayLayer: Sendable {
     /// What identifies each kept feature in patch ids: its `id_field` value, or its feature id
     /// (`FeatureIdentifiers`).
     public var identifiers: [String]
+    /// Set when the kept features are in a `FeatureStore` (`--feature-store disk`): then
+    /// `checked.features`, `geometries`, `codes`, `classes` and `identifiers` are empty, and
+    /// `checked.layer` is the file's header without features.
+    public var stored: StoredLayer? = nil
+
+    /// Features the file held (kept or not).
+    public var featuresRead: Int { stored?.featuresRead ?? checked.layer.features.count }
+    /// Features kept after the check (valid or repaired).
+    public var featuresKept: Int { stored?.catalog.count ?? checked.features.count }
+
+    /// The envelope (working CRS) of the kept feature at `position`.
+    func envelope(at position: Int) -> Envelope {
+        stored?.catalog.envelopes[position] ?? geometries[position].envelope ?? .empty
+    }
+
+    /// The classes of the kept feature at `position`.
+    func classes(at position: Int) -> [String] { stored?.catalog.classes[position] ?? classes[position] }
+
+    /// The raw class codes of the kept features, by position.
+    var codeColumn: InternedColumn<String?> { stored?.catalog.codes ?? InternedColumn(codes) }
+
+    /// Kept features per class, and kept features in no class.
+    var classCounts: (classes: [String: Int], unclassified: Int) {
+        var counts: [String: Int] = [:]
+        var unclassified = 0
+        let column = stored?.catalog.classes ?? InternedColumn(classes)
+        for (list, n) in zip(column.distinct, column.counts) {
+            if list.isEmpty { unclassified += n }
+            for c in list { counts[c, default: 0] += n }
+        }
+        return (counts, unclassified)
+    }
 }
 
 /// Everything an overlay run produced.
@@ -99,6 +136,9 @@ public struct OverlayResult: Sendable {
     public var timings: [(stage: String, seconds: Double)]
     /// The tile grid and this run's slice of it (`--tile K/N`); nil for a whole run.
     var tileGrid: TileGrid? = nil
+    /// Where the features were held: "memory" or "disk", and the store file's size (bytes) at
+    /// its fullest (0 in memory).
+    public var featureStore = (mode: FeatureStoreMode.memory, bytes: 0)
     /// The districts (`--districts`) and the patches tabulated by district; nil without.
     public var districts: DistrictLayer? = nil
     public var districtTable: DistrictTabulation? = nil
@@ -156,7 +196,13 @@ public struct OverlayRunner: Sendable {
         let ledger = try request.dispositionsPath.map {
             try DispositionReader.read(path: $0, rulesSHA256: rulesSHA256, settings: ruleSet.dispositions)
         } ?? DispositionLedger(rulesSHA256: rulesSHA256, settings: ruleSet.dispositions)
-        var prepared = try await prepareLayers(of: ruleSet, named: names)
+        let sources = try layerSources(of: ruleSet, named: names)
+        let (mode, storeNote) = try featureStoreMode(for: sources.map(\.1), outputs: outputs)
+        let store = mode == .disk ? FeatureStore(directory: request.storeDirectory ?? FeatureStore.defaultDirectory) : nil
+        // The store goes on every way out of the run; a killed process leaves it (docs).
+        defer { store?.remove() }
+        var prepared = try await prepareLayers(sources, of: ruleSet, store: store)
+        if let storeNote { prepared.warnings.append(storeNote) }
         prepared.warnings += identifierNotes(ruleSet, layersRead: read)
         if !siteGiven, ruleSet.layer(named: site) != nil, rules.count < ruleSet.rules.count {
             let skipped = ruleSet.rules(involving: site).map(\.id)
@@ -192,6 +238,7 @@ public struct OverlayRunner: Sendable {
             ruleSet: ruleSet, rulesSHA256: rulesSHA256, workingCRS: prepared.workingCRS,
             layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, ledger: ledger, timings: prepared.timings)
         result.tileGrid = tileGrid
+        result.featureStore = (mode, store?.sizeInBytes ?? 0)
         let resolvedDecisions = ledger.resolved(given: result.patches).filter(\.isDisposed)
         if let source = ledger.sourcePath, !resolvedDecisions.isEmpty {
             result.warnings.append("\(source): note: \(resolvedDecisions.count) decision(s) are on patches this run no longer finds (resolved, listed in the summary): \(FeatureIdentifiers.listed(resolvedDecisions.map { "\($0.id) (\($0.disposition))" }))")
@@ -221,8 +268,45 @@ public struct OverlayRunner: Sendable {
     /// The union envelope of every kept feature of `layers` (working CRS): what the tile grid covers.
     static func extent(of layers: [OverlayLayer]) -> Envelope {
         var extent = Envelope.empty
-        for layer in layers { for geometry in layer.geometries { if let box = geometry.envelope { extent.expand(toInclude: box) } } }
+        for layer in layers {
+            if let stored = layer.stored {
+                for box in stored.catalog.envelopes where !box.isEmpty { extent.expand(toInclude: box) }
+            } else {
+                for geometry in layer.geometries { if let box = geometry.envelope { extent.expand(toInclude: box) } }
+            }
+        }
         return extent
+    }
+
+    /// Where this run holds the features (`OverlayRequest.featureStore`, `auto` decided by the
+    /// files' total size and the outputs), and a note when `auto` kept a big input in memory.
+    /// - Throws: `OverlayUsageError` (64) for `disk` with an output that needs every patch.
+    func featureStoreMode(for paths: [String], outputs: OverlayOutputs) throws -> (FeatureStoreMode, String?) {
+        var needing: [String] = []
+        if let html = outputs.html { needing.append("--html \(html.description)") }
+        if let patches = outputs.patches, outputs.streamedPatches == nil, let format = outputs.patchFormat {
+            needing.append("--out \(patches.path) (a \(format.rawValue), written whole)")
+        }
+        if request.dissolve { needing.append("--dissolve") }
+        if request.districts != nil { needing.append("--districts") }
+        if request.dispositionsPath != nil { needing.append("--dispositions") }
+        if needing.isEmpty, request.keepsEveryPatch { needing.append("a caller that keeps every patch") }
+        switch request.featureStore {
+        case .memory:
+            return (.memory, nil)
+        case .disk:
+            guard needing.isEmpty else {
+                throw OverlayUsageError(message: "--feature-store disk and \(needing.joined(separator: ", ")): that output needs every patch and its source features after the overlay; write GeoJSON --out, --summary or --csv, or use --feature-store memory")
+            }
+            return (.disk, nil)
+        case .auto:
+            let bytes = LayerPreparation.bytes(of: paths)
+            guard bytes > FeatureStore.autoDiskThreshold else { return (.memory, nil) }
+            guard needing.isEmpty else {
+                return (.memory, "note: the layer files are \(bytes >> 20) MiB together, but \(needing.joined(separator: ", ")) needs every patch: the features are held in memory (--feature-store auto; a GeoJSON --out, --summary and --csv alone would use the disk)")
+            }
+            return (.disk, nil)
+        }
     }
 
     /// A note for each layer the rules read that has no `id_field`: its patch ids follow the
@@ -274,6 +358,11 @@ public struct OverlayRunner: Sendable {
     /// the rule set) and prepares them (`LayerPreparation.prepare(_:rulesPath:)`); the rule
     /// set's warnings come first.
     public func prepareLayers(of ruleSet: RuleSet, named names: [String]) async throws -> PreparedLayers {
+        try await prepareLayers(try layerSources(of: ruleSet, named: names), of: ruleSet, store: nil)
+    }
+
+    /// The layers `names` of `ruleSet` (in rule-set order) with their files (`--layer` or the rule set).
+    func layerSources(of ruleSet: RuleSet, named names: [String]) throws -> [(LayerDefinition, String)] {
         var sources: [(LayerDefinition, String)] = []
         for definition in ruleSet.layers where names.contains(definition.name) {
             guard let path = request.layerPaths[definition.name] ?? definition.resolvedPath else {
@@ -281,7 +370,16 @@ public struct OverlayRunner: Sendable {
             }
             sources.append((definition, path))
         }
-        var prepared = try await preparation.prepare(sources, rulesPath: ruleSet.sourcePath)
+        return sources
+    }
+
+    /// `sources` prepared in memory, or into `store` (`LayerPreparation.prepareStored`).
+    func prepareLayers(_ sources: [(LayerDefinition, String)], of ruleSet: RuleSet, store: FeatureStore?) async throws -> PreparedLayers {
+        var prepared = if let store {
+            try await preparation.prepareStored(sources, rulesPath: ruleSet.sourcePath, store: store)
+        } else {
+            try await preparation.prepare(sources, rulesPath: ruleSet.sourcePath)
+        }
         prepared.warnings = ruleSet.warnings.map(\.description) + prepared.warnings
         return prepared
     }
@@ -327,7 +425,7 @@ public struct OverlayRunner: Sendable {
                     (encoder: encoder, consume: { (encoded: EncodedPatches) throws in try streams.write(encoded) })
                 }
             }
-            let tally = PatchTally(aCodes: try layer(rule.a.layer, in: layers).codes, bCodes: try layer(rule.b.layer, in: layers).codes, ledger: ledger)
+            let tally = PatchTally(aCodes: try layer(rule.a.layer, in: layers).codeColumn, bCodes: try layer(rule.b.layer, in: layers).codeColumn, ledger: ledger)
             outcomes.append(try await evaluator.evaluate(
                 a: a, b: b, progress: progress, output: streaming, tally: tally, keepPatches: request.keepsEveryPatch))
         }
@@ -344,6 +442,11 @@ public struct OverlayRunner: Sendable {
 
     func side(_ selector: LayerSelector, in layers: [OverlayLayer]) throws -> RuleSide {
         let layer = try layer(selector.layer, in: layers)
+        if let stored = layer.stored {
+            let indices = (0..<layer.featuresKept).filter { i in selector.className.map { layer.classes(at: i).contains($0) } ?? true }
+            return RuleSide(layerName: layer.definition.name, indices: indices, envelopes: indices.map { stored.catalog.envelopes[$0] },
+                            features: .stored(stored))
+        }
         let indices = layer.classes.indices.filter { i in
             selector.className.map { layer.classes[i].contains($0) } ?? true
         }

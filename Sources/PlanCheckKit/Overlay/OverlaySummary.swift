@@ -192,6 +192,10 @@ public struct OverlaySummary: Sendable, Codable {
     public var jobs: Int
     /// `--engine`: "clipper" or "geos".
     public var engine: String
+    /// Where the layers' kept features were held (`--feature-store`): "memory" or "disk".
+    public var featureStore: String?
+    /// The size of the feature store's file at its fullest, bytes (0 in memory).
+    public var featureStoreBytes: Int?
     public var inputs: [Input]
     public var rules: [Rule]
     public var warnings: [String]
@@ -216,18 +220,19 @@ public struct OverlaySummary: Sendable, Codable {
         workingCrs = CRS(identifier: result.workingCRS.identifier, name: result.workingCRS.name, geographic: result.workingCRS.isGeographic)
         invalidPolicy = request.policy.rawValue
         jobs = request.jobs
+        featureStore = result.featureStore.mode.rawValue
+        featureStoreBytes = result.featureStore.bytes
         engine = request.engine.rawValue
         let geographic = result.workingCRS.isGeographic
         inputs = result.layers.map { layer in
-            var classes: [String: Int] = [:]
-            for list in layer.classes { for c in list { classes[c, default: 0] += 1 } }
+            let (classes, unclassified) = layer.classCounts
             return Input(
                 layer: layer.definition.name, title: layer.definition.title, path: layer.path, sha256: layer.sha256,
                 format: layer.checked.layer.formatName, crs: layer.sourceCRS.identifier ?? layer.sourceCRS.name,
-                featuresRead: layer.checked.layer.features.count, featuresKept: layer.checked.features.count,
+                featuresRead: layer.featuresRead, featuresKept: layer.featuresKept,
                 repaired: layer.checked.repairs.map(RepairSummary.init),
                 rejected: layer.checked.rejections.map(RejectionSummary.init),
-                unclassified: layer.classes.filter(\.isEmpty).count, classes: classes)
+                unclassified: unclassified, classes: classes)
         }
         rules = result.outcomes.map { o in
             Rule(

@@ -7,18 +7,24 @@ import PlanModel
 struct AFeature {
     /// Index into the rule's `a` side.
     let i: Int
+    /// Index into the layer's kept features.
+    let position: Int
     let value: GeometryValue
     let envelope: Envelope
+    /// What patch ids take from the feature (`OverlayLayer.identifiers`).
+    let id: String
     private let context: GeometryContext
     private var nativeForm: Geometry?
     private var preparedForm: PreparedGeometry?
     /// The Clipper rings (nil until asked; `.some(nil)` when Clipper cannot take `value`).
     private var ringsForm: ClipperRings??
 
-    init(_ i: Int, of a: RuleSide, context: GeometryContext) {
+    init(_ i: Int, position: Int, value: GeometryValue, envelope: Envelope, id: String, context: GeometryContext) {
         self.i = i
-        value = a.geometries[i]
-        envelope = a.envelopes[i]
+        self.position = position
+        self.value = value
+        self.envelope = envelope
+        self.id = id
         self.context = context
     }
 
@@ -50,18 +56,18 @@ extension RuleEvaluator.Worker {
     mutating func wholePiece(_ a: inout AFeature, k: Int) throws -> GeometryValue? {
         guard gridSize == nil else { return nil }
         if b.envelopes[k].contains(a.envelope), try a.prepared().coveredBy(bGeometry(k)) { return a.value }
-        if a.envelope.contains(b.envelopes[k]), try a.prepared().covers(bGeometry(k)) { return b.geometries[k] }
+        if a.envelope.contains(b.envelopes[k]), try a.prepared().covers(bGeometry(k)) { return try bValue(k) }
         return nil
     }
 
     /// `a` ∩ `b[k]` for an `intersects` rule, kept as a patch (or counted as a sliver or a
     /// lower-dimensional leftover). Disjoint pairs give nothing and count nothing.
-    mutating func intersectPair(_ a: inout AFeature, k: Int, a side: RuleSide, into result: inout RuleEvaluator.ChunkResult) throws {
+    mutating func intersectPair(_ a: inout AFeature, k: Int, into result: inout RuleEvaluator.ChunkResult) throws {
         let piece: GeometryValue
         if let whole = try wholePiece(&a, k: k) {
             piece = whole
             result.fastPath += 1
-        } else if let clipper, let clipped = clipperIntersection(&a, k: k, clipper) {
+        } else if let clipper, let clipped = try clipperIntersection(&a, k: k, clipper) {
             // Clipper computes the pair outright. Only an empty or hair-thin result may come from
             // a disjoint pair (snapped to the grid); GEOS's exact test decides those, so the
             // counts are those of testing every pair first.
@@ -83,19 +89,19 @@ extension RuleEvaluator.Worker {
             piece = try native.value()
             result.overlays += 1
         }
-        try keep(piece, a: side, i: a.i, k: k, into: &result)
+        try keep(piece, a: a, k: k, into: &result)
     }
 
     /// `a` ∩ `b[k]` by Clipper, or nil when Clipper cannot take the inputs or its result is not
     /// valid (the caller computes the pair with GEOS).
-    mutating func clipperIntersection(_ a: inout AFeature, k: Int, _ clipper: ClipperKernel) -> ClipperPiece? {
-        guard let subject = a.rings(clipper), let clip = clipper.rings(of: b.geometries[k]) else { return nil }
+    mutating func clipperIntersection(_ a: inout AFeature, k: Int, _ clipper: ClipperKernel) throws -> ClipperPiece? {
+        guard let subject = a.rings(clipper), let clip = clipper.rings(of: try bValue(k)) else { return nil }
         return clipper.run(.intersection, subject: subject, clip: clip)
     }
 
     /// `a` minus every `b` it touches, for an `outside` rule, kept as a patch. Nothing when one
     /// `b` covers `a`; all of `a` when none touches it.
-    mutating func outsidePiece(_ a: inout AFeature, candidates: [Int], a side: RuleSide, into result: inout RuleEvaluator.ChunkResult) throws {
+    mutating func outsidePiece(_ a: inout AFeature, candidates: [Int], into result: inout RuleEvaluator.ChunkResult) throws {
         var touching: [Int] = []
         for k in candidates {
             guard try a.prepared().intersects(bGeometry(k)) else { continue }
@@ -109,7 +115,7 @@ extension RuleEvaluator.Worker {
         if touching.isEmpty && gridSize == nil {
             piece = a.value
             result.fastPath += 1
-        } else if let clipped = clipperDifference(&a, touching: touching, into: &result) {
+        } else if let clipped = try clipperDifference(&a, touching: touching, into: &result) {
             // `a` minus the union of the touching `b`s in one Clipper Execute.
             piece = clipped
             result.overlays += 1
@@ -118,17 +124,17 @@ extension RuleEvaluator.Worker {
             piece = try a.native().difference(with: cover, gridSize: gridSize).value()
             result.overlays += 1
         }
-        try keep(piece, a: side, i: a.i, k: nil, into: &result)
+        try keep(piece, a: a, k: nil, into: &result)
     }
 
     /// `a` minus the union of the `b`s at `touching` by Clipper, counted; nil when this rule runs
     /// on GEOS, or when Clipper cannot take the inputs or its result is not valid (counted as a
     /// fallback: the caller computes it with GEOS).
-    mutating func clipperDifference(_ a: inout AFeature, touching: [Int], into result: inout RuleEvaluator.ChunkResult) -> GeometryValue? {
+    mutating func clipperDifference(_ a: inout AFeature, touching: [Int], into result: inout RuleEvaluator.ChunkResult) throws -> GeometryValue? {
         guard let clipper else { return nil }
         var clip = ClipperRings()
         for k in touching {
-            guard let rings = clipper.rings(of: b.geometries[k]) else { result.clipperFallbacks += 1; return nil }
+            guard let rings = clipper.rings(of: try bValue(k)) else { result.clipperFallbacks += 1; return nil }
             clip.append(rings)
         }
         guard let subject = a.rings(clipper), let piece = clipper.run(.difference, subject: subject, clip: clip) else {

@@ -87,6 +87,14 @@ struct ChunkEncoder: Sendable {
     /// The CRS the GeoJSON is reprojected to (RFC 7946), or nil.
     var target: CRSDescription? { geoJSON?.target }
 
+    /// This encoder with the stored source features a chunk's patches name (`PatchLineage.resolving(a:b:)`).
+    func resolving(a: [Int: StoredFeature], b: [Int: StoredFeature]) -> ChunkEncoder {
+        var resolved = self
+        if let geoJSON { resolved.geoJSON?.lineage = geoJSON.lineage.resolving(a: a, b: b) }
+        resolved.csv = csv?.resolving(a: a, b: b)
+        return resolved
+    }
+
     /// `patches` encoded for every output; `transformer` as `PatchEncoder.encode(_:transformer:)`.
     func encode(_ patches: [DiscrepancyPatch], transformer: Transformer?) throws -> EncodedPatches {
         var encoded = try geoJSON?.encode(patches, transformer: transformer) ?? EncodedPatches()
@@ -99,7 +107,7 @@ struct ChunkEncoder: Sendable {
 /// source attributes, and the geometry (reprojected to WGS 84 for RFC 7946). A pure value, so
 /// the workers that find the patches can encode them at once.
 struct PatchEncoder: Sendable {
-    let lineage: PatchLineage
+    var lineage: PatchLineage
     let workingCRS: CRSDescription
     /// The CRS to reproject to (RFC 7946: OGC:CRS84), or nil to keep the working CRS.
     let target: CRSDescription?
@@ -196,14 +204,32 @@ final class PatchStream {
 /// `b_layer`, `b_fid`, `b_class`, `b_code`, `area_m2`, `area_ellipsoidal_m2`, `area_ha`, `area_mu`,
 /// the disposition columns (`DispositionLedger.columnNames`), then the source attributes of both
 /// features under `a.` and `b.` prefixes.
+/// The id and attributes of a layer's kept features by position: all of them in memory, or
+/// those a chunk of patches names, loaded from the feature store.
+enum LineageFeatures: Sendable {
+    case memory([CheckedFeature])
+    case loaded([Int: StoredFeature])
+
+    subscript(position: Int) -> (id: FeatureID, attributes: [Attribute]) {
+        switch self {
+        case .memory(let features): (features[position].id, features[position].attributes)
+        case .loaded(let features):
+            // The worker loads every feature its chunk's patches name before encoding them.
+            if let feature = features[position] { (feature.id, feature.attributes) } else { preconditionFailure("stored feature \(position) not loaded") }
+        }
+    }
+}
+
 struct PatchLineage: Sendable {
     let rule: ConflictRule
     /// The decisions carried over, for the disposition columns.
     let ledger: DispositionLedger
-    let aFeatures: [CheckedFeature]
-    let bFeatures: [CheckedFeature]
-    let aCodes: [String?]
-    let bCodes: [String?]
+    /// The source features by position in their layers (those of a stored layer loaded per
+    /// chunk of patches: `resolving(a:b:)`).
+    private(set) var aFeatures: LineageFeatures
+    private(set) var bFeatures: LineageFeatures
+    let aCodes: InternedColumn<String?>
+    let bCodes: InternedColumn<String?>
     /// `rule` … `a_layer`, the same for every patch of the rule.
     let ruleLineage: EncodedMembers
 
@@ -212,10 +238,10 @@ struct PatchLineage: Sendable {
         self.ledger = ledger
         let a = layers.first { $0.definition.name == rule.a.layer }!
         let b = layers.first { $0.definition.name == rule.b.layer }!
-        aFeatures = a.checked.features
-        bFeatures = b.checked.features
-        aCodes = a.codes
-        bCodes = b.codes
+        aFeatures = a.stored == nil ? .memory(a.checked.features) : .loaded([:])
+        bFeatures = b.stored == nil ? .memory(b.checked.features) : .loaded([:])
+        aCodes = a.codeColumn
+        bCodes = b.codeColumn
         ruleLineage = EncodedMembers([
             Attribute("rule", .string(rule.id)),
             Attribute("title", .string(rule.title ?? rule.id)),
@@ -223,6 +249,15 @@ struct PatchLineage: Sendable {
             Attribute("relation", .string(rule.relation.rawValue)),
             Attribute("a_layer", .string(rule.a.layer)),
         ])
+    }
+
+    /// This lineage with the source features of stored layers that a chunk's patches name
+    /// (by position); memory layers keep theirs.
+    func resolving(a: [Int: StoredFeature], b: [Int: StoredFeature]) -> PatchLineage {
+        var resolved = self
+        if case .loaded = aFeatures { resolved.aFeatures = .loaded(a) }
+        if case .loaded = bFeatures { resolved.bFeatures = .loaded(b) }
+        return resolved
     }
 
     /// `a_fid`, `a_class`, `a_code` of the `a` feature at `index` (of its layer's features).

@@ -6,15 +6,44 @@ import PlanModel
 import PlanRules
 import Synchronization
 
-/// The features one side of a rule selects, in the working CRS, as Sendable values.
+/// The features one side of a rule selects, in the working CRS, as Sendable values: their
+/// positions and envelopes here, their geometries and identifiers where `features` says.
 struct RuleSide: Sendable {
     var layerName: String
-    /// Indices into the layer's checked features, in file order.
+    /// Indices into the layer's checked features (their positions), in file order.
     var indices: [Int]
-    var geometries: [GeometryValue]
     var envelopes: [Envelope]
-    /// What patch ids are built from (`OverlayLayer.identifiers`).
-    var ids: [String]
+    var features: SideFeatures
+
+    /// A side held in memory: `geometries` and `ids` (what patch ids are built from,
+    /// `OverlayLayer.identifiers`) by side index.
+    init(layerName: String, indices: [Int], geometries: [GeometryValue], envelopes: [Envelope], ids: [String]) {
+        self.init(layerName: layerName, indices: indices, envelopes: envelopes, features: .memory(geometries: geometries, ids: ids))
+    }
+
+    init(layerName: String, indices: [Int], envelopes: [Envelope], features: SideFeatures) {
+        self.layerName = layerName
+        self.indices = indices
+        self.envelopes = envelopes
+        self.features = features
+    }
+
+    var count: Int { indices.count }
+
+    /// The stored layer the side reads from, nil in memory.
+    var stored: StoredLayer? {
+        if case .stored(let layer) = features { return layer }
+        return nil
+    }
+}
+
+/// Where a rule side's geometries and identifiers come from.
+enum SideFeatures: Sendable {
+    /// In memory, by side index.
+    case memory(geometries: [GeometryValue], ids: [String])
+    /// In a `FeatureStore`, by position (`RuleSide.indices`): each worker reads the features it
+    /// needs through its own connection (`RuleEvaluator.Worker`).
+    case stored(StoredLayer)
 }
 
 /// The Z-order (Morton) key of a box's centre on a 65 536 × 65 536 grid over `extent`.
@@ -142,7 +171,7 @@ struct RuleEvaluator: Sendable {
             for _ in 0..<workers {
                 group.addTask {
                     do {
-                        var worker = try Worker(evaluator: evaluator, b: b, index: index, clipperGrid: grid)
+                        var worker = try Worker(evaluator: evaluator, a: a, b: b, index: index, clipperGrid: grid)
                         while !Task.isCancelled {
                             let chunk = nextChunk.add(1) - 1
                             guard chunk < chunkCount else { break }
@@ -152,7 +181,8 @@ struct RuleEvaluator: Sendable {
                             let range = chunk * evaluator.chunkSize..<min((chunk + 1) * evaluator.chunkSize, a.indices.count)
                             var result = try worker.run(range, a: a)
                             if let encoder {
-                                result.encoded = try encoder.encode(result.patches, transformer: try worker.outputTransformer(for: encoder))
+                                result.encoded = try worker.lineageResolved(encoder, for: result.patches)
+                                    .encode(result.patches, transformer: try worker.outputTransformer(for: encoder))
                             }
                             tally.add(result.patches, to: &result.totals)
                             if dropPatches { result.patches = [] }
@@ -287,8 +317,17 @@ struct RuleEvaluator: Sendable {
         /// The Clipper side of this worker; nil when the rule runs on GEOS alone.
         let clipper: ClipperKernel?
 
-        init(evaluator: RuleEvaluator, b: RuleSide, index: EnvelopeTree, clipperGrid grid: ClipperGrid?) throws {
+        /// This worker's connection to the feature store, when a side is stored.
+        let reader: StoredFeatureReader?
+        /// Stored `b` features read so far, by position (a bounded cache, as `bCache`).
+        var bStored: [Int: StoredFeature] = [:]
+        /// The stored `a` features of the chunk being run, by position.
+        var aStored: [Int: StoredFeature] = [:]
+
+        init(evaluator: RuleEvaluator, a: RuleSide, b: RuleSide, index: EnvelopeTree, clipperGrid grid: ClipperGrid?) throws {
             self.b = b
+            let store = a.stored?.store ?? b.stored?.store
+            reader = try store.map { store in try FeatureStoreError.wrapping(store.path) { try StoredFeatureReader(store) } }
             relation = evaluator.rule.relation
             gridSize = evaluator.gridSize
             minArea = evaluator.minArea
@@ -303,7 +342,7 @@ struct RuleEvaluator: Sendable {
             self.index = index
             crsLease = try CRSContextPool.shared.lease()
             areas = try crsLease.context.areaCalculator(for: evaluator.workingCRS)
-            bCache = Array(repeating: nil, count: b.geometries.count)
+            bCache = Array(repeating: nil, count: b.count)
             clipper = grid.map { ClipperKernel(grid: $0, context: context) }
         }
 
@@ -327,18 +366,82 @@ struct RuleEvaluator: Sendable {
                 for j in bCache.indices where bCache[j] != nil { bCache[j] = nil }
                 bCached = 0
             }
-            let native = try Geometry(b.geometries[k], context: context)
+            let native = try Geometry(bValue(k), context: context)
             bCache[k] = native
             bCached += 1
             return native
         }
 
+        /// The geometry of `b` feature `k` (working CRS).
+        mutating func bValue(_ k: Int) throws -> GeometryValue {
+            switch b.features {
+            case .memory(let geometries, _): geometries[k]
+            case .stored(let layer): try storedB(k, of: layer).geometry
+            }
+        }
+
+        /// What patch ids take from `b` feature `k`.
+        mutating func bID(_ k: Int) throws -> String {
+            switch b.features {
+            case .memory(_, let ids): ids[k]
+            case .stored(let layer): try storedB(k, of: layer).identifier
+            }
+        }
+
+        /// `b` feature `k` from the store, read once while it stays in this worker's bounded
+        /// cache (`bCacheLimit` features, as `bCache`).
+        mutating func storedB(_ k: Int, of layer: StoredLayer) throws -> StoredFeature {
+            let position = b.indices[k]
+            if let known = bStored[position] { return known }
+            if bStored.count >= Self.bCacheLimit { bStored = [:] }
+            let feature = try read(layer) { try $0.feature(position, of: layer) }
+            bStored[position] = feature
+            return feature
+        }
+
+        /// `body` on this worker's store connection; a store failure names the store's file.
+        func read<T>(_ layer: StoredLayer, _ body: (StoredFeatureReader) throws -> T) throws -> T {
+            guard let reader else { preconditionFailure("a stored side without a store connection") }
+            return try FeatureStoreError.wrapping(layer.store.path) { try body(reader) }
+        }
+
+        /// The `a` features of side indices `range`: from memory, or read from the store in one
+        /// query (kept in `aStored` for the lineage of the chunk's patches).
+        mutating func aFeatures(_ range: Range<Int>, of a: RuleSide) throws -> [AFeature] {
+            switch a.features {
+            case .memory(let geometries, let ids):
+                return range.map { AFeature($0, position: a.indices[$0], value: geometries[$0], envelope: a.envelopes[$0], id: ids[$0], context: context) }
+            case .stored(let layer):
+                let positions = Array(a.indices[range])
+                let stored = try read(layer) { try $0.features(positions, of: layer) }
+                aStored = [:]
+                for (position, feature) in zip(positions, stored) { aStored[position] = feature }
+                return zip(range, stored).map { i, feature in
+                    AFeature(i, position: a.indices[i], value: feature.geometry, envelope: a.envelopes[i], id: feature.identifier, context: context)
+                }
+            }
+        }
+
+        /// `encoder` with the stored source features `patches` name (memory sides need none).
+        mutating func lineageResolved(_ encoder: ChunkEncoder, for patches: [DiscrepancyPatch]) throws -> ChunkEncoder {
+            guard reader != nil else { return encoder }
+            var bByPosition: [Int: StoredFeature] = [:]
+            if case .stored(let layer) = b.features {
+                for patch in patches {
+                    guard let position = patch.bIndex, bByPosition[position] == nil else { continue }
+                    bByPosition[position] = try bStored[position] ?? read(layer) { try $0.feature(position, of: layer) }
+                }
+            }
+            return encoder.resolving(a: aStored, b: bByPosition)
+        }
+
         mutating func run(_ range: Range<Int>, a: RuleSide) throws -> ChunkResult {
             var result = ChunkResult()
-            for i in range {
+            let loaded = try aFeatures(range, of: a)
+            for (i, loadedFeature) in zip(range, loaded) {
                 // An `outside` patch belongs to the tile of its feature's lower-left corner.
                 if relation == .outside, let tiles, !tiles.ownsFeature(a.envelopes[i]) { continue }
-                var feature = AFeature(i, of: a, context: context)
+                var feature = loadedFeature
                 var candidates = index.query(a.envelopes[i])
                 if sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
                 // A pair belongs to the tile of its envelopes' intersection's lower-left corner.
@@ -348,9 +451,9 @@ struct RuleEvaluator: Sendable {
                 }
                 switch relation {
                 case .intersects:
-                    for k in candidates { try intersectPair(&feature, k: k, a: a, into: &result) }
+                    for k in candidates { try intersectPair(&feature, k: k, into: &result) }
                 case .outside:
-                    try outsidePiece(&feature, candidates: candidates, a: a, into: &result)
+                    try outsidePiece(&feature, candidates: candidates, into: &result)
                 }
             }
             return result
@@ -358,7 +461,7 @@ struct RuleEvaluator: Sendable {
 
         /// Keeps the polygonal parts of `piece` at or above the sliver threshold as one patch;
         /// counts what is dropped.
-        func keep(_ piece: GeometryValue, a: RuleSide, i: Int, k: Int?, into result: inout ChunkResult) throws {
+        mutating func keep(_ piece: GeometryValue, a: AFeature, k: Int?, into result: inout ChunkResult) throws {
             let parts = piece.polygons
             let lowerParts = Self.nonPolygonalPartCount(piece)
             if parts.isEmpty {
@@ -385,10 +488,10 @@ struct RuleEvaluator: Sendable {
             guard !kept.isEmpty else { return }
             let geometry: GeometryValue = kept.count == 1 ? .polygon(kept[0]) : .multiPolygon(kept)
             if !isGeographic { ellipsoidal = try areas.area(of: geometry) }
-            var id = "\(ruleID):\(a.ids[i])"
-            if let k { id += ":\(b.ids[k])" }
+            var id = "\(ruleID):\(a.id)"
+            if let k { id += ":\(try bID(k))" }
             result.patches.append(DiscrepancyPatch(
-                id: id, ruleIndex: ruleIndex, aIndex: a.indices[i], bIndex: k.map { b.indices[$0] },
+                id: id, ruleIndex: ruleIndex, aIndex: a.position, bIndex: k.map { b.indices[$0] },
                 geometry: geometry,
                 area: area, ellipsoidalArea: ellipsoidal, geometryHash: GeometryHash.of(geometry, geographic: isGeographic)))
         }

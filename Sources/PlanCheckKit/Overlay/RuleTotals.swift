@@ -54,20 +54,20 @@ public struct RuleTotals: Sendable {
 /// How a rule's patches are counted into `RuleTotals`: the raw class codes of the features of
 /// both layers (by index in their checked layers) and the decisions carried over.
 struct PatchTally: Sendable {
-    var aCodes: [String?]
-    var bCodes: [String?]
+    var aCodes: InternedColumn<String?>
+    var bCodes: InternedColumn<String?>
     var ledger: DispositionLedger
 
     /// Counts every patch of `patches` into `totals`.
     func add<Patches: Sequence<DiscrepancyPatch>>(_ patches: Patches, to totals: inout RuleTotals) {
         for patch in patches {
             totals.add(
-                patch, aCode: aCodes.isEmpty ? nil : aCodes[patch.aIndex],
-                bCode: patch.bIndex.flatMap { bCodes.isEmpty ? nil : bCodes[$0] }, status: ledger.classify(patch).status)
+                patch, aCode: aCodes.count == 0 ? nil : aCodes[patch.aIndex],
+                bCode: patch.bIndex.flatMap { bCodes.count == 0 ? nil : bCodes[$0] }, status: ledger.classify(patch).status)
         }
     }
 
     /// Codes unknown (a caller with no layers, e.g. `diff` or `query`): every patch in the null
     /// class pair, every status `new`.
-    static let plain = PatchTally(aCodes: [], bCodes: [], ledger: DispositionLedger(rulesSHA256: ""))
+    static let plain = PatchTally(aCodes: InternedColumn(), bCodes: InternedColumn(), ledger: DispositionLedger(rulesSHA256: ""))
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PlanModel
 
 /// The identifiers patch ids and `diff` are built from, one per kept feature of a layer.
@@ -28,7 +29,15 @@ public enum FeatureIdentifiers {
             let names = features.first?.attributes.map(\.name) ?? []
             throw ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' is not an attribute of the layer (it has: \(names.joined(separator: ", ")))")
         }
-        let repeated = holders.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
+        let repeated = holders.filter { $0.value.count > 1 }.map { (value: $0.key, ids: $0.value) }
+        if let failure = failure(field: field, missing: missing, repeated: repeated, path: path, layer: layer) { throw failure }
+        return ids
+    }
+
+    /// The error for identifiers that do not identify every feature: `missing` (features with no
+    /// value) and `repeated` (values held by several features, any order); nil when both are empty.
+    static func failure(field: String, missing: [FeatureID], repeated unsorted: [(value: String, ids: [FeatureID])], path: String, layer: String) -> ReconcileError? {
+        let repeated = unsorted.sorted { $0.value < $1.value }
         guard missing.isEmpty, repeated.isEmpty else {
             var reasons: [String] = []
             if !missing.isEmpty {
@@ -39,9 +48,16 @@ public enum FeatureIdentifiers {
                     "\(value): features \(ids.map(\.description).joined(separator: ", "))"
                 }, separator: "; ") + ")")
             }
-            throw ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' does not identify every feature: \(reasons.joined(separator: "; and ")); patch ids would be ambiguous: fix the data or name another id_field")
+            return ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' does not identify every feature: \(reasons.joined(separator: "; and ")); patch ids would be ambiguous: fix the data or name another id_field")
         }
-        return ids
+        return nil
+    }
+
+    /// The identifier of `feature` by `field` as `make` gives it: the trimmed text of its value
+    /// ("" when it has none), or its id without a field.
+    static func identifier(of feature: Feature, field: String?) -> String {
+        guard let field else { return feature.id.description }
+        return feature[attribute: field]?.textValue?.trimmingCharacters(in: .whitespaces) ?? ""
     }
 
     /// At most 20 items, then how many more.

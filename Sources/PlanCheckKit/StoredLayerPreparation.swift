@@ -1,0 +1,252 @@
+import Foundation
+import PlanCRS
+import PlanGeometry
+import PlanLayers
+import PlanModel
+import PlanRules
+import PlanStore
+
+extension LayerPreparation {
+    /// Features checked, reprojected and written per batch when filling a store.
+    static let storeBatchSize = 4_096
+
+    /// `prepare(_:rulesPath:)` into `store`: each layer is streamed (`FeatureStream`) in batches
+    /// of `storeBatchSize`; a batch is checked and reprojected on `jobs` tasks, then its kept
+    /// features are classified, identified and written to the store in file order. What stays in
+    /// memory grows with the problems, repairs and rejections, the classification report (the
+    /// feature ids of each class, about 24 bytes a feature) and the catalog (about 40 bytes a
+    /// feature); the identifiers are checked for uniqueness by the store's SQL. The layers'
+    /// `stored` is set and their feature arrays are empty. Timings: "read" (the stream),
+    /// "check" (check, repair, reprojection), "store" (classification, writing).
+    /// - Throws: what `prepare(_:rulesPath:)` throws, and `FeatureStoreError` (exit 74) when
+    ///   the store cannot be written.
+    public func prepareStored(_ sources: [(LayerDefinition, String)], rulesPath: String, store: FeatureStore) async throws -> PreparedLayers {
+        let crsContext = try CRSContext()
+        let writer = try FeatureStoreError.wrapping(store.path) { try FeatureStoreWriter(path: store.path) }
+        var fill = StoredLayerFill(preparation: self, store: store, writer: writer, rulesPath: rulesPath, crsContext: crsContext)
+        fill.working = try workingCRS.map { try crsContext.crs($0) }
+        var layers: [OverlayLayer] = []
+        var warnings: [String] = []
+        for (definition, path) in sources {
+            let (layer, layerWarnings) = try await fill.layer(definition, path: path)
+            layers.append(layer)
+            warnings += layerWarnings
+        }
+        guard let working = fill.working else { throw OverlayUsageError(message: "\(rulesPath): no layer to read") }
+        return PreparedLayers(layers: layers, workingCRS: working, warnings: warnings,
+                              timings: ["read", "check", "store"].map { ($0, fill.seconds[$0] ?? 0) })
+    }
+}
+
+/// One kept-or-not feature of a batch after the parallel part: its check and, when the policy
+/// keeps it, its store row (record, WKB in the working CRS) and envelope.
+private struct BatchItem: Sendable {
+    var outcome: FeatureOutcome
+    var record: [UInt8] = []
+    var wkb: [UInt8] = []
+    var identifier = ""
+    var envelope = Envelope.empty
+}
+
+/// The state of filling a store layer by layer; lives on one task.
+private struct StoredLayerFill {
+    let preparation: LayerPreparation
+    let store: FeatureStore
+    let writer: FeatureStoreWriter
+    let rulesPath: String
+    let crsContext: CRSContext
+    /// The working CRS: `--crs`, else the first layer's.
+    var working: CRSDescription?
+    /// Seconds per stage, summed over the layers.
+    var seconds: [String: Double] = [:]
+    /// The next table number (a layer streamed twice gets a new table the second time).
+    var nextTable = 0
+
+    /// Streams, checks, reprojects, classifies and stores the layer `definition` at `path`.
+    mutating func layer(_ definition: LayerDefinition, path: String) async throws -> (OverlayLayer, [String]) {
+        var kind: LayerKind?
+        while true {
+            switch try await attempt(definition, path: path, kind: kind) {
+            case .done(let layer, let warnings): return (layer, warnings)
+            case .again(let counted): kind = counted
+            }
+        }
+    }
+
+    enum Attempt {
+        case done(OverlayLayer, [String])
+        /// The layer (GeoJSON, no declared type) turned out not to be a polygon layer: stream it
+        /// again checked as that kind.
+        case again(LayerKind)
+    }
+
+    /// One pass over the layer, checked as `kind` (nil: as declared, else as polygons while
+    /// counting the features' kinds, as `LayerChecker.kind(of:)` does).
+    mutating func attempt(_ definition: LayerDefinition, path: String, kind givenKind: LayerKind?) async throws -> Attempt {
+        var clock = Date()
+        func lap(_ stage: String) {
+            seconds[stage, default: 0] += Date().timeIntervalSince(clock)
+            clock = Date()
+        }
+        let reading = preparation.reading
+        let stream = try LayerReader.stream(path: path, layerName: definition.layerName,
+                                            options: reading.readOptions(for: definition, rulesPath: rulesPath))
+        let sha256 = try FileHash.sha256(ofFile: path)
+        let header = stream.layer
+        let resolved = try LayerCRSResolver.resolve(
+            header, assumed: reading.assumption(for: definition, rulesPath: rulesPath), context: crsContext)
+        let working = self.working ?? resolved.crs
+        self.working = working
+        let declared = LayerChecker.declaredKind(of: header)
+        let kind = givenKind ?? declared ?? .polygons
+        let table = nextTable
+        nextTable += 1
+        try FeatureStoreError.wrapping(store.path) { try writer.createLayer(table) }
+        let transformer = resolved.crs == working ? nil : try crsContext.transformer(from: resolved.crs, to: working)
+        let classifier = LayerClassifier(definition: definition)
+        var checked = CheckedLayer(layer: header, kind: kind, policy: preparation.policy, features: [], problems: [],
+                                   repairs: [], rejections: [], geometryTypes: [:])
+        var catalog = FeatureCatalog()
+        var report: ClassificationReport?
+        var identifiers = IdentifierCheck(field: definition.idField)
+        var extent = Envelope.empty
+        var polygonal = 0, other = 0
+        var featuresRead = 0
+        var problemsSeen = 0
+        lap("read")
+        while true {
+            var batch: [Feature] = []
+            batch.reserveCapacity(LayerPreparation.storeBatchSize)
+            while batch.count < LayerPreparation.storeBatchSize, let feature = try stream.next() { batch.append(feature) }
+            if batch.isEmpty { break }
+            featuresRead += batch.count
+            var readProblems: [FeatureID: [FeatureProblem]] = [:]
+            for p in stream.readProblems[problemsSeen...] { readProblems[p.featureID, default: []].append(p) }
+            problemsSeen = stream.readProblems.count
+            lap("read")
+            let items = try await checkBatch(batch, readProblems: readProblems, kind: kind, from: resolved.crs, to: working,
+                                             path: path, layer: definition.name, field: definition.idField)
+            lap("check")
+            var classified: [Feature] = []
+            try FeatureStoreError.wrapping(store.path) { try writer.beginBatch() }
+            for (feature, item) in zip(batch, items) {
+                if let g = feature.geometry {
+                    if g.isPolygonal || !g.polygons.isEmpty { polygonal += 1 } else { other += 1 }
+                    if let box = g.envelope { extent.expand(toInclude: box) }
+                }
+                guard try checked.record(feature, outcome: item.outcome) != nil else { continue }
+                let bare = Feature(id: feature.id, geometry: nil, attributes: feature.attributes)
+                identifiers.add(bare, identifier: item.identifier)
+                try FeatureStoreError.wrapping(store.path) {
+                    try writer.append(layer: table, position: catalog.count, identifier: item.identifier, record: item.record, geometry: item.wkb)
+                }
+                catalog.append(envelope: item.envelope, code: classifier.code(of: bare), classes: classifier.classes(of: bare))
+                classified.append(bare)
+            }
+            try FeatureStoreError.wrapping(store.path) { try writer.commitBatch() }
+            let batchReport = classifier.classify(classified)
+            if report == nil { report = batchReport } else { report?.merge(batchReport) }
+            lap("store")
+        }
+        if declared == nil, givenKind == nil {
+            let counted: LayerKind = polygonal > 0 && polygonal >= other ? .polygons : .other
+            if counted != kind { return .again(counted) }
+        }
+        try LayerCRSResolver.checkFit(resolved, extent: extent, of: header)
+        if let failure = try identifiers.failure(in: writer, table: table, store: store, path: path, layer: definition.name) {
+            throw failure
+        }
+        var warnings: [String] = []
+        if transformer?.usesBallparkTransformation == true {
+            warnings.append("\(path): warning: layer '\(definition.name)': PROJ knows no datum transformation from \(resolved.crs.identifier ?? resolved.crs.name) to \(working.identifier ?? working.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)")
+        }
+        let classification = report ?? classifier.classify([])
+        warnings += classification.diagnostics(path: rulesPath).map(\.description)
+        var layer = OverlayLayer(
+            definition: definition, path: path, sha256: sha256, sourceCRS: resolved.crs, checked: checked,
+            geometries: [], codes: [], classes: [], classification: classification, identifiers: [])
+        layer.stored = StoredLayer(store: store, number: table, catalog: catalog, featuresRead: featuresRead)
+        lap("store")
+        return .done(layer, warnings)
+    }
+
+    /// Checks `batch` on the preparation's jobs and, for each feature the policy keeps,
+    /// reprojects it to `target` and encodes its store row.
+    func checkBatch(_ batch: [Feature], readProblems: [FeatureID: [FeatureProblem]], kind: LayerKind,
+                    from source: CRSDescription, to target: CRSDescription, path: String, layer: String,
+                    field: String?) async throws -> [BatchItem] {
+        let policy = preparation.policy
+        let chunkSize = max(64, (batch.count + preparation.jobs - 1) / preparation.jobs)
+        return try await parallelChunks(batch, jobs: preparation.jobs, chunkSize: chunkSize) { chunk in
+            let context = try GeometryContext()
+            let lease = try CRSContextPool.shared.lease()
+            let transformer = source == target ? nil : try lease.context.transformer(from: source, to: target)
+            let check = FeatureCheck(context: context, kind: kind)
+            return try chunk.map { feature in
+                var item = BatchItem(outcome: try check.check(feature, readProblems: readProblems[feature.id] ?? []))
+                guard let geometry = item.outcome.repaired, item.outcome.problems.isEmpty || policy == .repair else { return item }
+                let moved: GeometryValue
+                do { moved = try transformer?.transform(geometry) ?? geometry } catch {
+                    throw LayerFailure(path: path, layer: layer, underlying: error)
+                }
+                item.identifier = FeatureIdentifiers.identifier(of: feature, field: field)
+                item.record = StoredFeatureRecord.encode(id: feature.id, identifier: item.identifier, attributes: feature.attributes)
+                item.wkb = WKB.encode(moved)
+                item.envelope = moved.envelope ?? .empty
+                return item
+            }
+        }
+    }
+}
+
+/// `FeatureIdentifiers.make` for a streamed layer: missing values are listed as they come, the
+/// repeated ones are found by the store (`FeatureStoreWriter.repeatedIdentifiers`).
+private struct IdentifierCheck {
+    let field: String?
+    var missing: [FeatureID] = []
+    var seenField = false
+    var kept = 0
+    /// The attribute names of the first kept feature, for the message when the field is absent.
+    var firstNames: [String]?
+
+    mutating func add(_ feature: Feature, identifier: String) {
+        guard let field else { return }
+        kept += 1
+        if firstNames == nil { firstNames = feature.attributes.map(\.name) }
+        if !seenField, feature.attributes.contains(where: { $0.name == field }) { seenField = true }
+        if identifier.isEmpty { missing.append(feature.id) }
+    }
+
+    func failure(in writer: FeatureStoreWriter, table: Int, store: FeatureStore, path: String, layer: String) throws -> ReconcileError? {
+        guard let field else { return nil }
+        if !seenField, kept > 0 {
+            return ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' is not an attribute of the layer (it has: \((firstNames ?? []).joined(separator: ", ")))")
+        }
+        let repeated = try FeatureStoreError.wrapping(store.path) { try writer.repeatedIdentifiers(layer: table) }
+        guard !missing.isEmpty || !repeated.isEmpty else { return nil }
+        let reader = try FeatureStoreError.wrapping(store.path) { try StoredFeatureReader(store) }
+        let stored = StoredLayer(store: store, number: table, catalog: FeatureCatalog(), featuresRead: 0)
+        let holders = try repeated.map { entry in
+            (value: entry.identifier, ids: try entry.positions.map { try reader.feature($0, of: stored).id })
+        }
+        return FeatureIdentifiers.failure(field: field, missing: missing, repeated: holders, path: path, layer: layer)
+    }
+}
+
+extension ClassificationReport {
+    /// Adds the report of the next features of the same layer: as if both had been classified
+    /// at once (members and unclassified features in order; a pattern is unmatched when it
+    /// matched nothing in either; the field is missing everywhere when it is missing from both).
+    mutating func merge(_ next: ClassificationReport) {
+        let missingHere = featureCount == 0 || fieldMissingEverywhere
+        let missingThere = next.featureCount == 0 || next.fieldMissingEverywhere
+        if featureCount == 0 { fieldsSeen = next.fieldsSeen }
+        featureCount += next.featureCount
+        for (k, members) in next.classes.enumerated() where k < classes.count { classes[k].featureIDs += members.featureIDs }
+        unclassified += next.unclassified
+        let stillUnmatched = Set(next.unmatchedPatterns)
+        unmatchedPatterns = unmatchedPatterns.filter { stillUnmatched.contains($0) }
+        fieldMissingEverywhere = featureCount > 0 && missingHere && missingThere
+        if !fieldMissingEverywhere { fieldsSeen = [] }
+    }
+}
