@@ -175,6 +175,8 @@ struct Overlay: AsyncParsableCommand {
             request.engine = engine
             request.featureStore = featureStore
             request.storeDirectory = storeDir
+            let interruptions = featureStore == .memory ? [] : Self.removingStoresOnInterrupt()
+            defer { interruptions.forEach { $0.cancel() } }
             request.dispositionsPath = dispositions
             request.tiles = tile.flatMap { TileSlice.parse($0, tileSizeMetres: tileSize ?? TileSlice.defaultTileSizeMetres) }
             // Both outputs are checked before any work, and put in place together at the end.
@@ -214,6 +216,23 @@ struct Overlay: AsyncParsableCommand {
             // does at once.
             fflush(nil)
             Foundation.exit(status.rawValue)
+        }
+    }
+}
+
+extension Overlay {
+    /// Ends the process on SIGINT or SIGTERM (exit 130 or 143, as the default action would)
+    /// after deleting the feature store, which the run's own clean-up does not get to do then.
+    static func removingStoresOnInterrupt() -> [DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                FeatureStore.removeLive()
+                _exit(128 + number)
+            }
+            source.resume()
+            return source
         }
     }
 }

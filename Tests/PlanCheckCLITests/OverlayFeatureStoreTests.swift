@@ -146,6 +146,47 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: locked.path).isEmpty)
     }
 
+    /// A store left by a killed process is removed by the next disk run in that folder; a
+    /// store of a live process is not.
+    @Test func storesOfDeadProcessesAreRemoved() throws {
+        let dir = try CLI.temporaryDirectory()
+        let dead = dir.appendingPathComponent("plan-check-store-\(Int32.max - 7)-1.sqlite")
+        let live = dir.appendingPathComponent("plan-check-store-\(getpid())-1.sqlite")
+        for file in [dead, live] { try Data("x".utf8).write(to: file) }
+        let run = try CLI.run(["overlay", "--rules", CLI.path("SampleLayers/rules.yaml"), "--feature-store", "disk",
+                               "--store-dir", dir.path, "--summary", dir.appendingPathComponent("s.json").path, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dead.path), "the dead process's store is removed")
+        #expect(FileManager.default.fileExists(atPath: live.path), "a live process's store is left alone")
+    }
+
+    /// Ctrl-C (SIGINT) during a disk run: exit 130, the store removed.
+    @Test func anInterruptedRunRemovesItsStore() throws {
+        let dir = try CLI.temporaryDirectory()
+        let layers = try CLI.generatedPlans(in: dir)
+        let storeDir = dir.appendingPathComponent("store")
+        try FileManager.default.createDirectory(at: storeDir, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = ["overlay", "--rules", CLI.path("Tools/bench-overlay/rules.yaml")] + layers + [
+            "--feature-store", "disk", "--store-dir", storeDir.path, "--jobs", "1", "--quiet",
+            "--summary", dir.appendingPathComponent("s.json").path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline,
+              (try FileManager.default.contentsOfDirectory(atPath: storeDir.path)).isEmpty {
+            usleep(5_000)
+        }
+        try #require(process.isRunning, "the run ended before its store could be seen")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: storeDir.path).isEmpty, "the store is removed")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("s.json").path))
+    }
+
     /// `auto` keeps small layers in memory.
     @Test func autoKeepsSmallLayersInMemory() throws {
         let dir = try CLI.temporaryDirectory()

@@ -1,6 +1,7 @@
 import Foundation
 import PlanModel
 import PlanStore
+import Synchronization
 
 /// Where the overlay keeps the layers' kept features (`overlay --feature-store`).
 public enum FeatureStoreMode: String, Sendable, CaseIterable, Codable {
@@ -27,8 +28,10 @@ public final class FeatureStore: Sendable {
 
     /// A fresh store path in `directory`: `plan-check-store-PID-RANDOM.sqlite`.
     public init(directory: String) {
+        Self.removeStale(in: directory)
         let name = "plan-check-store-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sqlite"
         path = (directory as NSString).appendingPathComponent(name)
+        register()
     }
 
     /// The store directory by default: `$TMPDIR`, else `/tmp`.
@@ -45,6 +48,33 @@ public final class FeatureStore: Sendable {
     /// Deletes the file (and any SQLite side file); nothing when it is already gone.
     public func remove() {
         for suffix in ["", "-journal", "-wal", "-shm"] { unlink(path + suffix) }
+        Self.live.withLock { $0.remove(path) }
+    }
+
+    /// Adds the store to the list of live stores (`removeLive()`).
+    func register() { Self.live.withLock { _ = $0.insert(path) } }
+
+    /// The stores of this process not yet removed.
+    private static let live = Mutex<Set<String>>([])
+
+    /// Deletes every store of this process not yet removed: for a signal handler that ends the
+    /// process (the `defer` that removes a store does not run then).
+    public static func removeLive() {
+        for path in live.withLock({ $0 }) { unlink(path) }
+    }
+
+    /// Deletes the store files in `directory` left by processes that no longer run (killed
+    /// with `kill -9`, or by the kernel): `plan-check-store-PID-N.sqlite` whose PID is gone.
+    /// A store of a live process (this one or another run) is left alone.
+    static func removeStale(in directory: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix("plan-check-store-") && name.hasSuffix(".sqlite") {
+            let fields = name.dropFirst("plan-check-store-".count).split(separator: "-")
+            guard fields.count == 2, let pid = pid_t(fields[0]), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlink((directory as NSString).appendingPathComponent(name))
+            }
+        }
     }
 }
 

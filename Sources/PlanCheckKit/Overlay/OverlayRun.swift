@@ -96,11 +96,6 @@ public struct OverlayLayer: Sendable {
     /// Features kept after the check (valid or repaired).
     public var featuresKept: Int { stored?.catalog.count ?? checked.features.count }
 
-    /// The envelope (working CRS) of the kept feature at `position`.
-    func envelope(at position: Int) -> Envelope {
-        stored?.catalog.envelopes[position] ?? geometries[position].envelope ?? .empty
-    }
-
     /// The classes of the kept feature at `position`.
     func classes(at position: Int) -> [String] { stored?.catalog.classes[position] ?? classes[position] }
 
@@ -199,7 +194,8 @@ public struct OverlayRunner: Sendable {
         let sources = try layerSources(of: ruleSet, named: names)
         let (mode, storeNote) = try featureStoreMode(for: sources.map(\.1), outputs: outputs)
         let store = mode == .disk ? FeatureStore(directory: request.storeDirectory ?? FeatureStore.defaultDirectory) : nil
-        // The store goes on every way out of the run; a killed process leaves it (docs).
+        // The store goes on every way out of the run (signals: `FeatureStore.removeLive()`;
+        // `kill -9`: `FeatureStore.removeStale(in:)` on the next run).
         defer { store?.remove() }
         var prepared = try await prepareLayers(sources, of: ruleSet, store: store)
         if let storeNote { prepared.warnings.append(storeNote) }
