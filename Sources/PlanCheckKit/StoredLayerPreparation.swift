@@ -7,11 +7,12 @@ import PlanRules
 import PlanStore
 
 extension LayerPreparation {
-    /// Features checked, reprojected and written per batch when filling a store.
-    static let storeBatchSize = 4_096
+    /// Features checked, reprojected and written per batch when filling a store: about 4 MB of
+    /// 30-vertex parcels, enough to keep the jobs busy.
+    static let defaultStoreBatchSize = 4_096
 
     /// `prepare(_:rulesPath:)` into `store`: each layer is streamed (`FeatureStream`) in batches
-    /// of `storeBatchSize`; a batch is checked and reprojected on `jobs` tasks, then its kept
+    /// of `defaultStoreBatchSize`; a batch is checked and reprojected on `jobs` tasks, then its kept
     /// features are classified, identified and written to the store in file order. What stays in
     /// memory grows with the problems, repairs and rejections, the classification report (the
     /// feature ids of each class, about 24 bytes a feature) and the catalog (about 40 bytes a
@@ -21,9 +22,15 @@ extension LayerPreparation {
     /// - Throws: what `prepare(_:rulesPath:)` throws, and `FeatureStoreError` (exit 74) when
     ///   the store cannot be written.
     public func prepareStored(_ sources: [(LayerDefinition, String)], rulesPath: String, store: FeatureStore) async throws -> PreparedLayers {
+        try await prepareStored(sources, rulesPath: rulesPath, store: store, batchSize: Self.defaultStoreBatchSize)
+    }
+
+    /// `prepareStored(_:rulesPath:store:)` in batches of `batchSize` features (tests use small ones).
+    func prepareStored(_ sources: [(LayerDefinition, String)], rulesPath: String, store: FeatureStore, batchSize: Int) async throws -> PreparedLayers {
         let crsContext = try CRSContext()
         let writer = try FeatureStoreError.wrapping(store.path) { try FeatureStoreWriter(path: store.path) }
-        var fill = StoredLayerFill(preparation: self, store: store, writer: writer, rulesPath: rulesPath, crsContext: crsContext)
+        var fill = StoredLayerFill(preparation: self, store: store, writer: writer, rulesPath: rulesPath, crsContext: crsContext,
+                                   batchSize: max(1, batchSize))
         fill.working = try workingCRS.map { try crsContext.crs($0) }
         var layers: [OverlayLayer] = []
         var warnings: [String] = []
@@ -55,6 +62,7 @@ private struct StoredLayerFill {
     let writer: FeatureStoreWriter
     let rulesPath: String
     let crsContext: CRSContext
+    let batchSize: Int
     /// The working CRS: `--crs`, else the first layer's.
     var working: CRSDescription?
     /// Seconds per stage, summed over the layers.
@@ -116,8 +124,8 @@ private struct StoredLayerFill {
         lap("read")
         while true {
             var batch: [Feature] = []
-            batch.reserveCapacity(LayerPreparation.storeBatchSize)
-            while batch.count < LayerPreparation.storeBatchSize, let feature = try stream.next() { batch.append(feature) }
+            batch.reserveCapacity(batchSize)
+            while batch.count < batchSize, let feature = try stream.next() { batch.append(feature) }
             if batch.isEmpty { break }
             featuresRead += batch.count
             var readProblems: [FeatureID: [FeatureProblem]] = [:]

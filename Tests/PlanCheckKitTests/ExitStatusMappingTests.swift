@@ -58,6 +58,7 @@ import PlanStore
             (CRSError(kind: .unknownCRS, operation: "parse", message: "crs not found"), .dataError),
             (CRSError(kind: .library, operation: "create a PROJ context", message: "out of memory"), .software),
             (StoreError(kind: .sqlite, resultCode: 5, message: "database is locked"), .temporaryFailure),
+            (FeatureStoreError(path: "/tmp/plan-check-store-1-2.sqlite", underlying: StoreError(kind: .sqlite, resultCode: 13, message: "database or disk is full")), .cannotWrite),
             (StoreError(kind: .fileNotFound, message: "no such file"), .noInput),
             (StoreError(kind: .notAGeoPackage, message: "not one"), .dataError),
             (StoreError(kind: .sqlite, resultCode: 11, message: "malformed"), .software),

@@ -228,9 +228,12 @@ enum StoredFeatureRecord {
         let bytes: UnsafeRawBufferPointer
         var offset = 0
 
-        struct Malformed: Error, CustomStringConvertible {
+        /// A record that is not what `encode` wrote: the scratch file was changed under the run
+        /// (exit 70, plan-check's own failure).
+        struct Malformed: PlanCheckFailure {
             var offset: Int
-            var description: String { "malformed feature record at byte \(offset)" }
+            var exitStatus: ExitStatus { .software }
+            var description: String { "feature store: malformed feature record at byte \(offset)" }
         }
 
         mutating func byte() throws -> UInt8 {

@@ -40,6 +40,8 @@ public struct OverlayRequest: Sendable {
     public var featureStore: FeatureStoreMode = .memory
     /// `--store-dir`: the folder of the store file; nil for `FeatureStore.defaultDirectory`.
     public var storeDirectory: String? = nil
+    /// Features per batch when filling the store (`LayerPreparation.defaultStoreBatchSize`).
+    var storeBatchSize = LayerPreparation.defaultStoreBatchSize
 
     /// True when the run keeps every patch: asked to (`keepsPatches`), or needing them itself.
     var keepsEveryPatch: Bool { keepsPatches || dissolve || districts != nil || dispositionsPath != nil }
@@ -372,7 +374,7 @@ public struct OverlayRunner: Sendable {
     /// `sources` prepared in memory, or into `store` (`LayerPreparation.prepareStored`).
     func prepareLayers(_ sources: [(LayerDefinition, String)], of ruleSet: RuleSet, store: FeatureStore?) async throws -> PreparedLayers {
         var prepared = if let store {
-            try await preparation.prepareStored(sources, rulesPath: ruleSet.sourcePath, store: store)
+            try await preparation.prepareStored(sources, rulesPath: ruleSet.sourcePath, store: store, batchSize: request.storeBatchSize)
         } else {
             try await preparation.prepare(sources, rulesPath: ruleSet.sourcePath)
         }

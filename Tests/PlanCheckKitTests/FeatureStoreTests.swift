@@ -1,0 +1,122 @@
+import Foundation
+import PlanModel
+import Testing
+@testable import PlanCheckKit
+
+/// The on-disk feature store's parts: its record layout (every attribute value back bit for
+/// bit) and the streamed fill in batches, which must give the in-memory run's outputs whatever
+/// the batch size (the CLI tests run with one batch: their layers are smaller than one).
+@Suite struct FeatureStoreTests {
+    @Test func recordsGiveBackEveryValueBitForBit() throws {
+        let attributes = [
+            Attribute("null", .null), Attribute("yes", .bool(true)), Attribute("no", .bool(false)),
+            Attribute("min", .integer(.min)), Attribute("max", .integer(.max)),
+            Attribute("negativeZero", .double(-0.0)), Attribute("tiny", .double(.leastNonzeroMagnitude)),
+            Attribute("third", .double(1.0 / 3.0)), Attribute("nan", .double(.nan)),
+            Attribute("名称", .string("城镇开发边界 \u{0}\"\n")), Attribute("", .string("")),
+            Attribute("list", .array([.integer(1), .string("a"), .array([]), .object([Attribute("k", .double(2.5))])])),
+            Attribute("bytes", .blob([0, 255, 7])),
+        ]
+        let geometry = GeometryValue.polygon([[Position(x: 41_480_000.123456789, y: 4_360_000.1), Position(x: 41_480_010, y: 4_360_000.1),
+                                               Position(x: 41_480_010, y: 4_360_010.987654321), Position(x: 41_480_000.123456789, y: 4_360_000.1)]])
+        for id in [FeatureID.int(-42), .string("BSM-0001")] {
+            let record = StoredFeatureRecord.encode(id: id, identifier: "4100001", attributes: attributes)
+            let wkb = WKB.encode(geometry)
+            let back = try record.withUnsafeBytes { r in
+                try wkb.withUnsafeBytes { g in try StoredFeatureRecord.decode(record: r, geometry: g) }
+            }
+            #expect(back.id == id)
+            #expect(back.identifier == "4100001")
+            #expect(back.geometry == geometry)
+            #expect(back.attributes.count == attributes.count)
+            for (mine, theirs) in zip(back.attributes, attributes) {
+                #expect(mine.name == theirs.name)
+                if case .double(let d) = theirs.value, case .double(let e) = mine.value {
+                    #expect(d.bitPattern == e.bitPattern, "\(theirs.name)")
+                } else {
+                    #expect(mine.value == theirs.value, "\(theirs.name)")
+                }
+            }
+            // Cut short, a record is an error, not a crash.
+            #expect(throws: StoredFeatureRecord.Reader.Malformed.self) {
+                try record.dropLast(3).withUnsafeBytes { r in
+                    try wkb.withUnsafeBytes { g in _ = try StoredFeatureRecord.decode(record: r, geometry: g) }
+                }
+            }
+        }
+    }
+
+    /// The patches file and the summary of a run.
+    static func run(_ request: OverlayRequest, in dir: URL) async throws -> (patches: Data, summary: [String: Any]) {
+        let name = UUID().uuidString
+        let out = dir.appendingPathComponent("\(name).geojson")
+        let outputs = try OverlayOutputs(patches: out.path, summary: nil)
+        var request = request
+        request.keepsPatches = false
+        request.storeDirectory = dir.path
+        let result = try await OverlayRunner(request).run(progress: nil, writingTo: outputs)
+        try outputs.commit(summary: nil)
+        var summary = try #require(try JSONSerialization.jsonObject(
+            with: Data(OverlaySummary(result, request: request, output: nil, rfc7946: false).json().utf8)) as? [String: Any])
+        for key in ["timings", "feature_store", "feature_store_bytes"] { summary[key] = nil }
+        summary["rules"] = (summary["rules"] as? [[String: Any]])?.map { $0.filter { $0.key != "seconds" && $0.key != "overlay_seconds" } }
+        return (try Data(contentsOf: out), summary)
+    }
+
+    static func text(_ summary: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// The 3 000-parcel plans (repaired and rejected features across batch edges) in batches of
+    /// 100: the in-memory run's outputs under both policies.
+    @Test func generatedPlansInBatches() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let generator = Process()
+        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        generator.arguments = ["python3", Repo.path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7",
+                               "--invalid-rate", "0.002", "--out", dir.path]
+        generator.standardOutput = FileHandle.nullDevice
+        generator.standardError = FileHandle.nullDevice
+        try generator.run()
+        generator.waitUntilExit()
+        try #require(generator.terminationStatus == 0)
+        for policy in [InvalidFeaturePolicy.repair, .reject] {
+            var request = OverlayRequest(
+                rulesPath: Repo.path("Tools/bench-overlay/rules.yaml"),
+                layerPaths: ["landuse": dir.appendingPathComponent("landuse.geojson").path,
+                             "urban": dir.appendingPathComponent("urban.geojson").path],
+                policy: policy, jobs: 2)
+            request.featureStore = .memory
+            let memory = try await Self.run(request, in: dir)
+            request.featureStore = .disk
+            request.storeBatchSize = 100
+            let disk = try await Self.run(request, in: dir)
+            #expect(disk.patches == memory.patches, "\(policy): the patches differ")
+            #expect(try Self.text(disk.summary) == Self.text(memory.summary), "\(policy): the summaries differ")
+            let inputs = memory.summary["inputs"] as? [[String: Any]] ?? []
+            let key = policy == .repair ? "repaired" : "rejected"
+            #expect(inputs.contains { ($0[key] as? [Any])?.isEmpty == false }, "\(policy): the case has \(key) features")
+        }
+    }
+
+    /// Batches of 1, 7 and 100 features (classification reports merged, read problems and
+    /// repairs across batch edges, one transaction each): the in-memory run's outputs.
+    @Test(arguments: [1, 7, 100])
+    func smallBatchesGiveTheInMemoryRun(batchSize: Int) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var request = OverlayRequest(rulesPath: Repo.path("SampleLayers/rules.yaml"), jobs: 2)
+        request.featureStore = .memory
+        let memory = try await Self.run(request, in: dir)
+        request.featureStore = .disk
+        request.storeBatchSize = batchSize
+        let disk = try await Self.run(request, in: dir)
+        #expect(disk.patches == memory.patches, "batches of \(batchSize): the patches differ")
+        #expect(try Self.text(disk.summary) == Self.text(memory.summary), "batches of \(batchSize): the summaries differ")
+        #expect(memory.patches.count > 10_000)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("plan-check-store-") }
+        #expect(left.isEmpty, "store files left: \(left)")
+    }
+}
