@@ -46,6 +46,38 @@ import Testing
         }
     }
 
+    /// `auto`: disk for layer files over 512 MiB together when every output is streamed; memory,
+    /// with a note naming the output, when one needs every patch; memory for small files.
+    /// (Sparse files: their size costs no disk.)
+    @Test func autoChoosesByTheFilesSizeAndTheOutputs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func sparse(_ name: String, bytes: UInt64) throws -> String {
+            let path = dir.appendingPathComponent(name).path
+            #expect(FileManager.default.createFile(atPath: path, contents: nil))
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.truncate(atOffset: bytes)
+            try handle.close()
+            return path
+        }
+        let big = [try sparse("a.geojson", bytes: 300 << 20), try sparse("b.geojson", bytes: 300 << 20)]
+        let small = [try sparse("c.geojson", bytes: 100 << 20)]
+        var request = OverlayRequest(rulesPath: "rules.yaml")
+        request.featureStore = .auto
+        request.keepsPatches = false
+        let streamed = try OverlayOutputs(patches: dir.appendingPathComponent("p.geojson").path, summary: nil)
+        #expect(try OverlayRunner(request).featureStoreMode(for: big, outputs: streamed) == (.disk, nil))
+        #expect(try OverlayRunner(request).featureStoreMode(for: small, outputs: streamed) == (.memory, nil))
+        let report = try OverlayOutputs(patches: nil, summary: nil, html: dir.appendingPathComponent("r.html").path)
+        request.keepsPatches = true
+        let (mode, note) = try OverlayRunner(request).featureStoreMode(for: big, outputs: report)
+        #expect(mode == .memory)
+        #expect(note?.contains("600 MiB together, but --html") == true, "\(note ?? "no note")")
+        request.featureStore = .disk
+        #expect(throws: OverlayUsageError.self) { try OverlayRunner(request).featureStoreMode(for: small, outputs: report) }
+    }
+
     /// The patches file and the summary of a run.
     static func run(_ request: OverlayRequest, in dir: URL) async throws -> (patches: Data, summary: [String: Any]) {
         let name = UUID().uuidString
