@@ -192,7 +192,8 @@ struct JSONScanner {
     mutating func skipBrackets(releaseInterval: Int, release: (Int) -> Void) -> Bool {
         var i = pos
         var depth = 0
-        var nextRelease = i + releaseInterval
+        let interval = max(releaseInterval, 1)
+        var nextRelease = i.addingReportingOverflow(interval).overflow ? Int.max : i + interval
         let n = count
         let p = base
         while i < n {
@@ -218,7 +219,7 @@ struct JSONScanner {
             i += 1
             if i >= nextRelease {
                 release(i)
-                nextRelease = i + releaseInterval
+                nextRelease = i.addingReportingOverflow(interval).overflow ? Int.max : i + interval
             }
         }
         return false
