@@ -17,9 +17,9 @@ public final class FeatureStream {
     public let layer: Layer
     /// Problems found while reading (same as `Layer.readProblems`), complete once next()
     /// returned nil.
-    public private(set) var readProblems: [FeatureProblem] = []
+    @exclusivity(unchecked) public private(set) var readProblems: [FeatureProblem] = []
     /// Same as `Layer.droppedHigherDimensions`, complete once next() returned nil.
-    public private(set) var droppedHigherDimensions = false
+    @exclusivity(unchecked) public private(set) var droppedHigherDimensions = false
     /// The fields as `LayerReader.read` gives them (same as `Layer.fields`): the declared ones
     /// for GeoPackage and GDAL sources (as in `layer`); for GeoJSON, the properties seen so far
     /// with their JSON types, complete once next() returned nil.

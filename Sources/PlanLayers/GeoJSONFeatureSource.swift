@@ -16,8 +16,8 @@ import PlanModel
 /// and for the duplicate-id check 16 bytes per feature (id and offset).
 ///
 /// A FeatureCollection's `crs` and `name` may follow its `features`: opening runs a skip scan of
-/// the top level (brackets and strings only, about a tenth of the parse) so that `layer` is right
-/// before the first feature.
+/// the top level (brackets and strings only, `BracketSkipper`, over the file read in 1 MiB blocks
+/// with `pread`, not through the mapping) so that `layer` is right before the first feature.
 ///
 /// Not Sendable: it holds a mapping and a cursor into it.
 final class GeoJSONFeatureSource {
@@ -26,12 +26,12 @@ final class GeoJSONFeatureSource {
     let layer: Layer
     private let path: String
     private let bytes: MappedBytes
-    private var parser: GeoJSONParser
+    @exclusivity(unchecked) private var parser: GeoJSONParser
     /// Bytes of progress between two releases of the pages behind the cursor.
     private let releaseInterval: Int
     /// Pages below this offset were released and not read since.
-    private var releasedUpTo = 0
-    private var finished = false
+    @exclusivity(unchecked) private var releasedUpTo = 0
+    @exclusivity(unchecked) private var finished = false
 
     /// Default `releaseInterval`: 8 MiB.
     static let defaultReleaseInterval = 8 << 20
@@ -45,7 +45,7 @@ final class GeoJSONFeatureSource {
         self.releaseInterval = max(releaseInterval, 1)
         bytes = try MappedBytes(path: path)
         parser = GeoJSONParser(base: bytes.base, count: bytes.count)
-        layer = try Self.openLayer(&parser, bytes: bytes, path: path, layerName: layerName, releaseInterval: self.releaseInterval)
+        layer = try Self.openLayer(&parser, bytes: bytes, path: path, layerName: layerName)
     }
 
     /// Reads GeoJSON held in memory (copied); `path` names it in the layer and in messages.
@@ -54,18 +54,16 @@ final class GeoJSONFeatureSource {
         releaseInterval = Int.max
         bytes = MappedBytes(copying: source)
         parser = GeoJSONParser(base: bytes.base, count: bytes.count)
-        layer = try Self.openLayer(&parser, bytes: bytes, path: path, layerName: layerName, releaseInterval: Int.max)
+        layer = try Self.openLayer(&parser, bytes: bytes, path: path, layerName: layerName)
     }
 
-    private static func openLayer(_ parser: inout GeoJSONParser, bytes: MappedBytes, path: String, layerName: String?,
-                                  releaseInterval: Int) throws(LayerReadError) -> Layer {
+    private static func openLayer(_ parser: inout GeoJSONParser, bytes: MappedBytes, path: String, layerName: String?) throws(LayerReadError) -> Layer {
         do throws(JSONFailure) {
             try parser.open()
         } catch {
             throw GeoJSONReader.layerError(error, parser: &parser, path: path)
         }
-        var released = 0
-        let header = parser.header(releaseInterval: releaseInterval) { released = bytes.release(from: released, upTo: $0) }
+        let header = parser.header(skip: bytes.skipBrackets(from:))
         return Layer(name: layerName ?? header.name ?? GeoJSONReader.fileStem(path), path: path, format: .geoJSON,
                      crs: header.crs, fields: [], features: [])
     }
@@ -111,6 +109,8 @@ final class MappedBytes {
     let count: Int
     /// The mapped length (0 when the bytes are not mapped).
     private let mappedLength: Int
+    /// The mapped file, open for `skipBrackets(from:)`; -1 when the bytes are not mapped.
+    private let descriptor: Int32
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     init(path: String) throws(LayerReadError) {
@@ -120,7 +120,8 @@ final class MappedBytes {
             if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
             throw .unreadable(path: path, reason: String(cString: strerror(code)))
         }
-        defer { close(fd) }
+        var keepOpen = false
+        defer { if !keepOpen { close(fd) } }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
@@ -135,17 +136,21 @@ final class MappedBytes {
             base = UnsafePointer(mapped.assumingMemoryBound(to: UInt8.self))
             count = size
             mappedLength = size
+            descriptor = fd
+            keepOpen = true
             return
         }
         // Empty files, pipes, /proc: read whole (they are small or cannot be mapped).
         let whole = try GeoJSONReader.readFile(path: path)
         (base, count) = Self.copy(whole)
         mappedLength = 0
+        descriptor = -1
     }
 
     init(copying source: [UInt8]) {
         (base, count) = Self.copy(source)
         mappedLength = 0
+        descriptor = -1
     }
 
     private static func copy(_ source: [UInt8]) -> (UnsafePointer<UInt8>, Int) {
@@ -166,7 +171,30 @@ final class MappedBytes {
         return end
     }
 
+    /// The offset just after the array or object starting at `offset`, found by `BracketSkipper`;
+    /// nil when the input ends first. A mapped file is read with `pread` into one 1 MiB buffer,
+    /// so the scan neither faults the mapping's pages in nor keeps them.
+    func skipBrackets(from offset: Int) -> Int? {
+        var skipper = BracketSkipper()
+        guard descriptor >= 0 else {
+            return skipper.scan(UnsafeBufferPointer(start: base + offset, count: count - offset)).map { offset + $0 }
+        }
+        let blockSize = 1 << 20
+        let block = UnsafeMutablePointer<UInt8>.allocate(capacity: blockSize)
+        defer { block.deallocate() }
+        var at = offset
+        while at < count {
+            let got = pread(descriptor, block, min(blockSize, count - at), off_t(at))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { return nil }
+            if let end = skipper.scan(UnsafeBufferPointer(start: block, count: got)) { return at + end }
+            at += got
+        }
+        return nil
+    }
+
     deinit {
+        if descriptor >= 0 { close(descriptor) }
         if mappedLength > 0 {
             munmap(UnsafeMutableRawPointer(mutating: base), mappedLength)
         } else {

@@ -186,19 +186,18 @@ struct GeoJSONParser {
 
     /// The FeatureCollection's `crs` and `name` as the whole document gives them (the last of
     /// each wins, as when reading), found by a skip scan of the top level from the cursor, which
-    /// must be at `.atKey` right after `open()`. `features` arrays are skipped by bracket
-    /// matching only (strings respected, nothing else checked); `release` is called with the
-    /// offset scanned so far every `releaseInterval` bytes, so that the caller can drop the pages
-    /// behind it. A scan that meets broken JSON stops there: the features read next fail at the
-    /// same place with the full message.
-    func header(releaseInterval: Int, release: (Int) -> Void) -> (crs: CRSReference?, name: String?) {
+    /// must be at `.atKey` right after `open()`. `skip` is given the offset of each `features`
+    /// array and returns the offset after its end (nil when the input ends first); the scan
+    /// stops at broken JSON: the features read next fail at the same place with the full message.
+    func header(skip: (Int) -> Int?) -> (crs: CRSReference?, name: String?) {
         var probe = self
         guard case .atKey = probe.place else { return (crs, collectionName) }
         do throws(JSONFailure) {
             repeat {
                 let key = try probe.s.readKey()
                 if probe.s.string(key, is: "features"), probe.s.current == UInt8(ascii: "[") {
-                    guard probe.s.skipBrackets(releaseInterval: releaseInterval, release: release) else { break }
+                    guard let end = skip(probe.s.pos) else { break }
+                    probe.s.pos = end
                 } else if probe.s.string(key, is: "crs") {
                     probe.crs = try probe.parseCRS()
                 } else if probe.s.string(key, is: "name"), probe.s.current == UInt8(ascii: "\"") {
