@@ -13,7 +13,7 @@ import PlanModel
 /// pages behind the cursor are given back (`madvise(MADV_DONTNEED)`: file-backed pages leave the
 /// process's resident memory and are read again from the file only if a message needs them), so
 /// memory does not grow with the file. What stays is one feature, the fields seen, the problems,
-/// and for the duplicate-id check 16 bytes per feature (id and offset).
+/// and for the duplicate-id check 32 bytes per feature (id and offset).
 ///
 /// A FeatureCollection's `crs` and `name` may follow its `features`: opening runs a skip scan of
 /// the top level (brackets and strings only, `BracketSkipper`, over the file read in 1 MiB blocks

@@ -41,13 +41,13 @@ struct GeoJSONParser {
 
     /// Features handed out so far.
     private(set) var featureCount = 0
-    /// While every id so far is an integer larger than the one before (the usual case), ids are
-    /// unique without hashing: only the ids and where their features start are kept (16 bytes a
-    /// feature, not the features), and `idOffsets` is built from them once that stops being true.
-    private var increasingIDs: [Int64] = []
+    /// While every id so far is larger than the one before (`FeatureID`'s order: integers, then
+    /// strings; the usual case, "U000001", "U000002" … included), ids are unique without hashing:
+    /// only the ids and where their features start are kept (32 bytes a feature, not the
+    /// features), and `idOffsets` is built from them once that stops being true.
+    private var increasingIDs: [FeatureID] = []
     private var featureOffsets: [Int] = []
     private var idsIncreasing = true
-    private var lastIntegerID = Int64.min
     /// Offset of the feature that first used each id (only once `idsIncreasing` is false).
     private var idOffsets: [FeatureID: Int] = [:]
     /// The reader fails with this once the current feature is done (needs the locator).
@@ -279,15 +279,14 @@ struct GeoJSONParser {
 
     /// The feature, once its id is known to be new; its geometry problems go to `problems`.
     private mutating func makeFeature(id: FeatureID, offset: Int, geometry: GeometryValue?, attributes: [Attribute]) throws(JSONFailure) -> Feature {
-        if idsIncreasing, case .int(let n) = id, n > lastIntegerID {
-            lastIntegerID = n
-            increasingIDs.append(n)
+        if idsIncreasing, increasingIDs.last.map({ $0 < id }) ?? true {
+            increasingIDs.append(id)
             featureOffsets.append(offset)
         } else {
             if idsIncreasing {
                 idsIncreasing = false
                 idOffsets.reserveCapacity(increasingIDs.count * 2)
-                for (earlier, start) in zip(increasingIDs, featureOffsets) { idOffsets[.int(earlier)] = start }
+                for (earlier, start) in zip(increasingIDs, featureOffsets) { idOffsets[earlier] = start }
                 increasingIDs = []
                 featureOffsets = []
             }
