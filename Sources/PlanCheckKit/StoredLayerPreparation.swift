@@ -160,6 +160,10 @@ private struct StoredLayerFill {
             let counted: LayerKind = polygonal > 0 && polygonal >= other ? .polygons : .other
             if counted != kind { return .again(counted) }
         }
+        // What the stream knows only at its end, as `LayerReader.read` gives it.
+        checked.layer.fields = stream.fields
+        checked.layer.readProblems = stream.readProblems
+        checked.layer.droppedHigherDimensions = stream.droppedHigherDimensions
         try LayerCRSResolver.checkFit(resolved, extent: extent, of: header)
         if let failure = try identifiers.failure(in: writer, table: table, store: store, path: path, layer: definition.name) {
             throw failure
