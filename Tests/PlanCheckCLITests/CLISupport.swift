@@ -1,4 +1,5 @@
 import Foundation
+import PlanCheckTestSupport
 
 /// Runs the built `plan-check` binary and captures what a user would see.
 struct CLIRun {
@@ -56,16 +57,10 @@ enum CLI {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    /// Writes the 3 000-parcel plans the overlay tests share into `dir` (Tools/gen_layers.py,
-    /// seed 7, 0.2 % of features damaged so that repairs happen: landuse.geojson and
-    /// urban.geojson, EPSG:4529) and returns the `--layer` arguments that read them.
+    /// Writes the 3 000-parcel plans the overlay tests share into `dir` (`GeneratedPlans`) and
+    /// returns the `--layer` arguments that read them.
     static func generatedPlans(in dir: URL) throws -> [String] {
-        let generator = try runTool("/usr/bin/env", [
-            "python3", path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7", "--invalid-rate", "0.002",
-            "--out", dir.path])
-        guard generator.status == 0 else { throw CLIFailure(message: "Tools/gen_layers.py: \(generator.stderr)") }
-        return ["--layer", "landuse=\(dir.appendingPathComponent("landuse.geojson").path)",
-                "--layer", "urban=\(dir.appendingPathComponent("urban.geojson").path)"]
+        try GeneratedPlans.write(into: dir).sorted { $0.key < $1.key }.flatMap { ["--layer", "\($0.key)=\($0.value)"] }
     }
 
     /// A fresh temporary folder for files a test writes.

@@ -1,4 +1,5 @@
 import Foundation
+import PlanCheckTestSupport
 import PlanCheckKit
 import PlanGeometry
 import PlanModel
@@ -20,19 +21,8 @@ import Testing
     @Test func generatedPlansAgree() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clipper-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", Repo.path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7",
-                               "--invalid-rate", "0.002", "--out", dir.path]
-        generator.standardError = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0)
         let request = OverlayRequest(
-            rulesPath: Repo.path("Tools/bench-overlay/rules.yaml"),
-            layerPaths: ["landuse": dir.appendingPathComponent("landuse.geojson").path,
-                         "urban": dir.appendingPathComponent("urban.geojson").path],
-            jobs: 2)
+            rulesPath: Repo.path("Tools/bench-overlay/rules.yaml"), layerPaths: try GeneratedPlans.write(into: dir), jobs: 2)
         let clipper = try await compareEngines(request)
         #expect(clipper.outcomes.allSatisfy { $0.clipperOperations > 100 }, "every rule ran on Clipper")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PlanCheckTestSupport
 import PlanModel
 import Testing
 @testable import PlanCheckKit
@@ -104,21 +105,11 @@ import Testing
     @Test func generatedPlansInBatches() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let generator = Process()
-        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        generator.arguments = ["python3", Repo.path("Tools/gen_layers.py"), "--parcels", "3000", "--seed", "7",
-                               "--invalid-rate", "0.002", "--out", dir.path]
-        generator.standardOutput = FileHandle.nullDevice
-        generator.standardError = FileHandle.nullDevice
-        try generator.run()
-        generator.waitUntilExit()
-        try #require(generator.terminationStatus == 0)
+        let layers = try GeneratedPlans.write(into: dir)
         for policy in [InvalidFeaturePolicy.repair, .reject] {
             var request = OverlayRequest(
                 rulesPath: Repo.path("Tools/bench-overlay/rules.yaml"),
-                layerPaths: ["landuse": dir.appendingPathComponent("landuse.geojson").path,
-                             "urban": dir.appendingPathComponent("urban.geojson").path],
-                policy: policy, jobs: 2)
+                layerPaths: layers, policy: policy, jobs: 2)
             request.featureStore = .memory
             let memory = try await Self.run(request, in: dir)
             request.featureStore = .disk
