@@ -123,7 +123,7 @@ let package = Package(
         // Benchmark: reads one layer file as plan-check does (GeoJSON, GeoPackage, a Shapefile through
         // GDAL), prints seconds and peak memory (Tools/bench-geojson/run.sh compares it with pyogrio).
         .executableTarget(
-            name: "plan-check-bench-read", dependencies: ["PlanLayers", "PlanCheckBenchSupport"],
+            name: "plan-check-bench-read", dependencies: ["PlanLayers", "PlanModel", "PlanCheckBenchSupport"],
             path: "Tools/bench-geojson/Sources"),
         // Benchmark: the single-threaded bare loop of STRtree query + GEOSIntersection_r over two
         // layers, the floor for `plan-check overlay` (Tools/bench-overlay/run.sh).

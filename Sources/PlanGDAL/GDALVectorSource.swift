@@ -92,6 +92,19 @@ public final class GDALVectorSource {
     /// `.unknownEncoding` (a `.cpg` naming an encoding iconv does not know),
     /// `.encodingNotApplicable`, `.library`.
     public func readLayer(named name: String, encoding: RequestedEncoding? = nil) throws(GDALError) -> Layer {
+        let cursor = try openLayer(named: name, encoding: encoding)
+        var layer = cursor.layer
+        while let feature = try cursor.next() { layer.features.append(feature) }
+        layer.readProblems = cursor.readProblems
+        layer.droppedHigherDimensions = cursor.droppedHigherDimensions
+        return layer
+    }
+
+    /// Opens the layer `name` for reading feature by feature (`OGR_L_GetNextFeature`), with the
+    /// encoding chosen as `readLayer(named:encoding:)` says and the same errors; the cursor keeps
+    /// this source open. Reading two cursors of the same layer at once interleaves them (GDAL
+    /// has one read position per layer): read one to its end first.
+    public func openLayer(named name: String, encoding: RequestedEncoding? = nil) throws(GDALError) -> GDALFeatureCursor {
         try ErrorCapture.run { capture throws(GDALError) in
             guard let plain = GDALDatasetGetLayerByName(dataset.handle, name), featureLayerNames.contains(name) else {
                 throw GDALError(
@@ -100,7 +113,7 @@ public final class GDALVectorSource {
             }
             if driverName == "ESRI Shapefile" { try requireDBF(of: name) }
             let (layer, textEncoding) = try chooseEncoding(layer: plain, name: name, requested: encoding, capture: capture)
-            return try LayerReading(source: self, layer: layer, name: name, textEncoding: textEncoding, capture: capture).read()
+            return try GDALFeatureCursor(source: self, layer: layer, name: name, textEncoding: textEncoding)
         }
     }
 

@@ -2,14 +2,27 @@ internal import CGDAL
 import Foundation
 import PlanModel
 
-/// Reads one GDAL layer into a `Layer`: fields, then every feature (`OGR_L_GetNextFeature`), each
-/// checked for a failure GDAL reported while reading it.
-struct LayerReading {
+/// One GDAL layer read feature by feature (`GDALVectorSource.openLayer(named:encoding:)`):
+/// `OGR_L_GetNextFeature` one at a time, each checked for a failure GDAL reported while reading
+/// it, with GDAL's messages captured for each call. Holds its `GDALVectorSource` (and so the
+/// dataset) open until it is released. Not Sendable.
+public final class GDALFeatureCursor {
+    /// Name, path, format, crs, declared geometry type, fields, driver and text encoding; no
+    /// features.
+    public let layer: Layer
+    /// Geometries that could not be exported or decoded, so far.
+    public private(set) var readProblems: [FeatureProblem] = []
+    /// True once some geometry had Z or M.
+    public private(set) var droppedHigherDimensions = false
+
     let source: GDALVectorSource
-    let layer: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
     let name: String
     let textEncoding: LayerTextEncoding
-    let capture: ErrorCapture
+    private let fields: [FieldReader]
+    private var position: Int64 = 0
+    private var lastID: FeatureID?
+    private var finished = false
 
     /// One field of the layer: its name and how to read its values.
     private struct FieldReader {
@@ -18,72 +31,92 @@ struct LayerReading {
         var subtype: OGRFieldSubType
     }
 
-    func read() throws(GDALError) -> Layer {
-        let definition = OGR_L_GetLayerDefn(layer)
+    /// Reads the layer's fields and CRS and rewinds it (`OGR_L_ResetReading`).
+    init(source: GDALVectorSource, layer handle: UnsafeMutableRawPointer, name: String,
+         textEncoding: LayerTextEncoding) throws(GDALError) {
+        self.source = source
+        self.handle = handle
+        self.name = name
+        self.textEncoding = textEncoding
+        let definition = OGR_L_GetLayerDefn(handle)
         var fields: [FieldReader] = []
         for index in 0..<OGR_FD_GetFieldCount(definition) {
             let field = OGR_FD_GetFieldDefn(definition, index)
-            let fieldName = try text(OGR_Fld_GetNameRef(field), feature: nil, field: nil, what: "the name of field \(index + 1)")
+            let fieldName = try Self.text(OGR_Fld_GetNameRef(field), source: source, layer: name, encoding: textEncoding,
+                                          feature: nil, field: nil, what: "the name of field \(index + 1)")
             fields.append(FieldReader(name: fieldName, type: OGR_Fld_GetType(field), subtype: OGR_Fld_GetSubType(field)))
         }
+        self.fields = fields
+        layer = Layer(
+            name: name, path: source.path, format: .gdal,
+            crs: Self.crsReference(handle, source: source, name: name),
+            declaredGeometryType: Self.typeName(OGR_L_GetGeomType(handle)),
+            fields: fields.map { Field(name: $0.name, type: Self.typeName($0.type, $0.subtype)) },
+            features: [], driver: source.driverName, textEncoding: textEncoding)
+        OGR_L_ResetReading(handle)
+    }
 
-        var features: [Feature] = []
-        var problems: [FeatureProblem] = []
-        var dropped = false
-        OGR_L_ResetReading(layer)
-        var position: Int64 = 0
-        while true {
-            capture.clear()
-            guard let feature = OGR_L_GetNextFeature(layer) else {
-                if !capture.failures.isEmpty {
-                    throw GDALError(
-                        kind: .readFailed, path: source.path, layer: name,
-                        message: "GDAL could not read the feature after \(features.last.map { "feature \($0.id)" } ?? "the start of the layer") (the file is truncated or damaged)",
-                        gdalMessages: capture.failures, function: "OGR_L_GetNextFeature")
-                }
-                break
-            }
-            defer { OGR_F_Destroy(feature) }
-            position += 1
-            let fid = OGR_F_GetFID(feature)
-            let id = FeatureID.int(fid == Int64(OGRNullFID) ? position : fid)
+    /// The next feature in GDAL's order, or nil after the last.
+    ///
+    /// Throws `GDALError` `.readFailed` (a truncated or damaged file: GDAL's messages and the
+    /// feature, or the one before), `.textNotUTF8`.
+    public func next() throws(GDALError) -> Feature? {
+        guard !finished else { return nil }
+        do {
+            let feature = try ErrorCapture.run { capture throws(GDALError) in try readNext(capture) }
+            if feature == nil { finished = true }
+            return feature
+        } catch {
+            finished = true
+            throw error
+        }
+    }
+
+    private func readNext(_ capture: ErrorCapture) throws(GDALError) -> Feature? {
+        capture.clear()
+        guard let feature = OGR_L_GetNextFeature(handle) else {
             if !capture.failures.isEmpty {
                 throw GDALError(
-                    kind: .readFailed, path: source.path, layer: name, feature: id,
-                    message: "GDAL could not read this feature whole (the file is truncated or damaged)",
+                    kind: .readFailed, path: source.path, layer: name,
+                    message: "GDAL could not read the feature after \(lastID.map { "feature \($0)" } ?? "the start of the layer") (the file is truncated or damaged)",
                     gdalMessages: capture.failures, function: "OGR_L_GetNextFeature")
             }
-
-            var geometry: GeometryValue?
-            if let native = OGR_F_GetGeometryRef(feature) {
-                switch Self.wkb(of: native) {
-                case .success(let bytes):
-                    do {
-                        let decoded = try WKB.decodeWithDetails(bytes)
-                        geometry = decoded.geometry
-                        if decoded.droppedHigherDimensions { dropped = true }
-                    } catch {
-                        problems.append(FeatureProblem(featureID: id, kind: .malformedGeometry, reason: "\(error)"))
-                    }
-                case .failure(let reason):
-                    problems.append(FeatureProblem(featureID: id, kind: .malformedGeometry, reason: reason.description))
-                }
-            }
-
-            var attributes: [Attribute] = []
-            attributes.reserveCapacity(fields.count)
-            for (index, field) in fields.enumerated() {
-                attributes.append(Attribute(field.name, try value(of: feature, Int32(index), field, id: id)))
-            }
-            features.append(Feature(id: id, geometry: geometry, attributes: attributes))
+            return nil
+        }
+        defer { OGR_F_Destroy(feature) }
+        position += 1
+        let fid = OGR_F_GetFID(feature)
+        let id = FeatureID.int(fid == Int64(OGRNullFID) ? position : fid)
+        if !capture.failures.isEmpty {
+            throw GDALError(
+                kind: .readFailed, path: source.path, layer: name, feature: id,
+                message: "GDAL could not read this feature whole (the file is truncated or damaged)",
+                gdalMessages: capture.failures, function: "OGR_L_GetNextFeature")
         }
 
-        return Layer(
-            name: name, path: source.path, format: .gdal, crs: crsReference(),
-            declaredGeometryType: Self.typeName(OGR_L_GetGeomType(layer)),
-            fields: fields.map { Field(name: $0.name, type: Self.typeName($0.type, $0.subtype)) },
-            features: features, readProblems: problems, droppedHigherDimensions: dropped,
-            driver: source.driverName, textEncoding: textEncoding)
+        var geometry: GeometryValue?
+        if let native = OGR_F_GetGeometryRef(feature) {
+            switch Self.wkb(of: native) {
+            case .success(let bytes):
+                do {
+                    let decoded = try WKB.decodeWithDetails(bytes)
+                    geometry = decoded.geometry
+                    if decoded.droppedHigherDimensions { droppedHigherDimensions = true }
+                } catch {
+                    readProblems.append(FeatureProblem(featureID: id, kind: .malformedGeometry, reason: "\(error)"))
+                }
+            case .failure(let reason):
+                readProblems.append(FeatureProblem(featureID: id, kind: .malformedGeometry, reason: reason.description))
+            }
+        }
+
+        var attributes: [Attribute] = []
+        attributes.reserveCapacity(fields.count)
+        for (index, field) in fields.enumerated() {
+            attributes.append(Attribute(field.name, try value(of: feature, Int32(index), field, id: id)))
+        }
+        lastID = id
+        return Feature(id: id, geometry: geometry, attributes: attributes)
     }
 
     // MARK: Attributes
@@ -156,17 +189,22 @@ struct LayerReading {
 
     /// A C string as Swift text, which must be valid UTF-8 once GDAL has decoded it.
     private func text(_ pointer: UnsafePointer<CChar>?, feature: FeatureID?, field: String?, what: String) throws(GDALError) -> String {
+        try Self.text(pointer, source: source, layer: name, encoding: textEncoding, feature: feature, field: field, what: what)
+    }
+
+    private static func text(_ pointer: UnsafePointer<CChar>?, source: GDALVectorSource, layer: String, encoding: LayerTextEncoding,
+                             feature: FeatureID?, field: String?, what: String) throws(GDALError) -> String {
         guard let pointer else { return "" }
         let bytes = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         let shown = bytes.prefix(16).map { String(format: "%02X", $0) }.joined(separator: " ") + (bytes.count > 16 ? " …" : "")
         throw GDALError(
-            kind: .textNotUTF8, path: source.path, layer: name, feature: feature, field: field,
-            message: "\(what) is not UTF-8 text (bytes \(shown)); \(remedy)")
+            kind: .textNotUTF8, path: source.path, layer: layer, feature: feature, field: field,
+            message: "\(what) is not UTF-8 text (bytes \(shown)); \(remedy(source: source, encoding: encoding))")
     }
 
     /// What to do about text that is not UTF-8, given where its encoding came from.
-    private var remedy: String {
+    private static func remedy(source: GDALVectorSource, encoding textEncoding: LayerTextEncoding) -> String {
         let give = "give --encoding GBK (or encoding: GBK for this layer in the rule set), or the file's real encoding"
         switch textEncoding.source {
         case .undeclared:
@@ -218,7 +256,7 @@ struct LayerReading {
     /// The layer's CRS as the file declares it (`OGR_L_GetSpatialRef`): its name (a Shapefile's
     /// `.prj` name as written), its WKT2, and the authority code GDAL gives it (`OSRGetAuthorityName`
     /// and `OSRGetAuthorityCode`, else `OSRAutoIdentifyEPSG` on a copy); nil when it has none.
-    private func crsReference() -> CRSReference? {
+    private static func crsReference(_ layer: UnsafeMutableRawPointer, source: GDALVectorSource, name: String) -> CRSReference? {
         guard let srs = OGR_L_GetSpatialRef(layer) else { return nil }
         var identified = Self.authority(srs)
         if identified == nil, let copy = OSRClone(srs) {
@@ -233,8 +271,8 @@ struct LayerReading {
         defer { VSIFree(wkt) }
         let definition = status == OGRERR_NONE ? wkt.map { String(cString: $0) } ?? "" : ""
         let gdalName = OSRGetName(srs).map { String(cString: $0) } ?? ""
-        let name = (source.driverName == "ESRI Shapefile" ? source.prjName(of: self.name) : nil) ?? gdalName
-        return .wkt(name: name, definition: definition, identifiedAs: identified)
+        let crsName = (source.driverName == "ESRI Shapefile" ? source.prjName(of: name) : nil) ?? gdalName
+        return .wkt(name: crsName, definition: definition, identifiedAs: identified)
     }
 
     private static func authority(_ srs: UnsafeMutableRawPointer) -> String? {
@@ -277,3 +315,5 @@ struct WKBExportFailure: PlanCheckFailure {
     var exitStatus: ExitStatus { .software }
     init(_ description: String) { self.description = description }
 }
+
+@available(*, unavailable) extension GDALFeatureCursor: Sendable {}

@@ -26,7 +26,6 @@ struct GeoJSONParser {
     /// Positions of the list being read; copied out once per ring so rings do not regrow.
     private var scratch: [Position] = []
 
-    var features: [Feature] = []
     var problems: [FeatureProblem] = []
     var crs: CRSReference?
     var collectionName: String?
@@ -40,12 +39,15 @@ struct GeoJSONParser {
     private var fieldTypeNames: [[String]] = []
     private var fieldTypeMask: [UInt16] = []
 
-    /// Where each feature starts (for the duplicate-id message).
+    /// Features handed out so far.
+    private(set) var featureCount = 0
+    /// While every id so far is larger than the one before (`FeatureID`'s order: integers, then
+    /// strings; the usual case, "U000001", "U000002" … included), ids are unique without hashing:
+    /// only the ids and where their features start are kept (32 bytes a feature, not the
+    /// features), and `idOffsets` is built from them once that stops being true.
+    private var increasingIDs: [FeatureID] = []
     private var featureOffsets: [Int] = []
-    /// While every id so far is an integer larger than the one before (the usual case), ids are
-    /// unique without hashing; `idOffsets` is built only once that stops being true.
     private var idsIncreasing = true
-    private var lastIntegerID = Int64.min
     /// Offset of the feature that first used each id (only once `idsIncreasing` is false).
     private var idOffsets: [FeatureID: Int] = [:]
     /// The reader fails with this once the current feature is done (needs the locator).
@@ -63,8 +65,28 @@ struct GeoJSONParser {
 
     // MARK: Document
 
-    /// Reads the whole input: a FeatureCollection, a single Feature, or a bare geometry.
-    mutating func parseDocument() throws(JSONFailure) {
+    /// Where the reading of the top level stands between two features.
+    enum Place {
+        /// Before `open()`.
+        case start
+        /// The file is a single Feature or a bare geometry, read whole by `open()`.
+        case single(Feature)
+        /// In the top-level object, at a member's key.
+        case atKey
+        /// In the top-level object, after a member's value.
+        case afterMember
+        /// In a `features` array, at an element.
+        case inFeatures
+        /// The document was read to its end.
+        case done
+    }
+
+    private(set) var place = Place.start
+
+    /// Reads the top level up to the first feature: a FeatureCollection's members before its
+    /// `features`, or the whole of a single Feature or bare geometry. Then `header` runs a skip
+    /// scan so that `crs` and `name` are known even when they follow `features`.
+    mutating func open() throws(JSONFailure) {
         // A UTF-8 byte order mark, as Windows tools (ArcGIS, Notepad) often write.
         if s.count >= 3 && s.base[0] == 0xEF && s.base[1] == 0xBB && s.base[2] == 0xBF { s.pos = 3 }
         s.skipWhitespace()
@@ -82,19 +104,112 @@ struct GeoJSONParser {
         }
         s.pos = start
         if s.string(type, is: "FeatureCollection") {
-            try parseCollection()
-        } else if s.string(type, is: "Feature") {
-            try parseFeature(index: 1, topLevel: true)
+            _ = try s.enterObject()
+            place = .atKey
+            return
+        }
+        let feature: Feature
+        if s.string(type, is: "Feature") {
+            feature = try parseFeature(index: 1, topLevel: true)
         } else if geometryKind(type) != nil {
             let geometry = try parseGeometryOrProblem(topLevel: true)
-            try addFeature(id: .int(1), offset: start, geometry: geometry, attributes: [])
+            feature = try makeFeature(id: .int(1), offset: start, geometry: geometry, attributes: [])
         } else {
             throw .notGeoJSON(offset: typeOffset, reason: "unknown top-level type \"\(s.string(type))\"")
         }
+        try expectEndOfFile()
+        place = .single(feature)
+    }
+
+    /// The next feature in file order, or nil once the document is read to its end (its end
+    /// checked: nothing but whitespace may follow the top-level object).
+    mutating func nextFeature() throws(JSONFailure) -> Feature? {
+        while true {
+            switch place {
+            case .start:
+                try open()
+            case .single(let feature):
+                place = .done
+                return feature
+            case .inFeatures:
+                let index = featureCount + 1
+                guard s.current == UInt8(ascii: "{") else {
+                    let offset = s.pos
+                    try s.skipValue()
+                    throw .notGeoJSON(offset: offset, reason: "feature \(index) is \(s.describe(at: offset)), not an object")
+                }
+                let feature = try parseFeature(index: index, topLevel: false)
+                place = try s.nextElement() ? .inFeatures : .afterMember
+                return feature
+            case .afterMember:
+                if try s.nextMember() {
+                    place = .atKey
+                } else {
+                    try expectEndOfFile()
+                    place = .done
+                }
+            case .atKey:
+                try readCollectionMember()
+            case .done:
+                return nil
+            }
+        }
+    }
+
+    /// At a key of the top-level FeatureCollection: enters `features`, reads `crs` and `name`,
+    /// skips the rest.
+    private mutating func readCollectionMember() throws(JSONFailure) {
+        let key = try s.readKey()
+        place = .afterMember
+        if s.string(key, is: "features") {
+            guard s.current == UInt8(ascii: "[") else {
+                let offset = s.pos
+                try s.skipValue()
+                throw .notGeoJSON(offset: offset, reason: "\"features\" is \(s.describe(at: offset)), not an array")
+            }
+            if try s.enterArray() { place = .inFeatures }
+        } else if s.string(key, is: "crs") {
+            crs = try parseCRS()
+        } else if s.string(key, is: "name"), s.current == UInt8(ascii: "\"") {
+            collectionName = s.string(try s.scanString())
+        } else {
+            try s.skipValue()
+        }
+    }
+
+    private mutating func expectEndOfFile() throws(JSONFailure) {
         s.skipWhitespace()
         guard s.atEnd else {
             throw .syntax(offset: s.pos, message: "expected end of file after the top-level object, found \(s.describe(at: s.pos))")
         }
+    }
+
+    /// The FeatureCollection's `crs` and `name` as the whole document gives them (the last of
+    /// each wins, as when reading), found by a skip scan of the top level from the cursor, which
+    /// must be at `.atKey` right after `open()`. `skip` is given the offset of each `features`
+    /// array and returns the offset after its end (nil when the input ends first); the scan
+    /// stops at broken JSON: the features read next fail at the same place with the full message.
+    func header(skip: (Int) -> Int?) -> (crs: CRSReference?, name: String?) {
+        var probe = self
+        guard case .atKey = probe.place else { return (crs, collectionName) }
+        do throws(JSONFailure) {
+            repeat {
+                let key = try probe.s.readKey()
+                if probe.s.string(key, is: "features"), probe.s.current == UInt8(ascii: "[") {
+                    guard let end = skip(probe.s.pos) else { break }
+                    probe.s.pos = end
+                } else if probe.s.string(key, is: "crs") {
+                    probe.crs = try probe.parseCRS()
+                } else if probe.s.string(key, is: "name"), probe.s.current == UInt8(ascii: "\"") {
+                    probe.collectionName = probe.s.string(try probe.s.scanString())
+                } else {
+                    try probe.s.skipValue()
+                }
+            } while try probe.s.nextMember()
+        } catch {
+            // Reported with its position when the features are read.
+        }
+        return (probe.crs, probe.collectionName)
     }
 
     /// At the top-level `{`: the value of its "type" member and where that is, or nil.
@@ -115,52 +230,16 @@ struct GeoJSONParser {
         return nil
     }
 
-    private mutating func parseCollection() throws(JSONFailure) {
-        guard try s.enterObject() else { return }
-        repeat {
-            let key = try s.readKey()
-            if s.string(key, is: "features") {
-                try parseFeatures()
-            } else if s.string(key, is: "crs") {
-                crs = try parseCRS()
-            } else if s.string(key, is: "name"), s.current == UInt8(ascii: "\"") {
-                collectionName = s.string(try s.scanString())
-            } else {
-                try s.skipValue()
-            }
-        } while try s.nextMember()
-    }
-
-    private mutating func parseFeatures() throws(JSONFailure) {
-        guard s.current == UInt8(ascii: "[") else {
-            let offset = s.pos
-            try s.skipValue()
-            throw .notGeoJSON(offset: offset, reason: "\"features\" is \(s.describe(at: offset)), not an array")
-        }
-        guard try s.enterArray() else { return }
-        var index = features.count
-        repeat {
-            index += 1
-            guard s.current == UInt8(ascii: "{") else {
-                let offset = s.pos
-                try s.skipValue()
-                throw .notGeoJSON(offset: offset, reason: "feature \(index) is \(s.describe(at: offset)), not an object")
-            }
-            try parseFeature(index: index, topLevel: false)
-        } while try s.nextElement()
-    }
-
     // MARK: Features
 
     /// At a Feature's `{`. `index` is its 1-based position, its id when it has no `id` member.
-    private mutating func parseFeature(index: Int, topLevel: Bool) throws(JSONFailure) {
+    private mutating func parseFeature(index: Int, topLevel: Bool) throws(JSONFailure) -> Feature {
         let start = s.pos
         var id: FeatureID?
         var geometry: GeometryValue?
         var attributes: [Attribute] = []
         guard try s.enterObject() else {
-            try addFeature(id: .int(Int64(index)), offset: start, geometry: nil, attributes: [])
-            return
+            return try makeFeature(id: .int(Int64(index)), offset: start, geometry: nil, attributes: [])
         }
         repeat {
             let key = try s.readKey()
@@ -188,7 +267,7 @@ struct GeoJSONParser {
                 try s.skipValue()
             }
         } while try s.nextMember()
-        try addFeature(id: id ?? .int(Int64(index)), offset: start, geometry: geometry, attributes: attributes)
+        return try makeFeature(id: id ?? .int(Int64(index)), offset: start, geometry: geometry, attributes: attributes)
     }
 
     /// The raw text of a value at `offset` (for messages), shortened.
@@ -198,29 +277,41 @@ struct GeoJSONParser {
         return String(text.prefix { $0 != "," && $0 != "}" && $0 != "\n" })
     }
 
-    private mutating func addFeature(id: FeatureID, offset: Int, geometry: GeometryValue?, attributes: [Attribute]) throws(JSONFailure) {
-        if idsIncreasing, case .int(let n) = id, n > lastIntegerID {
-            lastIntegerID = n
+    /// The feature, once its id is known to be new; its geometry problems go to `problems`.
+    private mutating func makeFeature(id: FeatureID, offset: Int, geometry: GeometryValue?, attributes: [Attribute]) throws(JSONFailure) -> Feature {
+        if idsIncreasing, increasingIDs.last.map({ $0 < id }) ?? true {
+            increasingIDs.append(id)
+            featureOffsets.append(offset)
         } else {
             if idsIncreasing {
                 idsIncreasing = false
-                idOffsets.reserveCapacity(features.count * 2)
-                for (feature, start) in zip(features, featureOffsets) { idOffsets[feature.id] = start }
+                idOffsets.reserveCapacity(increasingIDs.count * 2)
+                for (earlier, start) in zip(increasingIDs, featureOffsets) { idOffsets[earlier] = start }
+                increasingIDs = []
+                featureOffsets = []
             }
             if let first = idOffsets.updateValue(offset, forKey: id) {
                 duplicate = (id, offset, first)
                 throw .notGeoJSON(offset: offset, reason: "duplicate id")
             }
         }
-        featureOffsets.append(offset)
         for i in pendingProblems.indices {
-            let (line, column) = locator.location(of: pendingProblems[i].offset)
+            let target = pendingProblems[i].offset
+            let walkedFrom = target < locator.offset ? 0 : locator.offset
+            let (line, column) = locator.location(of: target)
+            revisitedFrom = min(revisitedFrom, walkedFrom, locator.lineStart)
             problems.append(FeatureProblem(featureID: id, kind: .malformedGeometry,
                                            reason: "\(line):\(column): \(pendingProblems[i].reason)"))
         }
         pendingProblems.removeAll()
-        features.append(Feature(id: id, geometry: geometry, attributes: attributes))
+        featureCount += 1
+        return Feature(id: id, geometry: geometry, attributes: attributes)
     }
+
+    /// The lowest offset the locator read since the caller last reset this (it walks back to a
+    /// line's start to count columns), so that pages dropped behind the cursor and read again for
+    /// a message can be dropped again.
+    var revisitedFrom = Int.max
 
     /// Geometry problems of the feature being read (its id may come after its geometry).
     private var pendingProblems: [(offset: Int, reason: String)] = []

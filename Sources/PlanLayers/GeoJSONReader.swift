@@ -29,41 +29,32 @@ import PlanModel
 ///
 /// The JSON is parsed byte by byte here (no Foundation): strict RFC 8259 syntax, numbers
 /// converted exactly as `strtod` does.
+/// Memory: the file is mapped read-only and the pages behind the cursor are dropped as features
+/// are handed out (`GeoJSONFeatureSource`), so reading feature by feature holds one feature and
+/// a few MiB of the file whatever its size.
 public enum GeoJSONReader {
-    /// Reads the file at `path`.
+    /// Reads the file at `path`: every feature of `stream(path:layerName:)`, collected.
     /// - Throws: `LayerReadError` (`.fileNotFound` when there is no such file).
-    public static func read(path: String, layerName: String? = nil) throws -> Layer {
-        let bytes = try readFile(path: path)
-        return try read(bytes: bytes, path: path, layerName: layerName)
+    public static func read(path: String, layerName: String? = nil) throws(LayerReadError) -> Layer {
+        try collect(try GeoJSONFeatureSource(path: path, layerName: layerName))
     }
 
     /// Reads GeoJSON held in memory; `path` names it in the layer and in messages.
     /// - Throws: `LayerReadError`.
-    public static func read(bytes: [UInt8], path: String, layerName: String? = nil) throws -> Layer {
-        try bytes.withUnsafeBufferPointer { buffer throws(LayerReadError) -> Layer in
-            guard let base = buffer.baseAddress, buffer.count > 0 else {
-                throw LayerReadError.syntax(path: path, line: 1, column: 1, message: "expected a JSON value, found end of file")
-            }
-            var parser = GeoJSONParser(base: base, count: buffer.count)
-            do throws(JSONFailure) {
-                try parser.parseDocument()
-            } catch {
-                throw layerError(error, parser: &parser, path: path)
-            }
-            return Layer(
-                name: layerName ?? parser.collectionName ?? fileStem(path),
-                path: path,
-                format: .geoJSON,
-                crs: parser.crs,
-                fields: parser.fields,
-                features: parser.features,
-                readProblems: parser.problems,
-                droppedHigherDimensions: parser.droppedHigherDimensions
-            )
-        }
+    public static func read(bytes: [UInt8], path: String, layerName: String? = nil) throws(LayerReadError) -> Layer {
+        try collect(try GeoJSONFeatureSource(bytes: bytes, path: path, layerName: layerName))
     }
 
-    private static func layerError(_ failure: JSONFailure, parser: inout GeoJSONParser, path: String) -> LayerReadError {
+    private static func collect(_ source: GeoJSONFeatureSource) throws(LayerReadError) -> Layer {
+        var layer = source.layer
+        while let feature = try source.next() { layer.features.append(feature) }
+        layer.fields = source.fields
+        layer.readProblems = source.readProblems
+        layer.droppedHigherDimensions = source.droppedHigherDimensions
+        return layer
+    }
+
+    static func layerError(_ failure: JSONFailure, parser: inout GeoJSONParser, path: String) -> LayerReadError {
         if let duplicate = parser.duplicate {
             let first = parser.locator.location(of: duplicate.firstOffset)
             let here = parser.locator.location(of: duplicate.offset)

@@ -185,6 +185,13 @@ struct JSONScanner {
         }
     }
 
+    /// The high bit of each byte of `word` that equals `byte`, exactly (no borrow between bytes).
+    @inline(__always) static func bytesEqual(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        let low7 = 0x7F7F_7F7F_7F7F_7F7F as UInt64
+        return ~(((x & low7) &+ low7) | x | low7)
+    }
+
     // MARK: Strings
 
     /// At the opening quote: scans to after the closing quote, checking escapes and rejecting raw
@@ -486,9 +493,9 @@ struct JSONScanner {
 struct TextLocator {
     let base: UnsafePointer<UInt8>
     let count: Int
-    private var offset = 0
+    private(set) var offset = 0
     private var line = 1
-    private var lineStart = 0
+    private(set) var lineStart = 0
 
     init(base: UnsafePointer<UInt8>, count: Int) {
         self.base = base
@@ -509,5 +516,82 @@ struct TextLocator {
             i += 1
         }
         return (line, column)
+    }
+}
+
+/// Finds the end of a JSON array or object by counting brackets outside strings, and nothing else
+/// (no syntax check), over the input given block by block: what `GeoJSONFeatureSource` uses to
+/// skip a FeatureCollection's `features` when it looks for the members after them.
+///
+/// Eight bytes at a time while they hold no quote and cannot close the outermost bracket (the
+/// depth exceeds the closing brackets among them): the brackets are counted from byte masks
+/// (SWAR); everything else byte by byte. Several times faster than the parser.
+struct BracketSkipper {
+    private var depth = 0
+    private var inString = false
+    private var escaped = false
+
+    /// The number of bytes marked in a `bytesEqual` mask (one multiply: x86-64's baseline has no
+    /// popcount instruction).
+    @inline(__always) private static func countMarks(_ mask: UInt64) -> Int {
+        Int(((mask >> 7) &* 0x0101_0101_0101_0101) >> 56)
+    }
+
+    /// Scans the next block (starting at the `[` or `{` for the first one). Returns the index in
+    /// this block just after the matching close, or nil when the block ends first.
+    mutating func scan(_ block: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let p = block.baseAddress else { return nil }
+        let n = block.count
+        let raw = UnsafeRawPointer(p)
+        // Locals, so that the loop keeps them in registers; stored back when the block ends.
+        var depth = self.depth
+        var inString = self.inString
+        var escaped = self.escaped
+        defer {
+            self.depth = depth
+            self.inString = inString
+            self.escaped = escaped
+        }
+        var i = 0
+        while i < n {
+            if inString {
+                // To the closing quote, stepping over escapes.
+                if escaped { escaped = false; i += 1 }
+                while i < n {
+                    let c = p[i]
+                    i += 1
+                    if c == UInt8(ascii: "\"") { inString = false; break }
+                    if c == UInt8(ascii: "\\") {
+                        if i < n { i += 1 } else { escaped = true }
+                    }
+                }
+                continue
+            }
+            while depth > 0 && i + 8 <= n {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                guard JSONScanner.bytesEqual(word, 0x22) == 0 else { break }
+                let folded = word | 0x2020_2020_2020_2020
+                let closeMask = JSONScanner.bytesEqual(folded, 0x7D)
+                let openMask = JSONScanner.bytesEqual(folded, 0x7B)
+                if closeMask | openMask != 0 {
+                    let closes = Self.countMarks(closeMask)
+                    guard depth > closes else { break }
+                    depth += Self.countMarks(openMask) - closes
+                }
+                i += 8
+            }
+            guard i < n else { break }
+            let c = p[i]
+            i += 1
+            if c == UInt8(ascii: "\"") {
+                inString = true
+            } else if c | 0x20 == UInt8(ascii: "{") {  // '[' or '{'
+                depth += 1
+            } else if c | 0x20 == UInt8(ascii: "}") {  // ']' or '}'
+                depth -= 1
+                if depth == 0 { return i }
+            }
+        }
+        return nil
     }
 }

@@ -58,38 +58,63 @@ public enum LayerReader {
     /// GeoPackage, File Geodatabase or other GDAL source (only those in `names` when it is not
     /// empty; a missing name is an error that lists the layers the file has). `options.encoding`
     /// says how to decode a Shapefile's text (see `GDALVectorSource.readLayer(named:encoding:)`).
+    /// Each layer is its `FeatureStream` collected.
     public static func readLayers(path: String, names: [String] = [], options: LayerReadOptions = LayerReadOptions()) throws -> [Layer] {
+        try streams(path: path, names: names, options: options).map { try $0().collect() }
+    }
+
+    /// Reads one layer: the GeoJSON file's, or the named (or only) layer of a GeoPackage or a GDAL
+    /// source: `stream(path:layerName:options:)` collected.
+    public static func read(path: String, layerName: String? = nil, options: LayerReadOptions = LayerReadOptions()) throws -> Layer {
+        try stream(path: path, layerName: layerName, options: options).collect()
+    }
+
+    /// Opens one layer as `read(path:layerName:options:)` would read it (same format sniffing,
+    /// same layer choice, same errors for a missing file / missing layer / several layers).
+    public static func stream(path: String, layerName: String? = nil, options: LayerReadOptions = LayerReadOptions()) throws -> FeatureStream {
+        let openers = try streams(path: path, names: layerName.map { [$0] } ?? [], options: options)
+        if openers.count > 1 {
+            throw LayerSourceError(
+                kind: .noSuchLayer, path: path,
+                message: "the file has \(openers.count) layers (\(openers.map(\.name).joined(separator: ", "))); name one")
+        }
+        guard let opener = openers.first else {
+            throw LayerSourceError(kind: .noSuchLayer, path: path, message: "the file has no feature layer")
+        }
+        return try opener()
+    }
+
+    /// A layer of a file, named, not opened yet.
+    private struct StreamOpener {
+        var name: String
+        var open: () throws -> FeatureStream
+        func callAsFunction() throws -> FeatureStream { try open() }
+    }
+
+    /// The layers `readLayers` reads, each to be opened as a stream (one at a time: a GDAL
+    /// source has one read position per layer).
+    private static func streams(path: String, names: [String], options: LayerReadOptions) throws -> [StreamOpener] {
         switch try format(of: path) {
         case .geoJSON:
             try requireUTF8(options, path: path, format: "GeoJSON")
-            return [try GeoJSONReader.read(path: path)]
+            let stream = FeatureStream(try GeoJSONFeatureSource(path: path))
+            return [StreamOpener(name: stream.layer.name, open: { stream })]
         case .geoPackage:
             try requireUTF8(options, path: path, format: "GeoPackage")
             let file = try GeoPackageFile(path: path)
             let available = try file.featureLayerNames()
             try requireLayers(names, in: available, path: path)
-            return try (names.isEmpty ? available : names).map { try file.readLayer(named: $0) }
+            return (names.isEmpty ? available : names).map { name in
+                StreamOpener(name: name, open: { FeatureStream(try file.openLayer(named: name)) })
+            }
         case .gdal:
             let source = try GDALVectorSource(path: path)
             let available = source.featureLayerNames
             try requireLayers(names, in: available, path: path)
-            return try (names.isEmpty ? available : names).map { try source.readLayer(named: $0, encoding: options.encoding) }
+            return (names.isEmpty ? available : names).map { name in
+                StreamOpener(name: name, open: { FeatureStream(try source.openLayer(named: name, encoding: options.encoding)) })
+            }
         }
-    }
-
-    /// Reads one layer: the GeoJSON file's, or the named (or only) layer of a GeoPackage or a GDAL
-    /// source.
-    public static func read(path: String, layerName: String? = nil, options: LayerReadOptions = LayerReadOptions()) throws -> Layer {
-        let layers = try readLayers(path: path, names: layerName.map { [$0] } ?? [], options: options)
-        if layers.count > 1 {
-            throw LayerSourceError(
-                kind: .noSuchLayer, path: path,
-                message: "the file has \(layers.count) layers (\(layers.map(\.name).joined(separator: ", "))); name one")
-        }
-        guard let layer = layers.first else {
-            throw LayerSourceError(kind: .noSuchLayer, path: path, message: "the file has no feature layer")
-        }
-        return layer
     }
 
     /// True when layer names pick among the file's layers: a GeoPackage, a File Geodatabase, or

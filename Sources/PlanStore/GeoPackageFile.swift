@@ -55,7 +55,22 @@ public final class GeoPackageFile {
         return names
     }
 
-    /// Reads the feature table `name` with all its features in fid order.
+    /// Reads the feature table `name` with all its features in fid order: every feature of
+    /// `openLayer(named:)`, collected.
+    ///
+    /// Throws `StoreError`: `.layerNotFound` (listing the file's layers), `.malformedGeoPackage`
+    /// or `.sqlite`.
+    public func readLayer(named name: String) throws -> Layer {
+        let cursor = try openLayer(named: name)
+        var layer = cursor.layer
+        while let feature = try cursor.next() { layer.features.append(feature) }
+        layer.readProblems = cursor.readProblems
+        layer.droppedHigherDimensions = cursor.droppedHigherDimensions
+        return layer
+    }
+
+    /// Opens the feature table `name` for reading feature by feature in fid order, through one
+    /// prepared `SELECT` stepped row by row (memory independent of the table's size).
     ///
     /// Attributes are every column but the fid and geometry columns, in table order; their
     /// values follow what is stored (INTEGER → integer, REAL → double, TEXT → string, BLOB →
@@ -65,7 +80,7 @@ public final class GeoPackageFile {
     ///
     /// Throws `StoreError`: `.layerNotFound` (listing the file's layers), `.malformedGeoPackage`
     /// or `.sqlite`.
-    public func readLayer(named name: String) throws -> Layer {
+    public func openLayer(named name: String) throws -> GeoPackageFeatureCursor {
         let isFeatureTable = try database.scalar(
             "SELECT count(*) FROM gpkg_contents WHERE data_type = 'features' AND table_name = ?",
             arguments: [.text(name)])
@@ -117,54 +132,13 @@ public final class GeoPackageFile {
         let selected = [fidExpression, Database.quote(identifier: geometryColumn)]
             + attributeColumns.map { Database.quote(identifier: $0.name) }
         let sql = "SELECT \(selected.joined(separator: ", ")) FROM \(Database.quote(identifier: name)) ORDER BY \(fidExpression)"
-        let statement = try database.prepare(sql)
-
-        let isBoolean = attributeColumns.map { $0.type.uppercased() == "BOOLEAN" }
-        var features: [Feature] = []
-        var problems: [FeatureProblem] = []
-        var dropped = false
-        while try statement.step() {
-            let id = FeatureID.int(statement.int64(at: 0))
-            var geometry: GeometryValue?
-            switch statement.columnType(at: 1) {
-            case .null:
-                geometry = nil
-            case .blob:
-                do {
-                    let decoded = try statement.withBlob(at: 1) { try GeoPackageBinary.decode($0) }
-                    geometry = decoded.geometry
-                    if decoded.droppedHigherDimensions { dropped = true }
-                } catch let error as GeoPackageBinary.DecodeError {
-                    problems.append(FeatureProblem(featureID: id, kind: .malformedGeometry, reason: error.description))
-                }
-            case let other:
-                problems.append(FeatureProblem(featureID: id, kind: .malformedGeometry,
-                                               reason: "GeoPackage geometry is stored as \(other), not as a blob"))
-            }
-            var attributes: [Attribute] = []
-            attributes.reserveCapacity(attributeColumns.count)
-            for (i, column) in attributeColumns.enumerated() {
-                let index = Int32(i + 2)
-                let value: AttributeValue
-                switch statement.columnType(at: index) {
-                case .null: value = .null
-                case .integer:
-                    let v = statement.int64(at: index)
-                    value = isBoolean[i] ? .bool(v != 0) : .integer(v)
-                case .real: value = .double(statement.double(at: index))
-                case .text: value = .string(statement.string(at: index) ?? "")
-                case .blob: value = .blob(statement.blob(at: index) ?? [])
-                }
-                attributes.append(Attribute(column.name, value))
-            }
-            features.append(Feature(id: id, geometry: geometry, attributes: attributes))
-        }
-
-        return Layer(
+        let header = Layer(
             name: name, path: path, format: .geoPackage, crs: crs,
             declaredGeometryType: declaredGeometryType,
             fields: attributeColumns.map { Field(name: $0.name, type: $0.type) },
-            features: features, readProblems: problems, droppedHigherDimensions: dropped)
+            features: [])
+        return GeoPackageFeatureCursor(layer: header, statement: try database.prepare(sql),
+                                       isBoolean: attributeColumns.map { $0.type.uppercased() == "BOOLEAN" })
     }
 
     /// An application_id as its four characters when they are printable, e.g. 'GPKG', else hex.
@@ -180,6 +154,75 @@ public final class GeoPackageFile {
 
 @available(*, unavailable)
 extension GeoPackageFile: Sendable {}
+
+/// One feature table read row by row (`GeoPackageFile.openLayer(named:)`): one prepared
+/// statement stepped, holding the file open until the cursor is released. Not Sendable.
+public final class GeoPackageFeatureCursor {
+    /// Name, path, format, crs, declared geometry type and fields; no features.
+    public let layer: Layer
+    /// Geometries that could not be decoded, so far.
+    public private(set) var readProblems: [FeatureProblem] = []
+    /// True once some geometry had Z or M.
+    public private(set) var droppedHigherDimensions = false
+    private let statement: Statement
+    private let isBoolean: [Bool]
+    private var finished = false
+
+    init(layer: Layer, statement: Statement, isBoolean: [Bool]) {
+        self.layer = layer
+        self.statement = statement
+        self.isBoolean = isBoolean
+    }
+
+    /// The next feature in fid order, or nil after the last (`sqlite3_step`).
+    /// Throws `StoreError` `.sqlite`.
+    public func next() throws -> Feature? {
+        guard !finished else { return nil }
+        let hasRow: Bool
+        do { hasRow = try statement.step() } catch { finished = true; throw error }
+        guard hasRow else {
+            finished = true
+            return nil
+        }
+        let id = FeatureID.int(statement.int64(at: 0))
+        var geometry: GeometryValue?
+        switch statement.columnType(at: 1) {
+        case .null:
+            geometry = nil
+        case .blob:
+            do {
+                let decoded = try statement.withBlob(at: 1) { try GeoPackageBinary.decode($0) }
+                geometry = decoded.geometry
+                if decoded.droppedHigherDimensions { droppedHigherDimensions = true }
+            } catch let error as GeoPackageBinary.DecodeError {
+                readProblems.append(FeatureProblem(featureID: id, kind: .malformedGeometry, reason: error.description))
+            }
+        case let other:
+            readProblems.append(FeatureProblem(featureID: id, kind: .malformedGeometry,
+                                               reason: "GeoPackage geometry is stored as \(other), not as a blob"))
+        }
+        var attributes: [Attribute] = []
+        attributes.reserveCapacity(layer.fields.count)
+        for (i, field) in layer.fields.enumerated() {
+            let index = Int32(i + 2)
+            let value: AttributeValue
+            switch statement.columnType(at: index) {
+            case .null: value = .null
+            case .integer:
+                let v = statement.int64(at: index)
+                value = isBoolean[i] ? .bool(v != 0) : .integer(v)
+            case .real: value = .double(statement.double(at: index))
+            case .text: value = .string(statement.string(at: index) ?? "")
+            case .blob: value = .blob(statement.blob(at: index) ?? [])
+            }
+            attributes.append(Attribute(field.name, value))
+        }
+        return Feature(id: id, geometry: geometry, attributes: attributes)
+    }
+}
+
+@available(*, unavailable)
+extension GeoPackageFeatureCursor: Sendable {}
 
 extension DatabaseValue {
     /// The integer, when the value is one.

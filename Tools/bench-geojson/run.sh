@@ -5,6 +5,11 @@
 #
 #   Tools/bench-geojson/run.sh [COUNT]     (default 100000 parcels)
 #
+# Then the memory of streaming: Tools/out/layers-COUNT/urban.geojson (Tools/gen_layers.py, as the
+# overlay benchmark uses it) read whole (LayerReader.read), streamed feature by feature
+# (LayerReader.stream, no feature kept: --stream) and read by pyogrio, each with its peak RSS.
+# STREAM_ONLY=FILE skips everything else and streams FILE once (e.g. a 1 000 000-parcel layer).
+#
 # Generates the layer once (cached in Tools/out/, with its .gpkg and .shp made by Debian's
 # ogr2ogr), builds the release benchmark, sets up
 # Tools/.venv with pyogrio (its wheel bundles GDAL) and geopandas, then runs each reader three
@@ -21,6 +26,13 @@ venv="$root/Tools/.venv"
 runs=3
 
 mkdir -p "$out"
+if [ -n "${STREAM_ONLY:-}" ]; then
+    (cd "$root" && swift build -c release --product plan-check-bench-read >&2)
+    bench="$(cd "$root" && swift build -c release --show-bin-path)/plan-check-bench-read"
+    echo "$(basename "$STREAM_ONLY"): $(( $(stat -c %s "$STREAM_ONLY") / 1000000 )) MB"
+    /usr/bin/time -v "$bench" --stream "$STREAM_ONLY" 2>&1 | grep -E 'seconds=|Maximum resident'
+    exit 0
+fi
 if [ ! -s "$data" ]; then
     echo "generating $count parcels -> $data" >&2
     python3 "$root/Tools/gen_parcels.py" --count "$count" --out "$data.tmp"
@@ -96,5 +108,26 @@ printf '|%s|%s|%s|%s|\n' "----------------------------" "----------:" "---------
 while IFS=$'\t' read -r name secs rss; do
     ratio="$(awk "BEGIN{printf \"%.2fx\", $secs / $base}")"
     printf '| %-26s | %9.3f | %13s | %26s |\n' "$name" "$secs" "$rss" "$ratio"
+done <"$results"
+rm -f "$results"
+
+# Streaming against reading whole, on the overlay benchmark's urban layer.
+layers="$out/layers-$count"
+if [ ! -s "$layers/urban.geojson" ]; then
+    echo "generating $count parcels -> $layers" >&2
+    python3 "$root/Tools/gen_layers.py" --parcels "$count" --out "$layers" >/dev/null
+fi
+urban="$layers/urban.geojson"
+results="$(mktemp)"
+run "plan-check read (whole)" "$bench" "$urban" >>"$results"
+run "plan-check stream" "$bench" --stream "$urban" >>"$results"
+run "pyogrio.raw.read" "$py" "$here/pyogrio_read.py" raw "$urban" >>"$results"
+echo
+echo "File: layers-$count/urban.geojson, $(( $(stat -c %s "$urban") / 1000000 )) MB; best of $runs runs"
+echo
+printf '| %-26s | %9s | %13s |\n' "reader" "seconds" "peak RSS (MB)"
+printf '|%s|%s|%s|\n' "----------------------------" "----------:" "--------------:"
+while IFS=$'\t' read -r name secs rss; do
+    printf '| %-26s | %9.3f | %13s |\n' "$name" "$secs" "$rss"
 done <"$results"
 rm -f "$results"
