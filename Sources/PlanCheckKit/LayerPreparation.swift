@@ -33,10 +33,12 @@ public struct LayerPreparation: Sendable {
     }
 
 
-    /// Files larger than this together (bytes) are read one after the other: a GeoJSON file is
-    /// held whole while it is parsed, so two 67 MB files of 100 000 parcels read at once raised
-    /// the overlay's peak memory by about 45 MB to save about 0.4 s.
-    static let parallelReadLimit = 64 << 20
+    /// Files larger than this together (bytes) are read one after the other. The readers
+    /// stream (an 8 MiB window of the file, not the file), so reading two files at once costs
+    /// only the layers, which are held afterwards anyway: the two 67 MB files of 100 000 parcels
+    /// are read at once. Above this, a run that keeps its layers whole is beyond its memory
+    /// budget in any case; reading one file at a time keeps the peak lower.
+    static let parallelReadLimit = 1 << 30
 
     /// The total size of the files at `paths` (bytes; 0 for what cannot be measured, e.g. a folder).
     static func bytes(of paths: [String]) -> Int {
