@@ -4,19 +4,35 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <vector>
 
 using namespace ClipperLib;
 
-static Paths to_paths(pc_rings rings) {
-    Paths paths(rings.ring_count);
+/// `rings` as Clipper paths in `paths`, whose vectors keep their capacity from call to call.
+static void to_paths(pc_rings rings, Paths &paths) {
+    paths.resize(rings.ring_count);
     const int64_t *p = rings.xy;
     for (size_t r = 0; r < rings.ring_count; ++r) {
+        paths[r].clear();
         paths[r].reserve(rings.ring_sizes[r]);
         for (size_t i = 0; i < rings.ring_sizes[r]; ++i, p += 2) paths[r].push_back(IntPoint(p[0], p[1]));
     }
-    return paths;
 }
+
+/// One thread's Clipper, result tree and input paths, reused from one operation to the next
+/// (their vectors keep their capacity); made anew after an operation that failed.
+struct Workspace {
+    // Collinear vertices stay: in a lon/lat CRS the edges are geodesics, so a vertex on a
+    // straight line in degrees still changes the ellipsoidal area. Strictly simple output:
+    // without it, rings that touch themselves at a vertex come out, which GEOS calls invalid
+    // (2 of the sample district's operations fell back to GEOS; none with it).
+    Clipper clipper{ioPreserveCollinear | ioStrictlySimple};
+    PolyTree tree;
+    Paths subject, clip;
+};
+
+static thread_local std::unique_ptr<Workspace> workspace;
 
 /// Outer nodes start polygons; their children are holes; a hole's children are outers again.
 static void flatten(const PolyNode &outer, std::vector<const Path *> &rings, std::vector<int32_t> &owner, int32_t &polygon) {
@@ -40,15 +56,16 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
                           char *message, size_t message_capacity) {
     *out = pc_result{};
     try {
-        // Collinear vertices stay: in a lon/lat CRS the edges are geodesics, so a vertex on a
-        // straight line in degrees still changes the ellipsoidal area. Strictly simple output:
-        // without it, rings that touch themselves at a vertex come out, which GEOS calls invalid
-        // (2 of the sample district's operations fell back to GEOS; none with it).
-        Clipper clipper(ioPreserveCollinear | ioStrictlySimple);
-        clipper.AddPaths(to_paths(subject), ptSubject, true);
-        clipper.AddPaths(to_paths(clip), ptClip, true);
-        PolyTree tree;
+        if (!workspace) workspace.reset(new Workspace());
+        Clipper &clipper = workspace->clipper;
+        PolyTree &tree = workspace->tree;
+        clipper.Clear();
+        to_paths(subject, workspace->subject);
+        to_paths(clip, workspace->clip);
+        clipper.AddPaths(workspace->subject, ptSubject, true);
+        clipper.AddPaths(workspace->clip, ptClip, true);
         if (!clipper.Execute(static_cast<ClipType>(operation), tree, pftEvenOdd, pftNonZero)) {
+            workspace.reset();
             copy_message("Clipper::Execute returned false", message, message_capacity);
             return 2;
         }
@@ -72,10 +89,12 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         }
         return 0;
     } catch (const std::exception &e) {
+        workspace.reset();
         pc_result_free(out);
         copy_message(e.what(), message, message_capacity);
         return 1;
     } catch (...) {
+        workspace.reset();
         pc_result_free(out);
         copy_message("unknown C++ exception", message, message_capacity);
         return 1;

@@ -87,6 +87,80 @@ public struct EncodableFeature: Sendable {
     }
 }
 
+/// Features encoded one at a time into one buffer, separated by `,\n`: the bytes
+/// `GeoJSONWriter.encodeFeatures` gives for the same features, without building an
+/// `EncodableFeature` (and its array of parts) per feature. For encoders of many features.
+public struct FeatureText: Sendable {
+    private var text = JSONText()
+    private let decimals: Int?
+    /// Features appended so far.
+    public private(set) var count = 0
+
+    /// An empty buffer with room for `capacity` bytes; coordinates as `coordinateDecimals` says
+    /// (`GeoJSONWriter.init`).
+    public init(capacity: Int = 0, coordinateDecimals: Int? = nil) {
+        text = JSONText(capacity: capacity)
+        decimals = coordinateDecimals
+    }
+
+    /// The Features so far.
+    public var bytes: [UInt8] { text.bytes }
+
+    /// Appends a Feature whose properties are the members `properties` appends, in order.
+    public mutating func append(
+        id: FeatureID?, geometry: GeometryValue?, foreignMembers: [Attribute] = [],
+        properties: (inout PropertiesText) throws -> Void
+    ) rethrows {
+        if count > 0 { text.append(",\n") }
+        try text.appendFeature(id: id, geometry: geometry, foreignMembers: foreignMembers, decimals: decimals) { body in
+            var members = PropertiesText()
+            swap(&members.text, &body)  // moved, not copied
+            defer { swap(&members.text, &body) }
+            members.begin()
+            try properties(&members)
+            members.end()
+        }
+        count += 1
+    }
+}
+
+/// The members of one Feature's properties object while `FeatureText.append` writes them.
+public struct PropertiesText: Sendable {
+    fileprivate var text = JSONText()
+    private var first = true
+
+    fileprivate mutating func begin() {
+        text.append(UInt8(ascii: "{"))
+        first = true
+    }
+
+    fileprivate mutating func end() {
+        text.append(UInt8(ascii: "}"))
+    }
+
+    /// Members encoded beforehand (nothing when empty), as `EncodableFeature.Part.encoded`.
+    public mutating func append(_ encoded: EncodedMembers) {
+        guard !encoded.bytes.isEmpty else { return }
+        if !first { text.append(UInt8(ascii: ",")) }
+        first = false
+        text.bytes.append(contentsOf: encoded.bytes)
+    }
+
+    /// `members` in order, as `EncodableFeature.Part.members`.
+    public mutating func append(_ members: [Attribute]) {
+        text.appendMembers(members, prefix: "", first: &first)
+    }
+
+    /// One member, `"name":value`.
+    public mutating func append(_ name: String, _ value: AttributeValue) {
+        if !first { text.append(UInt8(ascii: ",")) }
+        first = false
+        text.appendString(name)
+        text.append(UInt8(ascii: ":"))
+        text.appendValue(value)
+    }
+}
+
 public final class GeoJSONWriter {
     /// The file being written, as the caller gave it (`-` is standard output).
     public let path: String
@@ -306,10 +380,10 @@ extension JSONText {
 
     /// `{"type":"Feature","id":…,"properties":…,"geometry":…}` with the properties object written
     /// by `properties`, then `foreignMembers`.
-    @inline(__always) private mutating func appendFeature(
+    @inline(__always) fileprivate mutating func appendFeature(
         id: FeatureID?, geometry: GeometryValue?, foreignMembers: [Attribute] = [], decimals: Int?,
-        properties: (inout JSONText) -> Void
-    ) {
+        properties: (inout JSONText) throws -> Void
+    ) rethrows {
         append("{\"type\":\"Feature\"")
         switch id {
         case .int(let i)?:
@@ -322,7 +396,7 @@ extension JSONText {
             break
         }
         append(",\"properties\":")
-        properties(&self)
+        try properties(&self)
         append(",\"geometry\":")
         if let geometry { appendGeometry(geometry, decimals: decimals) } else { append("null") }
         if !foreignMembers.isEmpty {

@@ -203,6 +203,9 @@ struct JSONText {
                                   keepFraction: keepFraction, to: p)
             }
             if magnitude >= 0.001 {
+                if let k = microDecimal(magnitude) {
+                    return writeFixed(negative: value < 0, magnitude: k, decimals: 6, keepFraction: false, to: p)
+                }
                 let (k, d) = shortestDecimal(magnitude)
                 return writeFixed(negative: value < 0, magnitude: k, decimals: d, keepFraction: false, to: p)
             }
@@ -232,6 +235,26 @@ struct JSONText {
     private static func copy(_ text: StaticString, to p: UnsafeMutablePointer<UInt8>) -> Int {
         p.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
         return text.utf8CodeUnitCount
+    }
+
+    /// The fast path of `shortestDecimal` for numbers with at most 6 decimals (every coordinate
+    /// on Clipper's 1 µm grid, and most survey coordinates): `k` such that `k / 10^6` is what
+    /// `shortestDecimal(x)` gives (`writeFixed` drops the trailing zeros), or nil when that is
+    /// not certain (then `shortestDecimal` decides).
+    ///
+    /// For 0.001 ≤ x < 2^33 a double's spacing is below 10⁻⁶, so at most one number with 6
+    /// decimals reads back to `x`, and every shorter decimal that does is that same number.
+    /// `x · 10^6` is split exactly into `product + residual` (fused multiply-add); `k` is taken
+    /// only when it lies within 0.45 of a spacing of `x` (0.2 at a power of two, whose lower
+    /// neighbour is half as far), well inside the half-spacing a correctly rounding parser needs.
+    @inline(__always) static func microDecimal(_ x: Double) -> UInt64? {
+        guard x < 8_589_934_592 else { return nil }  // 2^33
+        let product = x * 1e6
+        let residual = (-product).addingProduct(x, 1e6)  // x · 10^6 − product, exactly
+        let k = product.rounded()
+        let distance = ((k - product) - residual).magnitude  // |k − x · 10^6|
+        let margin = (x.significandBitPattern == 0 ? 0.2 : 0.45) * x.ulp * 1e6
+        return distance < margin ? UInt64(k) : nil
     }
 
     /// For a positive, finite, non-integral `x` with 0.001 ≤ x < 2^53: the decimal `k / 10^d` with

@@ -127,7 +127,10 @@ struct PatchEncoder: Sendable {
         var aParts: (index: Int, lineage: EncodedMembers, attributes: EncodedMembers)?
         var bParts: [Int: (lineage: EncodedMembers, attributes: EncodedMembers)] = [:]
         let noB = lineage.bLineage(nil)
-        let features = try patches.map { patch in
+        // Each Feature written straight into one buffer (no Feature value or array of parts per
+        // patch): about 1.2 KB a patch at 100 000 parcels.
+        var text = FeatureText(capacity: patches.count * 1_280, coordinateDecimals: decimals)
+        for patch in patches {
             let a: (index: Int, lineage: EncodedMembers, attributes: EncodedMembers)
             if let last = aParts, last.index == patch.aIndex {
                 a = last
@@ -135,25 +138,24 @@ struct PatchEncoder: Sendable {
                 a = (patch.aIndex, lineage.aLineage(patch.aIndex), lineage.aAttributes(patch.aIndex))
                 aParts = a
             }
-            var parts: [EncodableFeature.Part] = [.encoded(lineage.ruleLineage), .encoded(a.lineage)]
-            var bAttributes: EncodedMembers?
+            var b: (lineage: EncodedMembers, attributes: EncodedMembers)?
             if let k = patch.bIndex {
-                let b = bParts[k] ?? (lineage.bLineage(k), lineage.bAttributes(k))
-                bParts[k] = b
-                parts.append(.encoded(b.lineage))
-                bAttributes = b.attributes
-            } else {
-                parts.append(.encoded(noB))
+                let parts = bParts[k] ?? (lineage.bLineage(k), lineage.bAttributes(k))
+                bParts[k] = parts
+                b = parts
             }
-            parts.append(.members(lineage.areas(of: patch)))
-            parts.append(.members(lineage.ledger.columns(of: patch)))
-            parts.append(.encoded(a.attributes))
-            if let bAttributes { parts.append(.encoded(bAttributes)) }
-            return EncodableFeature(
-                id: .string(patch.id), geometry: try transformer?.transform(patch.geometry) ?? patch.geometry, parts: parts,
-                foreignMembers: mergeKeys ? [PatchMergeKey(patch).member] : [])
+            let geometry = try transformer?.transform(patch.geometry) ?? patch.geometry
+            text.append(id: .string(patch.id), geometry: geometry, foreignMembers: mergeKeys ? [PatchMergeKey(patch).member] : []) { properties in
+                properties.append(lineage.ruleLineage)
+                properties.append(a.lineage)
+                properties.append(b?.lineage ?? noB)
+                lineage.appendAreas(of: patch, to: &properties)
+                properties.append(lineage.ledger.columns(of: patch))
+                properties.append(a.attributes)
+                if let b { properties.append(b.attributes) }
+            }
         }
-        return EncodedPatches(bytes: GeoJSONWriter.encodeFeatures(features, coordinateDecimals: decimals), count: features.count)
+        return EncodedPatches(bytes: text.bytes, count: text.count)
     }
 }
 
@@ -285,6 +287,14 @@ struct PatchLineage: Sendable {
 
     /// The source attributes of the `b` feature at `index`, under `b.`.
     func bAttributes(_ index: Int) -> EncodedMembers { EncodedMembers(bFeatures[index].attributes, prefix: "b.") }
+
+    /// `areas(of:)` appended member by member (no array per patch).
+    func appendAreas(of patch: DiscrepancyPatch, to properties: inout PropertiesText) {
+        properties.append("area_m2", .double(patch.area))
+        properties.append("area_ellipsoidal_m2", .double(patch.ellipsoidalArea))
+        properties.append("area_ha", .double(AreaUnit.hectares(patch.area)))
+        properties.append("area_mu", .double(AreaUnit.mu(patch.area)))
+    }
 
     /// `area_m2` (planar; ellipsoidal in a geographic CRS), `area_ellipsoidal_m2`, `area_ha`, `area_mu`.
     func areas(of patch: DiscrepancyPatch) -> [Attribute] {
