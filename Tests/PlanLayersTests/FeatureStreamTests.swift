@@ -333,4 +333,31 @@ struct FeatureStreamTests {
             #expect(error.map { "\($0)" } == message, "window \(window)")
         }
     }
+
+    @Test func fileThatGrowsWhileStreamedIsReadAsOpened() throws {
+        let text = Self.pageCrossingCollection(features: 300)
+        let path = temporaryFile("grows.geojson", text)
+        let whole = try GeoJSONReader.read(bytes: Array(text.utf8), path: path)
+        let source = try GeoJSONFeatureSource(path: path, windowSize: 4096)
+        let first = try #require(try source.next())
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        handle.write(Data("garbage that is not JSON".utf8))
+        try handle.close()
+        let (rest, error) = drain(source.next)
+        #expect(error == nil)
+        #expect(([first] + rest).map(fingerprint) == whole.features.map(fingerprint))
+    }
+
+    @Test func singleFeatureLargerThanTheWindow() throws {
+        let ring = (0..<500).map { "[\($0).5,\($0 % 7)]" }.joined(separator: ",")
+        let text = "{\"type\":\"Feature\",\"id\":\"地块🌾\",\"properties\":{\"DLMC\":\"水田\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[\(ring)]}}\n"
+        let path = temporaryFile("single.geojson", text)
+        let whole = try GeoJSONReader.read(bytes: Array(text.utf8), path: path)
+        let source = try GeoJSONFeatureSource(path: path, windowSize: 64)
+        let (features, error) = drain(source.next)
+        #expect(error == nil)
+        #expect(features.count == 1 && features.map(fingerprint) == whole.features.map(fingerprint))
+        #expect(source.windowCapacity >= text.utf8.count)
+    }
 }
