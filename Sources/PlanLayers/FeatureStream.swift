@@ -4,8 +4,8 @@ import PlanStore
 
 /// One layer read feature by feature, in file order (`LayerReader.stream(path:layerName:options:)`).
 ///
-/// Memory does not grow with the file: GeoJSON is mapped and the pages behind the cursor given
-/// back, a GeoPackage is one prepared statement stepped, a GDAL source one
+/// Memory does not grow with the file: GeoJSON is read through a window that moves forward
+/// (`FileWindow`), a GeoPackage is one prepared statement stepped, a GDAL source one
 /// `OGR_L_GetNextFeature` at a time. `LayerReader.read` is this stream collected, so both
 /// give the same features, problems and errors.
 ///

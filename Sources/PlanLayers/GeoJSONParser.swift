@@ -53,10 +53,26 @@ struct GeoJSONParser {
     /// The reader fails with this once the current feature is done (needs the locator).
     var duplicate: (id: FeatureID, offset: Int, firstOffset: Int)?
 
-    init(base: UnsafePointer<UInt8>, count: Int) {
-        s = JSONScanner(base: base, count: count)
-        locator = TextLocator(base: base, count: count)
+    init(_ window: FileWindow) {
+        s = JSONScanner(base: window.base, count: window.end)
+        s.moreInput = window.moreInput
+        locator = TextLocator(window)
         scratch.reserveCapacity(256)
+    }
+
+    /// Points the scanner at the window's bytes again after it moved.
+    mutating func follow(_ window: FileWindow) {
+        s.base = window.base
+        s.count = window.end
+        s.moreInput = window.moreInput
+    }
+
+    /// Back to where a step started that ran into the window's end (it is read again once the
+    /// window moved): the cursor, the top-level place, and no geometry problems pending.
+    mutating func rewind(to position: Int, place: Place) {
+        s.pos = position
+        self.place = place
+        pendingProblems.removeAll()
     }
 
     var fields: [Field] {
@@ -77,6 +93,8 @@ struct GeoJSONParser {
         case afterMember
         /// In a `features` array, at an element.
         case inFeatures
+        /// In a `features` array, after an element.
+        case afterFeature
         /// The document was read to its end.
         case done
     }
@@ -139,8 +157,10 @@ struct GeoJSONParser {
                     throw .notGeoJSON(offset: offset, reason: "feature \(index) is \(s.describe(at: offset)), not an object")
                 }
                 let feature = try parseFeature(index: index, topLevel: false)
-                place = try s.nextElement() ? .inFeatures : .afterMember
+                place = .afterFeature
                 return feature
+            case .afterFeature:
+                place = try s.nextElement() ? .inFeatures : .afterMember
             case .afterMember:
                 if try s.nextMember() {
                     place = .atKey
@@ -179,6 +199,9 @@ struct GeoJSONParser {
 
     private mutating func expectEndOfFile() throws(JSONFailure) {
         s.skipWhitespace()
+        if s.atEnd && s.moreInput {
+            throw .syntax(offset: s.count, message: "the window ends before the file")
+        }
         guard s.atEnd else {
             throw .syntax(offset: s.pos, message: "expected end of file after the top-level object, found \(s.describe(at: s.pos))")
         }
@@ -187,17 +210,19 @@ struct GeoJSONParser {
     /// The FeatureCollection's `crs` and `name` as the whole document gives them (the last of
     /// each wins, as when reading), found by a skip scan of the top level from the cursor, which
     /// must be at `.atKey` right after `open()`. `skip` is given the offset of each `features`
-    /// array and returns the offset after its end (nil when the input ends first); the scan
-    /// stops at broken JSON: the features read next fail at the same place with the full message.
-    func header(skip: (Int) -> Int?) -> (crs: CRSReference?, name: String?) {
+    /// array and returns a scanner at the offset after its end, over the bytes from there (nil
+    /// when the input ends first); the scan stops at broken JSON: the features read next fail
+    /// at the same place with the full message. `windowEnded` tells whether it stopped at the
+    /// end of the window rather than at broken JSON (the caller then reads more and asks again).
+    func header(skip: (Int) -> JSONScanner?) -> (crs: CRSReference?, name: String?, windowEnded: Bool) {
         var probe = self
-        guard case .atKey = probe.place else { return (crs, collectionName) }
+        guard case .atKey = probe.place else { return (crs, collectionName, false) }
         do throws(JSONFailure) {
             repeat {
                 let key = try probe.s.readKey()
                 if probe.s.string(key, is: "features"), probe.s.current == UInt8(ascii: "[") {
-                    guard let end = skip(probe.s.pos) else { break }
-                    probe.s.pos = end
+                    guard let after = skip(probe.s.pos) else { break }
+                    probe.s = after
                 } else if probe.s.string(key, is: "crs") {
                     probe.crs = try probe.parseCRS()
                 } else if probe.s.string(key, is: "name"), probe.s.current == UInt8(ascii: "\"") {
@@ -207,9 +232,12 @@ struct GeoJSONParser {
                 }
             } while try probe.s.nextMember()
         } catch {
-            // Reported with its position when the features are read.
+            // Reported with its position when the features are read, unless the window ended.
+            if probe.s.moreInput, case .syntax(let offset, _) = error, offset >= probe.s.count - 8 {
+                return (probe.crs, probe.collectionName, true)
+            }
         }
-        return (probe.crs, probe.collectionName)
+        return (probe.crs, probe.collectionName, false)
     }
 
     /// At the top-level `{`: the value of its "type" member and where that is, or nil.
@@ -297,9 +325,7 @@ struct GeoJSONParser {
         }
         for i in pendingProblems.indices {
             let target = pendingProblems[i].offset
-            let walkedFrom = target < locator.offset ? 0 : locator.offset
             let (line, column) = locator.location(of: target)
-            revisitedFrom = min(revisitedFrom, walkedFrom, locator.lineStart)
             problems.append(FeatureProblem(featureID: id, kind: .malformedGeometry,
                                            reason: "\(line):\(column): \(pendingProblems[i].reason)"))
         }
@@ -307,11 +333,6 @@ struct GeoJSONParser {
         featureCount += 1
         return Feature(id: id, geometry: geometry, attributes: attributes)
     }
-
-    /// The lowest offset the locator read since the caller last reset this (it walks back to a
-    /// line's start to count columns), so that pages dropped behind the cursor and read again for
-    /// a message can be dropped again.
-    var revisitedFrom = Int.max
 
     /// Geometry problems of the feature being read (its id may come after its geometry).
     private var pendingProblems: [(offset: Int, reason: String)] = []

@@ -29,9 +29,10 @@ import PlanModel
 ///
 /// The JSON is parsed byte by byte here (no Foundation): strict RFC 8259 syntax, numbers
 /// converted exactly as `strtod` does.
-/// Memory: the file is mapped read-only and the pages behind the cursor are dropped as features
-/// are handed out (`GeoJSONFeatureSource`), so reading feature by feature holds one feature and
-/// a few MiB of the file whatever its size.
+/// Memory: the file is read with `pread` through a window of a few MiB that moves forward as
+/// features are handed out (`GeoJSONFeatureSource`), so reading feature by feature holds one
+/// feature and the window whatever the file's size; a file cut while it is read is an error,
+/// never a crash.
 public enum GeoJSONReader {
     /// Reads the file at `path`: every feature of `stream(path:layerName:)`, collected.
     /// - Throws: `LayerReadError` (`.fileNotFound` when there is no such file).

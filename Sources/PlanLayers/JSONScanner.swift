@@ -49,9 +49,14 @@ private let exactPowersOfTen: [Double] = [
 /// bytes. The pointer is only valid inside the `withUnsafeBufferPointer` call that made it, so a
 /// scanner must not outlive that call.
 struct JSONScanner {
-    let base: UnsafePointer<UInt8>
-    let count: Int
+    /// Offset 0 of the input: `base[i]` is valid for the offsets of the bytes held, which end at
+    /// `count` (a `FileWindow` holds a slice of the file and shifts `base` to match).
+    var base: UnsafePointer<UInt8>
+    var count: Int
     var pos: Int = 0
+    /// The input goes on after `count` (a window that is not at the end of its file): a number
+    /// that reaches `count` may be cut short, so it fails instead (the window is then moved).
+    var moreInput = false
     /// Exact powers of ten, held here so the hot number path does not touch a lazy global.
     let powersOfTen: [Double] = exactPowersOfTen
     static let maxDepth = 512
@@ -416,6 +421,7 @@ struct JSONScanner {
             }
             exponent += negativeExponent ? -e : e
         }
+        if i == n && moreInput { throw numberError(at: n, "number cut at the end of the window") }
         pos = i
         return NumberToken(mantissa: m, exponent: exponent, negative: negative, truncated: truncated,
                            integerSyntax: integerSyntax, start: start, end: i)
@@ -490,30 +496,34 @@ struct JSONScanner {
 
 /// Turns byte offsets into 1-based line and column (columns count characters, not bytes).
 /// Remembers the last answer, so offsets asked for in increasing order cost one pass in total.
+/// Bytes behind the window are read again from the file (`FileWindow.forEachChunk`).
 struct TextLocator {
-    let base: UnsafePointer<UInt8>
-    let count: Int
+    let bytes: FileWindow
     private(set) var offset = 0
     private var line = 1
     private(set) var lineStart = 0
 
-    init(base: UnsafePointer<UInt8>, count: Int) {
-        self.base = base
-        self.count = count
+    init(_ bytes: FileWindow) {
+        self.bytes = bytes
     }
 
     mutating func location(of target: Int) -> (line: Int, column: Int) {
-        let target = min(max(target, 0), count)
+        let target = min(max(target, 0), bytes.size)
         if target < offset { offset = 0; line = 1; lineStart = 0 }
-        while offset < target {
-            if base[offset] == 0x0A { line += 1; lineStart = offset + 1 }
-            offset += 1
+        var line = self.line
+        var lineStart = self.lineStart
+        bytes.forEachChunk(from: offset, upTo: target) { chunk, at in
+            for k in chunk.indices where chunk[k] == 0x0A {
+                line += 1
+                lineStart = at + k + 1
+            }
         }
+        self.line = line
+        self.lineStart = lineStart
+        offset = target
         var column = 1
-        var i = lineStart
-        while i < target {
-            if base[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
+        bytes.forEachChunk(from: lineStart, upTo: target) { chunk, _ in
+            for c in chunk where c & 0xC0 != 0x80 { column += 1 }
         }
         return (line, column)
     }

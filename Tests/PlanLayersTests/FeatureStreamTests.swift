@@ -57,21 +57,6 @@ private func handles(into folder: String) -> (descriptors: Int, mappings: Int) {
     return (descriptors, maps.split(separator: "\n").filter { $0.contains(folder) }.count)
 }
 
-/// Resident kB of this process's mappings of `path` (/proc/self/smaps), 0 when not mapped.
-private func residentKilobytes(ofMapping path: String) -> Int {
-    let smaps = procText("/proc/self/smaps")
-    var total = 0
-    var inMapping = false
-    for line in smaps.split(separator: "\n") {
-        if let first = line.first, first.isHexDigit, line.contains("-") {
-            inMapping = line.hasSuffix(path)
-        } else if inMapping, line.hasPrefix("Rss:") {
-            total += Int(line.split(separator: " ")[1]) ?? 0
-        }
-    }
-    return total
-}
-
 @Suite("Feature streams: one feature at a time, the same as reading whole")
 struct FeatureStreamTests {
     static let fixtures: [(path: String, layer: String?)] = [
@@ -148,12 +133,12 @@ struct FeatureStreamTests {
         return text + "],\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4529\"}}}\n"
     }
 
-    @Test func featuresAcrossReleasedPagesReadTheSame() throws {
+    @Test func featuresAcrossWindowEdgesReadTheSame() throws {
         let text = Self.pageCrossingCollection(features: 600)
         let path = temporaryFile("pages.geojson", text)
         let inMemory = try GeoJSONReader.read(bytes: Array(text.utf8), path: path)
-        // Release after every feature: every page behind the cursor is given back at once.
-        let source = try GeoJSONFeatureSource(path: path, releaseInterval: 1)
+        // A 64-byte window: every feature is larger, so the window grows and moves all the time.
+        let source = try GeoJSONFeatureSource(path: path, windowSize: 64)
         #expect(source.layer.crs == .identifier("EPSG:4529"))
         let (features, error) = drain(source.next)
         #expect(error == nil)
@@ -237,7 +222,7 @@ struct FeatureStreamTests {
         #expect(throws: LayerSourceError.self) { try LayerReader.stream(path: root + "/Tests/Fixtures/gdal/plans.gdb") }
     }
 
-    @Test func mappedPagesStayBoundedWhateverTheFileSize() throws {
+    @Test func windowStaysBoundedWhateverTheFileSize() throws {
         // About 24 MB: 64 blocks of 600 features without ids (ids are positions, all distinct).
         let feature = "{\"type\":\"Feature\",\"properties\":{\"DLMC\":\"水田\",\"BSM\":\"320100\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[" +
             (0..<40).map { "[\(500000 + $0).125,\(3800000 + $0 * 2).5]" }.joined(separator: ",") + ",[500000.125,3800000.5]]]}}"
@@ -252,17 +237,127 @@ struct FeatureStreamTests {
         #expect(size > 20_000_000)
 
         let interval = 2 << 20
-        let source = try GeoJSONFeatureSource(path: path, releaseInterval: interval)
+        let source = try GeoJSONFeatureSource(path: path, windowSize: interval)
         #expect(source.layer.name == "big")
         var count = 0
         var peak = 0
         while try source.next() != nil {
             count += 1
-            if count % 500 == 0 { peak = max(peak, residentKilobytes(ofMapping: path)) }
+            if count % 500 == 0 { peak = max(peak, source.windowCapacity) }
         }
         #expect(count == 64 * 600)
         #expect(peak > 0)
-        // The release interval plus a few pages read ahead, never the file.
-        #expect(peak * 1024 <= 2 * interval + (1 << 20), "peak \(peak) kB of a \(size / 1024) kB file")
+        // The window, never the file.
+        #expect(peak == interval, "peak window \(peak) bytes of a \(size) byte file")
+    }
+
+    /// Streams a 600-feature file through a 4 KiB window, cuts it to `length` bytes after the
+    /// first features, and reads on.
+    private func readTruncated(at length: (Int) -> Int) throws -> (features: [Feature], error: (any Error)?, size: Int, cut: Int) {
+        let text = Self.pageCrossingCollection(features: 600)
+        let path = temporaryFile("shrinks.geojson", text)
+        let size = text.utf8.count
+        let source = try GeoJSONFeatureSource(path: path, windowSize: 4096)
+        var features: [Feature] = []
+        for _ in 0..<3 { if let feature = try source.next() { features.append(feature) } }
+        let cut = length(size)
+        #expect(truncate(path, off_t(cut)) == 0)
+        let (rest, error) = drain(source.next)
+        return (features + rest, error, size, cut)
+    }
+
+    @Test(arguments: [4096 * 8, 4096 * 8 + 123])
+    func fileTruncatedWhileStreamedFailsWithBothSizes(cut: Int) throws {
+        let result = try readTruncated { _ in cut }
+        let error = try #require(result.error as? LayerReadError)
+        guard case .unreadable(let path, let reason) = error else {
+            Issue.record("expected 'changed while it was read', got \(error)")
+            return
+        }
+        #expect(path.hasSuffix("shrinks.geojson"))
+        #expect(reason == "changed while it was read: \(result.size) bytes when opened, \(cut) now")
+        #expect(error.exitStatus == .noInput)
+        #expect(!result.features.isEmpty && result.features.count < 600)
+    }
+
+    /// Bytes rewritten in place ahead of the window: the stream gives what the file holds now,
+    /// as reading it whole afterwards does (features or the error at the same line:column).
+    @Test(arguments: [false, true])
+    func bytesRewrittenWhileStreamedReadAsTheFileNowHoldsThem(atAFeatureStart: Bool) throws {
+        let text = Self.pageCrossingCollection(features: 600)
+        let path = temporaryFile("rewritten.geojson", text)
+        let source = try GeoJSONFeatureSource(path: path, windowSize: 4096)
+        let first = try #require(try source.next())
+        // At feature 300's '{' the JSON breaks; in the middle of the file the '#'s land in a
+        // name and the JSON still parses (features merged into one).
+        let offset = atAFeatureStart
+            ? text.split(separator: "\n", omittingEmptySubsequences: false).prefix(300).reduce(0) { $0 + $1.utf8.count + 1 }
+            : text.utf8.count / 2
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seek(toOffset: UInt64(offset))
+        handle.write(Data(repeating: UInt8(ascii: "#"), count: 5000))
+        try handle.close()
+        let (rest, error) = drain(source.next)
+        var now: Layer?
+        var nowError: (any Error)?
+        do { now = try GeoJSONReader.read(path: path) } catch { nowError = error }
+        #expect(error.map { "\($0)" } == nowError.map { "\($0)" })
+        if atAFeatureStart {
+            let readError = try #require(error as? LayerReadError)
+            guard case .syntax(_, let line, let column, _) = readError else {
+                Issue.record("expected a syntax error at the rewritten bytes, got \(readError)")
+                return
+            }
+            #expect(line == 301 && column == 1, "\(readError)")
+            #expect(rest.count == 298)
+        } else {
+            let now = try #require(now)
+            #expect(([first] + rest).map(fingerprint) == now.features.map(fingerprint))
+            #expect(now.features.count < 600)
+        }
+    }
+
+    @Test func errorsAcrossWindowEdgesKeepTheirPosition() throws {
+        // A syntax error late in the file, read through windows of every size from 64 bytes.
+        var text = Self.pageCrossingCollection(features: 120)
+        let at = text.range(of: "\"n\":100")!.lowerBound
+        text.replaceSubrange(at..<text.index(at, offsetBy: 4), with: "\"n\"=")
+        let path = temporaryFile("late-error.geojson", text)
+        var reference: String?
+        do { _ = try GeoJSONReader.read(bytes: Array(text.utf8), path: path) } catch { reference = "\(error)" }
+        let message = try #require(reference)
+        for window in [64, 100, 1000, 4096, 5000] {
+            let source = try GeoJSONFeatureSource(path: path, windowSize: window)
+            let (features, error) = drain(source.next)
+            #expect(features.count == 99, "window \(window)")
+            #expect(error.map { "\($0)" } == message, "window \(window)")
+        }
+    }
+
+    @Test func fileThatGrowsWhileStreamedIsReadAsOpened() throws {
+        let text = Self.pageCrossingCollection(features: 300)
+        let path = temporaryFile("grows.geojson", text)
+        let whole = try GeoJSONReader.read(bytes: Array(text.utf8), path: path)
+        let source = try GeoJSONFeatureSource(path: path, windowSize: 4096)
+        let first = try #require(try source.next())
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        handle.write(Data("garbage that is not JSON".utf8))
+        try handle.close()
+        let (rest, error) = drain(source.next)
+        #expect(error == nil)
+        #expect(([first] + rest).map(fingerprint) == whole.features.map(fingerprint))
+    }
+
+    @Test func singleFeatureLargerThanTheWindow() throws {
+        let ring = (0..<500).map { "[\($0).5,\($0 % 7)]" }.joined(separator: ",")
+        let text = "{\"type\":\"Feature\",\"id\":\"地块🌾\",\"properties\":{\"DLMC\":\"水田\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[\(ring)]}}\n"
+        let path = temporaryFile("single.geojson", text)
+        let whole = try GeoJSONReader.read(bytes: Array(text.utf8), path: path)
+        let source = try GeoJSONFeatureSource(path: path, windowSize: 64)
+        let (features, error) = drain(source.next)
+        #expect(error == nil)
+        #expect(features.count == 1 && features.map(fingerprint) == whole.features.map(fingerprint))
+        #expect(source.windowCapacity >= text.utf8.count)
     }
 }
