@@ -113,7 +113,7 @@ public struct LayerPreparation: Sendable {
         let geometries = try await reproject(
             checked.features.map(\.geometry), from: source, to: working, path: path, layer: definition.name, crsContext: crsContext)
         if source != working, try crsContext.transformer(from: source, to: working).usesBallparkTransformation == true {
-            warnings.append("\(path): warning: layer '\(definition.name)': PROJ knows no datum transformation from \(source.identifier ?? source.name) to \(working.identifier ?? working.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)")
+            warnings.append(Self.ballparkWarning(path: path, layer: definition.name, from: source, to: working))
         }
         let classifier = LayerClassifier(definition: definition)
         let identifiers = try FeatureIdentifiers.make(checked.features, field: definition.idField, path: path, layer: definition.name)
@@ -126,6 +126,12 @@ public struct LayerPreparation: Sendable {
             codes: features.map { f in definition.classField.flatMap { f[attribute: $0]?.textValue } },
             classes: features.map(classifier.classes(of:)), classification: report, identifiers: identifiers)
         return (layer, warnings)
+    }
+
+    /// The warning for a layer whose transformation into the working CRS is PROJ's ballpark one
+    /// (no datum shift): what it means for the accuracy of the layer's positions.
+    static func ballparkWarning(path: String, layer: String, from source: CRSDescription, to target: CRSDescription) -> String {
+        "\(path): warning: layer '\(layer)': PROJ knows no datum transformation from \(source.identifier ?? source.name) to \(target.identifier ?? target.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)"
     }
 
     /// Reprojects in chunks of 1 024 geometries, each chunk in a PROJ context of its own task;

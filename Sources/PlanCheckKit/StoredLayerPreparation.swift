@@ -170,7 +170,7 @@ private struct StoredLayerFill {
         }
         var warnings: [String] = []
         if transformer?.usesBallparkTransformation == true {
-            warnings.append("\(path): warning: layer '\(definition.name)': PROJ knows no datum transformation from \(resolved.crs.identifier ?? resolved.crs.name) to \(working.identifier ?? working.name) and used a ballpark one (datum shift ignored): right to centimetres where the datums agree (CGCS2000 and WGS 84), off by up to hundreds of metres where they do not (Xian 1980, Beijing 1954)")
+            warnings.append(LayerPreparation.ballparkWarning(path: path, layer: definition.name, from: resolved.crs, to: working))
         }
         let classification = report ?? classifier.classify([])
         warnings += classification.diagnostics(path: rulesPath).map(\.description)
@@ -232,7 +232,7 @@ private struct IdentifierCheck {
     func failure(in writer: FeatureStoreWriter, table: Int, store: FeatureStore, path: String, layer: String) throws -> ReconcileError? {
         guard let field else { return nil }
         if !seenField, kept > 0 {
-            return ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' is not an attribute of the layer (it has: \((firstNames ?? []).joined(separator: ", ")))")
+            return FeatureIdentifiers.absentField(field, names: firstNames ?? [], path: path, layer: layer)
         }
         let repeated = try FeatureStoreError.wrapping(store.path) { try writer.repeatedIdentifiers(layer: table) }
         guard !missing.isEmpty || !repeated.isEmpty else { return nil }

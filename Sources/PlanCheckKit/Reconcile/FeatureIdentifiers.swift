@@ -26,12 +26,17 @@ public enum FeatureIdentifiers {
             ids.append(text)
         }
         if !seenField, !features.isEmpty {
-            let names = features.first?.attributes.map(\.name) ?? []
-            throw ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' is not an attribute of the layer (it has: \(names.joined(separator: ", ")))")
+            throw absentField(field, names: features.first?.attributes.map(\.name) ?? [], path: path, layer: layer)
         }
         let repeated = holders.filter { $0.value.count > 1 }.map { (value: $0.key, ids: $0.value) }
         if let failure = failure(field: field, missing: missing, repeated: repeated, path: path, layer: layer) { throw failure }
         return ids
+    }
+
+    /// The error for an `id_field` that no feature of the layer has; `names` are the attributes
+    /// of its first feature.
+    static func absentField(_ field: String, names: [String], path: String, layer: String) -> ReconcileError {
+        ReconcileError(.identifiers, "\(path): layer '\(layer)': id_field '\(field)' is not an attribute of the layer (it has: \(names.joined(separator: ", ")))")
     }
 
     /// The error for identifiers that do not identify every feature: `missing` (features with no
