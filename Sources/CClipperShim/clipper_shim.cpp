@@ -1,6 +1,8 @@
 // The C face of Clipper 6.4 for PlanClipper: paths in, PolyTree flattened to polygons out.
 #include "clipper_shim.h"
 #include <polyclipping/clipper.hpp>
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -9,14 +11,72 @@
 
 using namespace ClipperLib;
 
-/// `rings` as Clipper paths in `paths`, whose vectors keep their capacity from call to call.
-static void to_paths(pc_rings rings, Paths &paths) {
+/// A box on the grid (cells, inclusive): the region an operation's result lies in.
+struct Box {
+    cInt x0, y0, x1, y1;
+};
+
+/// Which of the box's four outer open half-planes (left, right, below, above) `p` lies in.
+static inline unsigned outside_code(const IntPoint &p, const Box &box) {
+    return unsigned(p.X < box.x0) | unsigned(p.X > box.x1) << 1 | unsigned(p.Y < box.y0) << 2 | unsigned(p.Y > box.y1) << 3;
+}
+
+/// True when the triangle a, b, c lies in one of the box's outer half-planes: then dropping b
+/// changes the ring only there, and every winding number inside the box stays as it was.
+static inline bool culls(const IntPoint &a, const IntPoint &b, const IntPoint &c, const Box &box) {
+    return (outside_code(a, box) & outside_code(b, box) & outside_code(c, box)) != 0;
+}
+
+/// `path` without the vertices whose triangle with their neighbours lies beyond one side of
+/// `box`, removed one at a time. Every winding number inside the box is unchanged, so an
+/// operation whose result lies in the box gives the same polygons from fewer edges; the kept
+/// vertices are input vertices (nothing is moved or rounded). A ring that ends with fewer than
+/// three vertices lay beyond one side and is emptied.
+static void cull(Path &path, const Box &box) {
+    size_t kept = 0;
+    for (size_t i = 0; i < path.size(); ++i) {
+        path[kept++] = path[i];
+        while (kept >= 3 && culls(path[kept - 3], path[kept - 2], path[kept - 1], box)) {
+            path[kept - 2] = path[kept - 1];
+            --kept;
+        }
+    }
+    // The ring is closed: try the vertices next to where it was cut open.
+    size_t first = 0;
+    for (bool changed = true; changed && kept - first >= 3;) {
+        changed = false;
+        if (culls(path[kept - 2], path[kept - 1], path[first], box)) { --kept; changed = true; }
+        else if (kept - first >= 3 && culls(path[kept - 1], path[first], path[first + 1], box)) { ++first; changed = true; }
+    }
+    if (kept - first < 3) { path.clear(); return; }
+    path.erase(path.begin() + kept, path.end());
+    path.erase(path.begin(), path.begin() + first);
+}
+
+/// The bounding box of `rings` (an empty box when there are none).
+static Box bounds(pc_rings rings) {
+    Box box{INT64_MAX, INT64_MAX, INT64_MIN, INT64_MIN};
+    size_t points = 0;
+    for (size_t r = 0; r < rings.ring_count; ++r) points += rings.ring_sizes[r];
+    for (size_t i = 0; i < points; ++i) {
+        box.x0 = std::min<cInt>(box.x0, rings.xy[2 * i]);
+        box.x1 = std::max<cInt>(box.x1, rings.xy[2 * i]);
+        box.y0 = std::min<cInt>(box.y0, rings.xy[2 * i + 1]);
+        box.y1 = std::max<cInt>(box.y1, rings.xy[2 * i + 1]);
+    }
+    return box;
+}
+
+/// `rings` as Clipper paths in `paths`, whose vectors keep their capacity from call to call;
+/// culled to `box` when one is given.
+static void to_paths(pc_rings rings, Paths &paths, const Box *box) {
     paths.resize(rings.ring_count);
     const int64_t *p = rings.xy;
     for (size_t r = 0; r < rings.ring_count; ++r) {
         paths[r].clear();
         paths[r].reserve(rings.ring_sizes[r]);
         for (size_t i = 0; i < rings.ring_sizes[r]; ++i, p += 2) paths[r].push_back(IntPoint(p[0], p[1]));
+        if (box) cull(paths[r], *box);
     }
 }
 
@@ -60,8 +120,16 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         Clipper &clipper = workspace->clipper;
         PolyTree &tree = workspace->tree;
         clipper.Clear();
-        to_paths(subject, workspace->subject);
-        to_paths(clip, workspace->clip);
+        // The result lies in the subject's box (and, for an intersection, in the clip's too):
+        // edges beyond it cannot reach the result, so they are culled before Clipper sees them.
+        Box box = bounds(subject);
+        if (operation == pc_intersection) {
+            Box other = bounds(clip);
+            box = Box{std::max(box.x0, other.x0), std::max(box.y0, other.y0), std::min(box.x1, other.x1), std::min(box.y1, other.y1)};
+        }
+        const Box *culling = operation == pc_union ? nullptr : &box;
+        to_paths(subject, workspace->subject, operation == pc_intersection ? culling : nullptr);
+        to_paths(clip, workspace->clip, culling);
         clipper.AddPaths(workspace->subject, ptSubject, true);
         clipper.AddPaths(workspace->clip, ptClip, true);
         if (!clipper.Execute(static_cast<ClipType>(operation), tree, pftEvenOdd, pftNonZero)) {

@@ -146,6 +146,43 @@ struct ClipperGridTests {
         }
     }
 
+    @Test("Edges beyond the result's box are culled without changing it: combs, a U, a ring around the box, a far polygon")
+    func cullingBeyondTheBox() throws {
+        // Whole-metre axis-parallel shapes are exact on the grid, so Clipper (whose inputs lose
+        // the edges beyond the box) must give GEOS's area to rounding, not to the grid's reach.
+        func exact(_ operation: ClipOperation, _ a: [PolygonRings], _ b: [[PolygonRings]], sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let (pieces, area) = try compare(operation, a, b, sourceLocation: sourceLocation)
+            let context = try GeometryContext()
+            let aNative = try Geometry(value(a), context: context)
+            let bNative = try Geometry.unaryUnion(of: b.map { try Geometry(value($0), context: context) }, context: context)
+            let expected = try (operation == .intersection ? aNative.intersection(with: bNative) : aNative.difference(with: bNative)).area()
+            #expect(abs(area - expected) <= 1e-9, "Clipper \(area) (\(pieces.count) pieces), GEOS \(expected)", sourceLocation: sourceLocation)
+        }
+        let x = 500_000.0, y = 4_300_000.0
+        // A comb of 20 teeth 40 m tall; the clip covers three of them.
+        var comb: [(Double, Double)] = [(x, y), (x + 200, y), (x + 200, y + 10)]
+        for tooth in (0..<20).reversed() {
+            let left = x + Double(tooth) * 10
+            comb += [(left + 5, y + 10), (left + 5, y + 50), (left, y + 50), (left, y + 10)]
+        }
+        let combA = [ring(comb)]
+        try exact(.intersection, [combA], [[square(x + 92, y + 5, 26)]])
+        try exact(.difference, [square(x + 92, y + 5, 26)], [[combA]])
+        // A U whose arms leave the clip's box above and below, cut across by a long bar.
+        let u = [ring([(x, y), (x + 100, y), (x + 100, y + 100), (x + 90, y + 100), (x + 90, y + 10), (x + 10, y + 10), (x + 10, y + 100), (x, y + 100)])]
+        let bar = [ring([(x - 50, y + 40), (x + 150, y + 40), (x + 150, y + 60), (x - 50, y + 60)])]
+        try exact(.intersection, [u], [[bar]])
+        try exact(.difference, [u], [[bar]])
+        // A square with a hole around `a`: every vertex of the clip lies beyond `a`'s box, on
+        // different sides, and the hole must still let `a` through.
+        let frame = square(x - 100, y - 100, 300, holes: [ring([(x - 20, y - 20), (x - 20, y + 120), (x + 120, y + 120), (x + 120, y - 20)])])
+        try exact(.difference, [square(x, y, 100)], [[frame]])
+        try exact(.intersection, [square(x, y, 100)], [[frame]])
+        try exact(.difference, [square(x - 50, y + 30, 40)], [[frame]])
+        // A clip polygon entirely to one side of `a`, beside one that overlaps it.
+        try exact(.difference, [square(x, y, 100)], [[square(x + 300, y, 100)], [square(x + 50, y + 50, 100)]])
+    }
+
     @Test("A coordinate off the 64-bit grid is an error, not a wrong answer")
     func outOfRange() throws {
         #expect(throws: ClipperError.self) { try grid.rings(of: [square(1e14, 0, 10)]) }
