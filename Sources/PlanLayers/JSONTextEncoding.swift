@@ -112,15 +112,13 @@ struct JSONText {
         return count
     }
 
-    /// Number of decimal digits of `value` (1 for 0).
+    /// Number of decimal digits of `value` (1 for 0), without a loop: a number of `b` bits has
+    /// ⌊b·log₁₀2⌋ digits or one more (1233/4096 is log₁₀2 rounded up, exact enough for b ≤ 64),
+    /// and one comparison with a power of ten decides which.
     @inline(__always) static func digitCount(_ value: UInt64) -> Int {
-        var count = 1
-        var limit: UInt64 = 10
-        while count < 20 && value >= limit {
-            count += 1
-            limit &*= 10
-        }
-        return count
+        let bits = UInt64.bitWidth - value.leadingZeroBitCount
+        let guess = (bits &* 1233) >> 12
+        return max(1, guess + (value >= powerOfTen(guess) ? 1 : 0))
     }
 
     /// Writes the last `count` digits of `value` (zero-padded) in the `count` bytes before `end`,

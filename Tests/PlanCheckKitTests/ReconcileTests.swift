@@ -336,4 +336,24 @@ extension OverlayResult {
         #expect(GeometryHash.of(.polygon([Self.square, Self.hole]), geographic: false) != base)
         #expect(GeometryHash.of(.polygon([Self.square]), geographic: true) != base)  // another grid
     }
+
+    /// A worker's hasher keeps its arrays from one patch to the next: nothing of one geometry may
+    /// leak into the next one's hash (larger before smaller, holes to sort, rings that vanish).
+    @Test func aReusedHasherGivesEachGeometryItsOwnHash() {
+        let holes = (0..<3).map { n in Self.hole.map { Position($0.x + Double(30 * n), $0.y + 40) } }
+        let collapsed: PositionList = [Self.square[0], Self.square[0], Self.square[0], Self.square[0]]
+        let geometries: [GeometryValue] = [
+            .multiPolygon([[Self.square] + holes.reversed(), [Self.other, Self.hole.map { Position($0.x + 500, $0.y) }]]),
+            .polygon([Self.square]),
+            .polygon([collapsed, Self.hole]),
+            .multiPolygon([[Self.other], [collapsed], [Self.square, Self.hole]]),
+            .multiPolygon([]),
+            .polygon([Self.other]),
+        ]
+        var hasher = GeometryHasher(geographic: false)
+        for geometry in geometries + geometries.reversed() {
+            #expect(hasher.hash(geometry) == GeometryHash.of(geometry, geographic: false))
+        }
+        #expect(Set(geometries.map { GeometryHash.of($0, geographic: false) }).count == geometries.count)
+    }
 }

@@ -45,4 +45,23 @@ struct CoordinateTextTests {
         // The fast path must take most grid and survey coordinates, or it is not worth having.
         #expect(taken > values.count / 3)
     }
+
+    /// The loop-free digit count against the digits Swift prints, at every power of ten and of
+    /// two (and their neighbours), where an off-by-one would show, and at random values.
+    @Test func digitCountAgreesWithPrintedDigits() {
+        var values: [UInt64] = [0, UInt64.max]
+        var power: UInt64 = 1
+        for _ in 0...19 {
+            values += [power - 1, power, power + 1]
+            if power <= UInt64.max / 10 { power *= 10 }
+        }
+        for shift in 0..<64 {
+            let two = UInt64(1) << shift
+            values += [two - 1, two, two + 1]
+        }
+        var generator = SeededGenerator(seed: 4529)
+        for _ in 0..<10_000 { values.append(generator.next() >> (generator.next() % 64)) }
+        let wrong = values.filter { JSONText.digitCount($0) != String($0).count }
+        #expect(wrong.isEmpty, "digit counts differ for \(wrong.prefix(5))")
+    }
 }

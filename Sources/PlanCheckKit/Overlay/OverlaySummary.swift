@@ -145,11 +145,18 @@ public struct OverlaySummary: Sendable, Codable {
         mutating func add(aCode: String?, bCode: String?, area: Double, ellipsoidalArea: Double) {
             // A key no code can collide with: the two codes with their presence.
             let key = (aCode.map { "1" + $0 } ?? "0") + "\u{0}" + (bCode.map { "1" + $0 } ?? "0")
-            var cell = cells[key] ?? (aCode, bCode, 0, ExactSum(), ExactSum())
+            // Changed in place in the table: a copy taken out and put back would copy both sums'
+            // partials (still shared with the table) for every patch.
+            Self.count(area: area, ellipsoidalArea: ellipsoidalArea, into: &cells[key, default: (aCode, bCode, 0, ExactSum(), ExactSum())])
+        }
+
+        private static func count(
+            area: Double, ellipsoidalArea: Double,
+            into cell: inout (aCode: String?, bCode: String?, patches: Int, area: ExactSum, ellipsoidal: ExactSum)
+        ) {
             cell.patches += 1
             cell.area.add(area)
             cell.ellipsoidal.add(ellipsoidalArea)
-            cells[key] = cell
         }
 
         /// Adds every cell of `other`, exactly.

@@ -140,9 +140,13 @@ struct PatchEncoder: Sendable {
             }
             var b: (lineage: EncodedMembers, attributes: EncodedMembers)?
             if let k = patch.bIndex {
-                let parts = bParts[k] ?? (lineage.bLineage(k), lineage.bAttributes(k))
-                bParts[k] = parts
-                b = parts
+                if let known = bParts[k] {
+                    b = known
+                } else {
+                    let parts = (lineage.bLineage(k), lineage.bAttributes(k))
+                    bParts[k] = parts
+                    b = parts
+                }
             }
             let geometry = try transformer?.transform(patch.geometry) ?? patch.geometry
             text.append(id: .string(patch.id), geometry: geometry, foreignMembers: mergeKeys ? [PatchMergeKey(patch).member] : []) { properties in
@@ -150,7 +154,7 @@ struct PatchEncoder: Sendable {
                 properties.append(a.lineage)
                 properties.append(b?.lineage ?? noB)
                 lineage.appendAreas(of: patch, to: &properties)
-                properties.append(lineage.ledger.columns(of: patch))
+                lineage.appendDispositionColumns(of: patch, to: &properties)
                 properties.append(a.attributes)
                 if let b { properties.append(b.attributes) }
             }
@@ -234,6 +238,9 @@ struct PatchLineage: Sendable {
     let bCodes: InternedColumn<String?>
     /// `rule` … `a_layer`, the same for every patch of the rule.
     let ruleLineage: EncodedMembers
+    /// The disposition columns of a patch with no previous record (every patch of a run without
+    /// `--dispositions`), encoded once: those before `geometry_hash`, and those after it.
+    let newPatchColumns: (head: EncodedMembers, tail: EncodedMembers)
 
     init(rule: ConflictRule, layers: [OverlayLayer], ledger: DispositionLedger) {
         self.rule = rule
@@ -251,6 +258,9 @@ struct PatchLineage: Sendable {
             Attribute("relation", .string(rule.relation.rawValue)),
             Attribute("a_layer", .string(rule.a.layer)),
         ])
+        let fresh = ledger.columns(status: .new, geometryHash: "", record: nil)
+        let hashColumn = fresh.firstIndex { $0.name == "geometry_hash" }!
+        newPatchColumns = (EncodedMembers(Array(fresh[..<hashColumn])), EncodedMembers(Array(fresh[(hashColumn + 1)...])))
     }
 
     /// This lineage with the source features of stored layers that a chunk's patches name
@@ -294,6 +304,19 @@ struct PatchLineage: Sendable {
         properties.append("area_ellipsoidal_m2", .double(patch.ellipsoidalArea))
         properties.append("area_ha", .double(AreaUnit.hectares(patch.area)))
         properties.append("area_mu", .double(AreaUnit.mu(patch.area)))
+    }
+
+    /// `ledger.columns(of:)` appended: for a patch with no previous record from the columns
+    /// encoded once (`newPatchColumns`) and its geometry hash, the same bytes without an array
+    /// of attributes per patch.
+    func appendDispositionColumns(of patch: DiscrepancyPatch, to properties: inout PropertiesText) {
+        guard ledger.records.isEmpty || ledger.records[patch.id] == nil else {
+            properties.append(ledger.columns(of: patch))
+            return
+        }
+        properties.append(newPatchColumns.head)
+        properties.append("geometry_hash", .string(patch.geometryHash))
+        properties.append(newPatchColumns.tail)
     }
 
     /// `area_m2` (planar; ellipsoidal in a geographic CRS), `area_ellipsoidal_m2`, `area_ha`, `area_mu`.

@@ -301,6 +301,8 @@ struct RuleEvaluator: Sendable {
         let crsLease: CRSContextLease
         var crsContext: CRSContext { crsLease.context }
         let areas: EllipsoidalAreaCalculator
+        /// The patches' geometry hashes, its working arrays kept from patch to patch.
+        var hasher: GeometryHasher
         /// `b` geometries converted to GEOS on first use, by index.
         var bCache: [Geometry?]
         // Copied out of `evaluator` once, so the hot loop reads plain values.
@@ -342,6 +344,7 @@ struct RuleEvaluator: Sendable {
             self.index = index
             crsLease = try CRSContextPool.shared.lease()
             areas = try crsLease.context.areaCalculator(for: evaluator.workingCRS)
+            hasher = GeometryHasher(geographic: isGeographic)
             bCache = Array(repeating: nil, count: b.count)
             clipper = grid.map { ClipperKernel(grid: $0, context: context) }
         }
@@ -493,7 +496,7 @@ struct RuleEvaluator: Sendable {
             result.patches.append(DiscrepancyPatch(
                 id: id, ruleIndex: ruleIndex, aIndex: a.position, bIndex: k.map { b.indices[$0] },
                 geometry: geometry,
-                area: area, ellipsoidalArea: ellipsoidal, geometryHash: GeometryHash.of(geometry, geographic: isGeographic)))
+                area: area, ellipsoidalArea: ellipsoidal, geometryHash: hasher.hash(geometry)))
         }
 
         static func nonPolygonalPartCount(_ g: GeometryValue) -> Int {

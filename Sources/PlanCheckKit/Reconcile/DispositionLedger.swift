@@ -62,7 +62,8 @@ public struct DispositionLedger: Sendable {
 
     /// The status of `patch` and the previous record with its id.
     public func classify(_ patch: DiscrepancyPatch) -> (status: PatchStatus, record: DispositionRecord?) {
-        guard let record = records[patch.id] else { return (.new, nil) }
+        // Without `--dispositions` there is nothing to look up (no hashing of the id per patch).
+        guard !records.isEmpty, let record = records[patch.id] else { return (.new, nil) }
         guard record.isDisposed else { return (.open, record) }
         // Nothing to compare with (a hand-made table): the decision cannot be shown to hold.
         guard record.decidedHash != nil || record.decidedAreaM2 != nil else { return (.changed, record) }
@@ -83,12 +84,18 @@ public struct DispositionLedger: Sendable {
     /// The values of `columnNames` for `patch`.
     func columns(of patch: DiscrepancyPatch) -> [Attribute] {
         let (status, record) = classify(patch)
+        return columns(status: status, geometryHash: patch.geometryHash, record: record)
+    }
+
+    /// The values of `columnNames` for a patch of `status` and `geometryHash` whose previous
+    /// record is `record` (`classify(_:)`).
+    func columns(status: PatchStatus, geometryHash: String, record: DispositionRecord?) -> [Attribute] {
         let decided = record?.isDisposed == true ? record : nil
         // Empty is null: every format then reads back the same (a Shapefile cannot tell an
         // empty text from a missing one).
         func text(_ s: String?) -> AttributeValue { s.flatMap { $0.isEmpty ? nil : AttributeValue.string($0) } ?? .null }
         let values: [AttributeValue] = [
-            .string(status.rawValue), .string(patch.geometryHash),
+            .string(status.rawValue), .string(geometryHash),
             text(decided?.disposition), text(decided?.dispositionNote ?? record?.dispositionNote),
             text(decided?.disposedBy), text(decided?.disposedOn),
             decided?.decidedAreaM2.map(AttributeValue.double) ?? .null,
