@@ -130,8 +130,11 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         const Box *culling = operation == pc_union ? nullptr : &box;
         to_paths(subject, workspace->subject, operation == pc_intersection ? culling : nullptr);
         to_paths(clip, workspace->clip, culling);
-        clipper.AddPaths(workspace->subject, ptSubject, true);
-        clipper.AddPaths(workspace->clip, ptClip, true);
+        const bool subject_edges = clipper.AddPaths(workspace->subject, ptSubject, true);
+        const bool clip_edges = clipper.AddPaths(workspace->clip, ptClip, true);
+        // Clipper's Execute fails when it has no edges at all; nothing left of the subject (or,
+        // for an intersection, of either side) after culling is an empty result.
+        if (!subject_edges || (operation == pc_intersection && !clip_edges)) return 0;
         if (!clipper.Execute(static_cast<ClipType>(operation), tree, pftEvenOdd, pftNonZero)) {
             workspace.reset();
             copy_message("Clipper::Execute returned false", message, message_capacity);
