@@ -95,7 +95,7 @@ extension RuleEvaluator.Worker {
     /// `a` ∩ `b[k]` by Clipper, or nil when Clipper cannot take the inputs or its result is not
     /// valid (the caller computes the pair with GEOS).
     mutating func clipperIntersection(_ a: inout AFeature, k: Int, _ clipper: ClipperKernel) throws -> ClipperPiece? {
-        guard let subject = a.rings(clipper), let clip = clipper.rings(of: try bValue(k)) else { return nil }
+        guard let subject = a.rings(clipper), let clip = try bRings(k, clipper) else { return nil }
         return clipper.run(.intersection, subject: subject, clip: clip)
     }
 
@@ -146,7 +146,7 @@ extension RuleEvaluator.Worker {
         guard let clipper else { return nil }
         var clip = ClipperRings()
         for k in candidates {
-            guard let rings = clipper.rings(of: try bValue(k)) else { result.clipperFallbacks += 1; return nil }
+            guard let rings = try bRings(k, clipper) else { result.clipperFallbacks += 1; return nil }
             clip.append(rings)
         }
         guard let subject = a.rings(clipper), let piece = clipper.run(.difference, subject: subject, clip: clip) else {
