@@ -97,9 +97,11 @@ struct InputValidityTests {
         }
         // Not finite, huge, or too many rings: GEOS's (or the check's) business, never certain.
         let square = Self.place([Self.square(0, 0, 10)], in: Self.frames[0])
-        var nan = square
-        nan[0][1].x = .nan
-        #expect(!InputValidity.isCertainlyValid([nan]))
+        for bad in [Double.nan, .infinity, -.infinity] {
+            var ring = square
+            ring[0][1].x = bad
+            #expect(!InputValidity.isCertainlyValid([ring]))
+        }
         #expect(!InputValidity.isCertainlyValid([Self.place([Self.square(0, 0, 10)], in: Frame(name: "huge", origin: Position(x: 1e20, y: 0), unit: 1e6))]))
         #expect(!InputValidity.isCertainlyValid([[]]))
         #expect(!InputValidity.isCertainlyValid([]))
@@ -114,6 +116,21 @@ struct InputValidityTests {
         let manyHoles = Self.place(rings, in: Self.frames[0])
         #expect(try Self.geosValid([manyHoles], context: context))
         #expect(!InputValidity.isCertainlyValid([manyHoles]), "more than 256 rings")
+    }
+
+    @Test("A sawtooth whose 20 000 edges all span one x range is left to GEOS")
+    func sawtooth() throws {
+        // Valid, but every edge overlaps every other in x: the sweep gives up after its budget of
+        // edge pairs (64 per vertex) instead of comparing 2·10⁸ pairs.
+        var points: [(Double, Double)] = []
+        for i in 0..<20_000 { points.append((i % 2 == 0 ? 0 : 1000, Double(i))) }
+        points += [(-10, 19_999), (-10, 0)]
+        let polygon = Self.place([points], in: Self.frames[0])
+        #expect(try Self.geosValid([polygon], context: GeometryContext()))
+        #expect(!InputValidity.isCertainlyValid([polygon]), "over the budget: undecided although valid")
+        // The same shape with 100 edges is within the budget, and decided.
+        let small = Self.place([Array(points.prefix(100)) + [(-10, 99), (-10, 0)]], in: Self.frames[0])
+        #expect(try verdict([small], context: GeometryContext(), "a sawtooth of 100 edges"))
     }
 
     @Test("A vertex k doubles away from another ring's edge, on either side")
