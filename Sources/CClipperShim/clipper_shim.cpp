@@ -67,6 +67,24 @@ static Box bounds(pc_rings rings) {
     return box;
 }
 
+/// Twice the signed area (cells²) of `n` points `xy` (x, y, …), exact.
+static __int128 twice_area(const int64_t *xy, size_t n) {
+    __int128 sum = 0;
+    for (size_t i = 0, j = n - 1; i < n; j = i++) sum += __int128(xy[2 * j]) * xy[2 * i + 1] - __int128(xy[2 * i]) * xy[2 * j + 1];
+    return sum;
+}
+
+/// Twice the area of `rings` (shells counter-clockwise, holes clockwise: each ring's signed
+/// area counts with its sign).
+static __int128 twice_area(pc_rings rings) {
+    __int128 sum = 0;
+    const int64_t *p = rings.xy;
+    for (size_t r = 0; r < rings.ring_count; p += 2 * rings.ring_sizes[r], ++r) {
+        if (rings.ring_sizes[r] >= 3) sum += twice_area(p, rings.ring_sizes[r]);
+    }
+    return sum;
+}
+
 /// `rings` as Clipper paths in `paths`, whose vectors keep their capacity from call to call;
 /// culled to `box` when one is given.
 static void to_paths(pc_rings rings, Paths &paths, const Box *box) {
@@ -130,8 +148,14 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         const Box *culling = operation == pc_union ? nullptr : &box;
         to_paths(subject, workspace->subject, operation == pc_intersection ? culling : nullptr);
         to_paths(clip, workspace->clip, culling);
-        clipper.AddPaths(workspace->subject, ptSubject, true);
-        clipper.AddPaths(workspace->clip, ptClip, true);
+        const bool subject_edges = clipper.AddPaths(workspace->subject, ptSubject, true);
+        const bool clip_edges = clipper.AddPaths(workspace->clip, ptClip, true);
+        // Clipper's Execute fails when it has no edges at all; nothing left of the subject (or,
+        // for an intersection, of either side) after culling is an empty result.
+        if (!subject_edges || (operation == pc_intersection && !clip_edges)) {
+            out->keeps_subject_area = twice_area(subject) == 0;
+            return 0;
+        }
         if (!clipper.Execute(static_cast<ClipType>(operation), tree, pftEvenOdd, pftNonZero)) {
             workspace.reset();
             copy_message("Clipper::Execute returned false", message, message_capacity);
@@ -150,11 +174,16 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         out->ring_polygon = static_cast<int32_t *>(std::malloc(sizeof(int32_t) * (rings.size() ? rings.size() : 1)));
         if (!out->xy || !out->ring_sizes || !out->ring_polygon) throw std::bad_alloc();
         int64_t *p = out->xy;
+        __int128 area = 0;
         for (size_t r = 0; r < rings.size(); ++r) {
             out->ring_sizes[r] = rings[r]->size();
             out->ring_polygon[r] = owner[r];
+            int64_t *ring = p;
             for (const IntPoint &q : *rings[r]) { *p++ = q.X; *p++ = q.Y; }
+            if (rings[r]->size() >= 3) area += twice_area(ring, rings[r]->size());
         }
+        // Clipper gives shells counter-clockwise and holes clockwise, as the subject's rings are.
+        out->keeps_subject_area = area == twice_area(subject);
         return 0;
     } catch (const std::exception &e) {
         workspace.reset();

@@ -148,7 +148,7 @@ public struct ClipperGrid: Sendable, Hashable {
             throw .library(message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         let certain = pc_result_certainly_valid(&result, max(abs(origin.x), abs(origin.y)), cellsPerUnit) == 1
-        return ClipperResult(polygons: polygons(from: result), isCertainlyValid: certain)
+        return ClipperResult(polygons: polygons(from: result), isCertainlyValid: certain, keepsSubjectArea: result.keeps_subject_area == 1)
     }
 
     /// The exact validity test of `executeChecked` on polygons given as rings of cells (x, y, …
@@ -163,7 +163,7 @@ public struct ClipperGrid: Sendable, Hashable {
                 owners.withUnsafeMutableBufferPointer { owners in
                     var result = pc_result(
                         xy: xy.baseAddress, ring_sizes: sizes.baseAddress, ring_polygon: owners.baseAddress,
-                        ring_count: sizes.count, point_count: xy.count / 2)
+                        ring_count: sizes.count, point_count: xy.count / 2, keeps_subject_area: 0)
                     return pc_result_certainly_valid(&result, max(abs(origin.x), abs(origin.y)), cellsPerUnit) == 1
                 }
             }
@@ -203,4 +203,8 @@ public struct ClipperResult: Sendable {
     /// polygons). False means "not decided here" (touching or near-touching rings, spikes):
     /// GEOS must check. Never true for a result GEOS calls invalid.
     public var isCertainlyValid: Bool
+    /// True when the result's area equals the subject's exactly on the grid: the operation took
+    /// nothing of positive area from the subject (a difference whose clip only touches it, an
+    /// intersection whose clip covers it).
+    public var keepsSubjectArea: Bool
 }

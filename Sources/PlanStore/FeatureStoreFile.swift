@@ -84,6 +84,10 @@ public final class FeatureStoreReader {
 
     public init(path: String) throws {
         database = try Database(path: path, mode: .readOnly)
+        // Nothing writes the file once it is read: the shared lock is taken at the first read
+        // and kept, instead of taken, checked against the file and dropped by every statement
+        // (a tenth of the overlay's time in a disk-mode run).
+        try database.execute("PRAGMA locking_mode=EXCLUSIVE")
     }
 
     /// Calls `body` with the record and geometry bytes of the feature at `position` of layer

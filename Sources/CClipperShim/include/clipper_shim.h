@@ -28,6 +28,9 @@ typedef struct {
     int32_t *ring_polygon;
     size_t ring_count;
     size_t point_count;
+    /// 1 when the result's area equals the subject's exactly (on the grid): the operation took
+    /// nothing away from the subject (pc_execute sets it; 0 elsewhere).
+    int keeps_subject_area;
 } pc_result;
 
 /// Runs one Clipper Execute with PolyTree output: `subject` filled even-odd, `clip` non-zero

@@ -95,46 +95,58 @@ extension RuleEvaluator.Worker {
     /// `a` ∩ `b[k]` by Clipper, or nil when Clipper cannot take the inputs or its result is not
     /// valid (the caller computes the pair with GEOS).
     mutating func clipperIntersection(_ a: inout AFeature, k: Int, _ clipper: ClipperKernel) throws -> ClipperPiece? {
-        guard let subject = a.rings(clipper), let clip = clipper.rings(of: try bValue(k)) else { return nil }
+        guard let subject = a.rings(clipper), let clip = try bRings(k, clipper) else { return nil }
         return clipper.run(.intersection, subject: subject, clip: clip)
     }
 
-    /// `a` minus every `b` it touches, for an `outside` rule, kept as a patch. Nothing when one
-    /// `b` covers `a`; all of `a` when none touches it.
+    /// `a` minus every `b` it touches, for an `outside` rule, kept as a patch. Nothing when the
+    /// `b`s cover `a`; all of `a`, as read, when they take nothing of it.
     mutating func outsidePiece(_ a: inout AFeature, candidates: [Int], into result: inout RuleEvaluator.ChunkResult) throws {
+        let piece: GeometryValue
+        if clipper != nil && candidates.isEmpty {
+            piece = a.value
+            result.fastPath += 1
+        } else if let clipped = try clipperDifference(&a, clip: candidates, into: &result) {
+            result.overlays += 1
+            piece = clipped.keepsSubjectArea ? a.value : clipped.value
+        } else {
+            guard let geos = try geosOutsidePiece(&a, candidates: candidates, into: &result) else { return }
+            piece = geos
+        }
+        try keep(piece, a: a, k: nil, into: &result)
+    }
+
+    /// `a` minus the union of the candidate `b`s by GEOS: only the `b`s that touch `a` (prepared
+    /// test) are united; nil when one `b` covers `a`.
+    mutating func geosOutsidePiece(_ a: inout AFeature, candidates: [Int], into result: inout RuleEvaluator.ChunkResult) throws -> GeometryValue? {
         var touching: [Int] = []
         for k in candidates {
             guard try a.prepared().intersects(bGeometry(k)) else { continue }
             if gridSize == nil, b.envelopes[k].contains(a.envelope), try a.prepared().coveredBy(bGeometry(k)) {
                 result.fastPath += 1
-                return
+                return nil
             }
             touching.append(k)
         }
-        let piece: GeometryValue
         if touching.isEmpty && gridSize == nil {
-            piece = a.value
             result.fastPath += 1
-        } else if let clipped = try clipperDifference(&a, touching: touching, into: &result) {
-            // `a` minus the union of the touching `b`s in one Clipper Execute.
-            piece = clipped
-            result.overlays += 1
-        } else {
-            let cover = try Geometry.unaryUnion(of: touching.map { try bGeometry($0) }, gridSize: gridSize, context: context)
-            piece = try a.native().difference(with: cover, gridSize: gridSize).value()
-            result.overlays += 1
+            return a.value
         }
-        try keep(piece, a: a, k: nil, into: &result)
+        let cover = try Geometry.unaryUnion(of: touching.map { try bGeometry($0) }, gridSize: gridSize, context: context)
+        result.overlays += 1
+        return try a.native().difference(with: cover, gridSize: gridSize).value()
     }
 
-    /// `a` minus the union of the `b`s at `touching` by Clipper, counted; nil when this rule runs
-    /// on GEOS, or when Clipper cannot take the inputs or its result is not valid (counted as a
-    /// fallback: the caller computes it with GEOS).
-    mutating func clipperDifference(_ a: inout AFeature, touching: [Int], into result: inout RuleEvaluator.ChunkResult) throws -> GeometryValue? {
+    /// `a` minus the union of the `b`s at `clip` in one Clipper Execute, counted; nil when this
+    /// rule runs on GEOS, or when Clipper cannot take the inputs or its result is not valid
+    /// (counted as a fallback: the caller computes it with GEOS). Every envelope candidate goes
+    /// in: one that does not reach `a` is culled to nothing or takes nothing away, so no GEOS
+    /// test picks the touching ones first.
+    mutating func clipperDifference(_ a: inout AFeature, clip candidates: [Int], into result: inout RuleEvaluator.ChunkResult) throws -> ClipperPiece? {
         guard let clipper else { return nil }
         var clip = ClipperRings()
-        for k in touching {
-            guard let rings = clipper.rings(of: try bValue(k)) else { result.clipperFallbacks += 1; return nil }
+        for k in candidates {
+            guard let rings = try bRings(k, clipper) else { result.clipperFallbacks += 1; return nil }
             clip.append(rings)
         }
         guard let subject = a.rings(clipper), let piece = clipper.run(.difference, subject: subject, clip: clip) else {
@@ -142,6 +154,6 @@ extension RuleEvaluator.Worker {
             return nil
         }
         result.clipperOperations += 1
-        return piece.value
+        return piece
     }
 }

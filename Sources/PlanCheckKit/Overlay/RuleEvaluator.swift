@@ -372,6 +372,19 @@ struct RuleEvaluator: Sendable {
             return native
         }
 
+        /// `b` features' Clipper rings by index (`.some(nil)`: Clipper cannot take it), a bounded
+        /// cache as `bCache`: each `b` meets about four `a`s, mostly in neighbouring chunks.
+        var bRingsCache: [Int: ClipperRings?] = [:]
+
+        /// The Clipper rings of `b` feature `k`, or nil when Clipper cannot take it.
+        mutating func bRings(_ k: Int, _ kernel: ClipperKernel) throws -> ClipperRings? {
+            if let cached = bRingsCache[k] { return cached }
+            if bRingsCache.count >= Self.bCacheLimit { bRingsCache.removeAll(keepingCapacity: true) }
+            let made = kernel.rings(of: try bValue(k))
+            bRingsCache[k] = .some(made)
+            return made
+        }
+
         /// The geometry of `b` feature `k` (working CRS).
         mutating func bValue(_ k: Int) throws -> GeometryValue {
             switch b.features {
