@@ -6,16 +6,17 @@ import PlanModel
 ///
 /// The rings go on an integer grid whose cell is a power of two, four times the spacing of
 /// doubles at the feature's largest |coordinate| (2⁻²⁵ m ≈ 0.03 µm at CGCS2000 GK eastings of
-/// 4·10⁷ m; 2⁻⁴⁵° at longitudes of 64-128°): dividing a coordinate by the cell is exact, so each
-/// cell number is within half a cell of the vertex it stands for. The test then asks, in exact
+/// 4·10⁷ m; 2⁻⁴⁴° ≈ 6·10⁻¹⁴° at longitudes of 64-128°): dividing a coordinate by the cell is
+/// exact, so each cell number is within half a cell of the vertex it stands for. The test then asks, in exact
 /// integer arithmetic, whether every ring is simple, no two rings meet, each hole lies inside its
 /// own shell and each shell outside the other polygons — with every vertex allowed to move by a
 /// whole cell in x and in y. The real vertices are such a move (half a cell at most), and so is
 /// every point on the straight way from the grid to them: along it no ring ever touches itself
 /// or another, so the nesting of the rings is the same for the doubles as on the grid, and the
 /// rings of doubles are simple, apart and nested as valid polygons are. GEOS decides on those
-/// same doubles with exact predicates (double-double orientation, ray crossing) for coordinates
-/// up to 2⁶⁴, so it finds them valid too.
+/// same doubles with robust predicates (orientation in double-double arithmetic, ray crossing
+/// on it), whose error for coordinates within 2^±64 is far below the half cell left over, so it
+/// finds them valid too.
 ///
 /// "Not certain" is not "invalid": touching or nearly touching rings (within two cells),
 /// repeated points, spikes, collinear points folding back, more than 256 rings, coordinates not
