@@ -150,7 +150,7 @@ let package = Package(
         // ESRI .prj, broken inputs; fixtures made by ogr2ogr (Tests/Fixtures/gdal/README.md).
         .testTarget(name: "PlanGDALTests", dependencies: ["PlanGDAL", "PlanLayers", "PlanModel"]),
         .testTarget(name: "PlanRulesTests", dependencies: ["PlanRules", "PlanModel"]),
-        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanGeometry", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanOutput", "PlanCheckTestSupport"]),
+        .testTarget(name: "PlanCheckKitTests", dependencies: ["PlanCheckKit", "PlanClipper", "PlanGeometry", "PlanModel", "PlanLayers", "PlanStore", "PlanRegistry", "PlanOutput", "PlanCheckTestSupport"]),
         // Runs the built `plan-check` binary (a dependency, so `swift build --build-tests` makes it).
         .testTarget(name: "PlanCheckCLITests", dependencies: ["PlanCheckCLI", "PlanCheckKit", "PlanModel", "PlanRegistry", "PlanStore", "PlanOutput", "PlanCheckTestSupport"]),
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).

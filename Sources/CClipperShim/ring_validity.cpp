@@ -1,15 +1,18 @@
-// A sufficient test of OGC validity for Clipper's results, exact in the integer grid.
+// A sufficient test of OGC validity, exact in an integer grid, for Clipper's results and for
+// polygons read from a layer.
 //
-// A result passes when, on the grid and with a margin, every ring is simple, no two rings meet,
+// Polygons pass when, on the grid and with a margin, every ring is simple, no two rings meet,
 // each hole lies inside its own shell (and in no other hole of that polygon), and each shell
-// lies outside every other polygon (or inside one of its holes). Such polygons are valid by
-// GEOS. The margin covers the rounding of cell numbers to CRS coordinates (a vertex moves at
-// most `rounding_cells`, bounded by the caller): every sign decided here keeps its sign after
-// the conversion, so GEOS, deciding on the converted doubles, sees the same topology. Touching
-// rings, near-touching ones and spikes are not decided here (the caller asks GEOS).
+// lies outside every other polygon (or inside one of its holes). The margin covers the distance
+// between each grid point and the point GEOS sees (for a Clipper result: the rounding of cell
+// numbers to CRS coordinates; for an input polygon: the rounding of its coordinates to cells).
+// Every sign decided here keeps its sign for every vertex moved by up to the margin, so GEOS,
+// deciding on the doubles, sees the same topology. Touching rings, near-touching ones and
+// spikes are not decided here (the caller asks GEOS).
 #include "clipper_shim.h"
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <vector>
 
@@ -91,21 +94,24 @@ static double rounding_cells(const pc_result *result, double origin_magnitude, d
     return 2 * (std::nextafter(coordinate, INFINITY) - coordinate) * cells_per_unit;
 }
 
-extern "C" int pc_result_certainly_valid(const pc_result *result, double origin_magnitude, double cells_per_unit) {
-    const size_t rings = result->ring_count;
+/// The test on rings of cells (`xy` every ring in turn, no closing point; `ring_polygon[i]` the
+/// polygon of ring i, each polygon's shell first) with every vertex allowed to move by up to
+/// `margin` cells in x and in y. Gives up (0) after comparing `budget` pairs of edges.
+static int rings_certainly_valid(const int64_t *all_xy, const size_t *ring_sizes, const int32_t *ring_polygon,
+                                 size_t rings, int64_t margin_cells, size_t budget) {
     if (rings == 0) return 1;
-    // One cell of margin, when the conversion moves a vertex by at most a quarter of one.
-    const int64_t margin_cells = 1;
-    if (rings > 256 || !(rounding_cells(result, origin_magnitude, cells_per_unit) <= 0.25)) return 0;
+    if (rings > 256) return 0;
     std::vector<size_t> start(rings);
+    size_t points = 0;
+    for (size_t r = 0; r < rings; ++r) points += ring_sizes[r];
     std::vector<Edge> edges;
-    edges.reserve(result->point_count);
+    edges.reserve(points);
     size_t offset = 0;
     for (size_t r = 0; r < rings; ++r) {
-        const size_t n = result->ring_sizes[r];
+        const size_t n = ring_sizes[r];
         if (n < 3) return 0;
         start[r] = offset;
-        const int64_t *xy = result->xy + 2 * offset;
+        const int64_t *xy = all_xy + 2 * offset;
         for (size_t i = 0; i < n; ++i) {
             Point p{xy[2 * i], xy[2 * i + 1]};
             Point q{xy[2 * ((i + 1) % n)], xy[2 * ((i + 1) % n) + 1]};
@@ -118,12 +124,14 @@ extern "C" int pc_result_certainly_valid(const pc_result *result, double origin_
     }
     // Every pair of edges that are not neighbours in one ring, swept by x.
     std::sort(edges.begin(), edges.end(), [](const Edge &a, const Edge &b) { return a.min_x < b.min_x; });
+    size_t compared = 0;
     for (size_t i = 0; i < edges.size(); ++i) {
         const Edge &e = edges[i];
         for (size_t j = i + 1; j < edges.size() && edges[j].min_x <= e.max_x + 2 * margin_cells; ++j) {
+            if (++compared > budget) return 0;
             const Edge &f = edges[j];
             if (e.ring == f.ring) {
-                const size_t n = result->ring_sizes[e.ring];
+                const size_t n = ring_sizes[e.ring];
                 size_t gap = e.index > f.index ? e.index - f.index : f.index - e.index;
                 if (gap == 1 || gap == n - 1) continue;  // neighbours: checked by certainly_turns
             }
@@ -134,22 +142,55 @@ extern "C" int pc_result_certainly_valid(const pc_result *result, double origin_
     std::vector<int> depth(rings, 0);
     std::vector<std::vector<size_t>> containers(rings);
     for (size_t r = 0; r < rings; ++r) {
-        Point probe{result->xy[2 * start[r]], result->xy[2 * start[r] + 1]};
+        Point probe{all_xy[2 * start[r]], all_xy[2 * start[r] + 1]};
         for (size_t s = 0; s < rings; ++s) {
-            if (s != r && inside(probe, result->xy + 2 * start[s], result->ring_sizes[s])) containers[r].push_back(s);
+            if (s != r && inside(probe, all_xy + 2 * start[s], ring_sizes[s])) containers[r].push_back(s);
         }
         depth[r] = static_cast<int>(containers[r].size());
     }
     for (size_t r = 0; r < rings; ++r) {
-        const bool shell = r == 0 || result->ring_polygon[r] != result->ring_polygon[r - 1];
+        const bool shell = r == 0 || ring_polygon[r] != ring_polygon[r - 1];
         if (shell != (depth[r] % 2 == 0)) return 0;
         if (shell) continue;  // a shell inside another polygon sits in one of its holes (odd depth)
         // A hole's innermost container is the shell of its own polygon.
         size_t parent = rings;
         for (size_t s : containers[r]) if (depth[s] == depth[r] - 1) parent = s;
-        if (parent == rings || result->ring_polygon[parent] != result->ring_polygon[r]) return 0;
-        const bool parent_is_shell = parent == 0 || result->ring_polygon[parent] != result->ring_polygon[parent - 1];
+        if (parent == rings || ring_polygon[parent] != ring_polygon[r]) return 0;
+        const bool parent_is_shell = parent == 0 || ring_polygon[parent] != ring_polygon[parent - 1];
         if (!parent_is_shell) return 0;
     }
     return 1;
+}
+
+extern "C" int pc_result_certainly_valid(const pc_result *result, double origin_magnitude, double cells_per_unit) {
+    if (result->ring_count == 0) return 1;
+    // One cell of margin, when the conversion moves a vertex by at most a quarter of one.
+    if (!(rounding_cells(result, origin_magnitude, cells_per_unit) <= 0.25)) return 0;
+    return rings_certainly_valid(result->xy, result->ring_sizes, result->ring_polygon, result->ring_count, 1, SIZE_MAX);
+}
+
+extern "C" int pc_polygons_certainly_valid(const double *xy, const size_t *ring_sizes, const int32_t *ring_polygon,
+                                           size_t ring_count) {
+    if (ring_count == 0 || ring_count > 256) return 0;
+    size_t points = 0;
+    for (size_t r = 0; r < ring_count; ++r) points += ring_sizes[r];
+    // The largest |coordinate|, M, in [2^(e-1), 2^e); anything not finite or outside the range
+    // where GEOS's double-double predicates are exact goes to GEOS.
+    double largest = 0;
+    for (size_t i = 0; i < 2 * points; ++i) {
+        const double v = std::fabs(xy[i]);
+        if (!(v <= 0x1p64)) return 0;  // also NaN and infinities
+        largest = std::max(largest, v);
+    }
+    if (largest < 0x1p-64) return 0;
+    int e = 0;
+    std::frexp(largest, &e);
+    // Cells of 2^(e-51), four times the spacing of doubles at M: x / cell = ldexp(x, 51 - e) is
+    // exact (a power of two; below 2^51 in magnitude), so a cell number is off by at most half a
+    // cell from the vertex it stands for (plus 2^-1074 should x / cell be subnormal).
+    std::vector<int64_t> cells(2 * points);
+    for (size_t i = 0; i < 2 * points; ++i) cells[i] = std::llround(std::ldexp(xy[i], 51 - e));
+    // One cell of margin covers that half cell; a budget of edge pairs keeps a hostile ring (all
+    // edges spanning the same x range) from costing more here than GEOS would.
+    return rings_certainly_valid(cells.data(), ring_sizes, ring_polygon, ring_count, 1, 64 * points + 4096);
 }

@@ -47,6 +47,16 @@ int pc_execute(pc_operation operation, pc_rings subject, pc_rings clip, pc_resul
 /// near-touching rings, spikes, more than 256 rings): ask GEOS. Exact integer arithmetic.
 int pc_result_certainly_valid(const pc_result *result, double origin_magnitude, double cells_per_unit);
 
+/// 1 when the polygons (`xy` x0, y0, x1, y1, … of every ring in turn, in CRS units, without
+/// the closing point; `ring_polygon[i]` the polygon of ring i, each polygon's shell first) are
+/// certainly valid by GEOS as they are: decided exactly on a grid of cells four times the
+/// spacing of doubles at the largest |coordinate|, with a margin of one cell. 0 when that is
+/// not certain (touching or near-touching rings, repeated points, spikes, coordinates not finite
+/// or beyond 2^64 or all below 2^-64, more than 256 rings, an edge arrangement that would cost
+/// more than GEOS): ask GEOS.
+int pc_polygons_certainly_valid(const double *xy, const size_t *ring_sizes, const int32_t *ring_polygon,
+                                size_t ring_count);
+
 /// Clipper's version, e.g. "6.4.2" (CLIPPER_VERSION of the header built against).
 const char *pc_version(void);
 
