@@ -108,9 +108,42 @@ struct Workspace {
     Clipper clipper{ioPreserveCollinear | ioStrictlySimple};
     PolyTree tree;
     Paths subject, clip;
+    /// The culled paths flattened, for the disjointness test of an empty intersection.
+    std::vector<int64_t> subject_xy, clip_xy;
+    std::vector<size_t> subject_sizes, clip_sizes;
 };
 
 static thread_local std::unique_ptr<Workspace> workspace;
+
+/// Flattens `paths` (those of three points or more) into `xy` and `sizes`.
+/// False when a ring of three points or more has no area (it could lie inside the other side
+/// without an edge near it, and the intersection would still be empty).
+static bool flatten_paths(const Paths &paths, std::vector<int64_t> &xy, std::vector<size_t> &sizes) {
+    xy.clear();
+    sizes.clear();
+    for (const Path &path : paths) {
+        if (path.size() < 3) continue;
+        const size_t start = xy.size();
+        for (const IntPoint &p : path) { xy.push_back(p.X); xy.push_back(p.Y); }
+        if (twice_area(xy.data() + start, path.size()) == 0) return false;
+        sizes.push_back(path.size());
+    }
+    return true;
+}
+
+/// True when the culled subject and clip of an empty intersection are certainly apart, so the
+/// inputs are disjoint and do not even touch. The argument: every input vertex is within half a
+/// cell (plus the rounding of computing its cell) of its cell, less than the one-cell margin; a
+/// point where the unrounded inputs met would lie within half a cell of the envelopes' overlap,
+/// where culling (the box is two cells wider) removed nothing, so two edges of the culled rings
+/// would come within the margin of each other there. Apart edges and an empty intersection also
+/// rule out one input lying inside the other (that would have area on the grid).
+static bool culled_apart(Workspace &w) {
+    if (!flatten_paths(w.subject, w.subject_xy, w.subject_sizes) || !flatten_paths(w.clip, w.clip_xy, w.clip_sizes)) return false;
+    const size_t edges = w.subject_xy.size() / 2 + w.clip_xy.size() / 2;
+    return pc_rings_certainly_apart(w.subject_xy.data(), w.subject_sizes.data(), w.subject_sizes.size(), w.clip_xy.data(),
+                                    w.clip_sizes.data(), w.clip_sizes.size(), 1, 16 * edges + 256) == 1;
+}
 
 /// Outer nodes start polygons; their children are holes; a hole's children are outers again.
 static void flatten(const PolyNode &outer, std::vector<const Path *> &rings, std::vector<int32_t> &owner, int32_t &polygon) {
@@ -140,11 +173,14 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         clipper.Clear();
         // The result lies in the subject's box (and, for an intersection, in the clip's too):
         // edges beyond it cannot reach the result, so they are culled before Clipper sees them.
+        // The box is widened by two cells, so that the culled rings are the rings themselves
+        // wherever the inputs' unrounded coordinates could meet (see `certainly_disjoint`).
         Box box = bounds(subject);
         if (operation == pc_intersection) {
             Box other = bounds(clip);
             box = Box{std::max(box.x0, other.x0), std::max(box.y0, other.y0), std::min(box.x1, other.x1), std::min(box.y1, other.y1)};
         }
+        box = Box{box.x0 - 2, box.y0 - 2, box.x1 + 2, box.y1 + 2};
         const Box *culling = operation == pc_union ? nullptr : &box;
         to_paths(subject, workspace->subject, operation == pc_intersection ? culling : nullptr);
         to_paths(clip, workspace->clip, culling);
@@ -154,6 +190,7 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         // for an intersection, of either side) after culling is an empty result.
         if (!subject_edges || (operation == pc_intersection && !clip_edges)) {
             out->keeps_subject_area = twice_area(subject) == 0;
+            out->certainly_disjoint = operation == pc_intersection && culled_apart(*workspace);
             return 0;
         }
         if (!clipper.Execute(static_cast<ClipType>(operation), tree, pftEvenOdd, pftNonZero)) {
@@ -184,6 +221,7 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         }
         // Clipper gives shells counter-clockwise and holes clockwise, as the subject's rings are.
         out->keeps_subject_area = area == twice_area(subject);
+        out->certainly_disjoint = operation == pc_intersection && rings.empty() && culled_apart(*workspace);
         return 0;
     } catch (const std::exception &e) {
         workspace.reset();

@@ -194,3 +194,32 @@ extern "C" int pc_polygons_certainly_valid(const double *xy, const size_t *ring_
     // edges spanning the same x range) from costing more here than GEOS would.
     return rings_certainly_valid(cells.data(), ring_sizes, ring_polygon, ring_count, 1, 64 * points + 4096);
 }
+
+int pc_rings_certainly_apart(const int64_t *a_xy, const size_t *a_sizes, size_t a_rings, const int64_t *b_xy,
+                             const size_t *b_sizes, size_t b_rings, int64_t margin_cells, size_t budget) {
+    // Every edge of each side, tagged by its side (the `ring` field: 0 for a, 1 for b).
+    std::vector<Edge> edges;
+    auto add = [&edges](const int64_t *xy, const size_t *sizes, size_t rings, size_t side) {
+        for (size_t r = 0; r < rings; xy += 2 * sizes[r], ++r) {
+            const size_t n = sizes[r];
+            for (size_t i = 0; i < n; ++i) {
+                Point p{xy[2 * i], xy[2 * i + 1]}, q{xy[2 * ((i + 1) % n)], xy[2 * ((i + 1) % n) + 1]};
+                edges.push_back(Edge{p, q, std::min(p.x, q.x), std::max(p.x, q.x), std::min(p.y, q.y), std::max(p.y, q.y), side, i});
+            }
+        }
+    };
+    add(a_xy, a_sizes, a_rings, 0);
+    add(b_xy, b_sizes, b_rings, 1);
+    std::sort(edges.begin(), edges.end(), [](const Edge &a, const Edge &b) { return a.min_x < b.min_x; });
+    size_t compared = 0;
+    for (size_t i = 0; i < edges.size(); ++i) {
+        const Edge &e = edges[i];
+        for (size_t j = i + 1; j < edges.size() && edges[j].min_x <= e.max_x + 2 * margin_cells; ++j) {
+            const Edge &f = edges[j];
+            if (e.ring == f.ring) continue;
+            if (++compared > budget) return 0;
+            if (!certainly_apart(e, f, margin_cells)) return 0;
+        }
+    }
+    return 1;
+}

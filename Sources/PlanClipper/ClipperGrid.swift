@@ -148,7 +148,8 @@ public struct ClipperGrid: Sendable, Hashable {
             throw .library(message: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         let certain = pc_result_certainly_valid(&result, max(abs(origin.x), abs(origin.y)), cellsPerUnit) == 1
-        return ClipperResult(polygons: polygons(from: result), isCertainlyValid: certain, keepsSubjectArea: result.keeps_subject_area == 1)
+        return ClipperResult(polygons: polygons(from: result), isCertainlyValid: certain, keepsSubjectArea: result.keeps_subject_area == 1,
+                             isCertainlyDisjoint: result.certainly_disjoint == 1)
     }
 
     /// The exact validity test of `executeChecked` on polygons given as rings of cells (x, y, …
@@ -163,7 +164,7 @@ public struct ClipperGrid: Sendable, Hashable {
                 owners.withUnsafeMutableBufferPointer { owners in
                     var result = pc_result(
                         xy: xy.baseAddress, ring_sizes: sizes.baseAddress, ring_polygon: owners.baseAddress,
-                        ring_count: sizes.count, point_count: xy.count / 2, keeps_subject_area: 0)
+                        ring_count: sizes.count, point_count: xy.count / 2, keeps_subject_area: 0, certainly_disjoint: 0)
                     return pc_result_certainly_valid(&result, max(abs(origin.x), abs(origin.y)), cellsPerUnit) == 1
                 }
             }
@@ -207,4 +208,8 @@ public struct ClipperResult: Sendable {
     /// nothing of positive area from the subject (a difference whose clip only touches it, an
     /// intersection whose clip covers it).
     public var keepsSubjectArea: Bool
+    /// True for an empty intersection of inputs that certainly do not meet, not even at a point,
+    /// in the coordinates they were put on the grid from (decided exactly, with a margin of one
+    /// cell). False when empty by touching, by an overlap thinner than the grid, or not decided.
+    public var isCertainlyDisjoint: Bool
 }

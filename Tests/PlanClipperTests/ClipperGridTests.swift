@@ -183,6 +183,40 @@ struct ClipperGridTests {
         try exact(.difference, [square(x, y, 100)], [[square(x + 300, y, 100)], [square(x + 50, y + 50, 100)]])
     }
 
+    @Test("An empty intersection is called certainly disjoint only for inputs GEOS finds disjoint")
+    func certainlyDisjoint() throws {
+        let context = try GeometryContext()
+        /// Clipper's verdict on `a` ∩ `b`, checked against GEOS's exact `intersects`.
+        func verdict(_ a: PolygonRings, _ b: PolygonRings, sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
+            let result = try grid.executeChecked(.intersection, subject: try grid.rings(of: [a]), clip: try grid.rings(of: [b]))
+            let meet = try Geometry(.polygon(a), context: context).intersects(Geometry(.polygon(b), context: context))
+            if result.isCertainlyDisjoint {
+                #expect(!meet && result.polygons.isEmpty, "called disjoint, but GEOS finds they meet", sourceLocation: sourceLocation)
+            }
+            return result.isCertainlyDisjoint
+        }
+        let x = 500_000.0, y = 4_300_000.0
+        let a = square(x, y, 100)
+        #expect(try verdict(a, square(x + 300, y, 100)), "far apart")
+        #expect(try verdict(a, square(x + 100.5, y + 100.5, 50)), "diagonal neighbours, envelopes apart by 0.5 m")
+        // Envelopes overlapping, polygons apart: a triangle beside the square's cut corner.
+        let cut = [ring([(x, y), (x + 100, y), (x + 100, y + 60), (x + 60, y + 100), (x, y + 100)])]
+        #expect(try verdict(cut, [ring([(x + 100, y + 80), (x + 100, y + 100), (x + 80, y + 100)])]), "beside the cut corner")
+        #expect(try !verdict(a, square(x + 100, y, 100)), "edge contact is not disjoint")
+        #expect(try !verdict(a, square(x + 100, y + 100, 100)), "corner contact is not disjoint")
+        #expect(try !verdict(a, square(x + 100.0000005, y, 100)), "0.5 µm apart is too close to call")
+        // Inside a hole, with the hole's edges far away: disjoint (a polygon in a hole does not meet it).
+        let framed = square(x - 100, y - 100, 300, holes: [ring([(x - 20, y - 20), (x - 20, y + 120), (x + 120, y + 120), (x + 120, y - 20)])])
+        #expect(try verdict(a, framed), "inside the hole")
+        // A sliver far thinner than a cell inside `a`: no area on the grid, but it meets `a`.
+        let sliver = [ring([(x + 50, y + 50), (x + 60, y + 50), (x + 60, y + 50.0000001)])]
+        #expect(try !verdict(a, sliver), "a sub-cell sliver inside a is not disjoint")
+        var random = SeededGenerator(seed: 41)
+        var called = 0
+        for _ in 0..<400 where try verdict(star(&random), star(&random)) { called += 1 }
+        #expect(called > 0, "some random pairs are called disjoint")
+    }
+
     @Test("A coordinate off the 64-bit grid is an error, not a wrong answer")
     func outOfRange() throws {
         #expect(throws: ClipperError.self) { try grid.rings(of: [square(1e14, 0, 10)]) }

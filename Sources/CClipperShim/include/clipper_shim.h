@@ -31,6 +31,10 @@ typedef struct {
     /// 1 when the result's area equals the subject's exactly (on the grid): the operation took
     /// nothing away from the subject (pc_execute sets it; 0 elsewhere).
     int keeps_subject_area;
+    /// 1 when an intersection is empty because the two inputs are certainly disjoint: not even
+    /// touching, for any vertex moved by up to one cell from its cell (so for the coordinates the
+    /// cells were rounded from). 0 when that is not certain, or for other operations.
+    int certainly_disjoint;
 } pc_result;
 
 /// Runs one Clipper Execute with PolyTree output: `subject` filled even-odd, `clip` non-zero
@@ -56,6 +60,13 @@ int pc_result_certainly_valid(const pc_result *result, double origin_magnitude, 
 /// more than GEOS): ask GEOS.
 int pc_polygons_certainly_valid(const double *xy, const size_t *ring_sizes, const int32_t *ring_polygon,
                                 size_t ring_count);
+
+/// 1 when every edge of rings `a` is certainly apart from every edge of rings `b` (cells, each
+/// ring without its closing point): more than 2 × `margin_cells` apart for every vertex moved by
+/// up to `margin_cells`. 0 when that is not certain or after comparing `budget` pairs of edges.
+/// It says nothing about one side lying inside the other.
+int pc_rings_certainly_apart(const int64_t *a_xy, const size_t *a_sizes, size_t a_rings, const int64_t *b_xy,
+                             const size_t *b_sizes, size_t b_rings, int64_t margin_cells, size_t budget);
 
 /// Clipper's version, e.g. "6.4.2" (CLIPPER_VERSION of the header built against).
 const char *pc_version(void);

@@ -55,12 +55,12 @@ struct ClipperKernel {
     func run(_ operation: ClipOperation, subject: ClipperRings, clip: ClipperRings) -> ClipperPiece? {
         guard let result = try? grid.executeChecked(operation, subject: subject, clip: clip) else { return nil }
         let polygons = result.polygons
-        if polygons.isEmpty { return ClipperPiece(value: .multiPolygon([]), keepsSubjectArea: result.keepsSubjectArea) }
+        if polygons.isEmpty { return ClipperPiece(value: .multiPolygon([]), keepsSubjectArea: result.keepsSubjectArea, isCertainlyDisjoint: result.isCertainlyDisjoint) }
         let value: GeometryValue = polygons.count == 1 ? .polygon(polygons[0]) : .multiPolygon(polygons)
         if !result.isCertainlyValid {
             guard let native = try? Geometry(value, context: context), (try? native.validity().isValid) == true else { return nil }
         }
-        return ClipperPiece(value: value, keepsSubjectArea: result.keepsSubjectArea)
+        return ClipperPiece(value: value, keepsSubjectArea: result.keepsSubjectArea, isCertainlyDisjoint: false)
     }
 }
 
@@ -69,6 +69,8 @@ struct ClipperPiece {
     var value: GeometryValue
     /// True when the operation took nothing of positive area from the subject (exact on the grid).
     var keepsSubjectArea: Bool
+    /// True when the intersection is empty because the inputs certainly do not meet at all.
+    var isCertainlyDisjoint: Bool
 
     /// True when the result is empty or so thin (area at most twice its perimeter times a grid
     /// cell) that it may come from snapping the inputs to the grid: two features less than a cell

@@ -69,8 +69,9 @@ extension RuleEvaluator.Worker {
             result.fastPath += 1
         } else if let clipper, let clipped = try clipperIntersection(&a, k: k, clipper) {
             // Clipper computes the pair outright. Only an empty or hair-thin result may come from
-            // a disjoint pair (snapped to the grid); GEOS's exact test decides those, so the
-            // counts are those of testing every pair first.
+            // a disjoint pair (snapped to the grid); the exact test on the grid settles most of
+            // those, GEOS's exact test the rest, so the counts are those of testing every pair first.
+            if clipped.isCertainlyDisjoint { return }
             if clipped.mayBeDisjoint(cellSize: clipper.grid.cellSize), try !a.prepared().intersects(bGeometry(k)) { return }
             result.clipperOperations += 1
             result.overlays += 1
