@@ -22,10 +22,12 @@ import PlanModel
 /// projected CRS in metres (see `EllipsoidalAreaCalculator.area(of:)`). Over 4 km across, the
 /// difference passed 10⁻⁷ (up to 3.7·10⁻⁷ in Albers, 2.2·10⁻⁷ in UTM).
 final class ArealScaleModel {
-    /// Polygons smaller than this (m²) are measured edge by edge: there the geodesic area's own
-    /// rounding (up to about 1.5·10⁻⁴ m²) is what any two methods differ by, and it is not small
-    /// against 10⁻⁶ of the area; measured edge by edge, the number is pyproj's, bit for bit.
-    static let minimumArea = 1_000.0
+    /// Polygons smaller than this (m²) are measured edge by edge, and get pyproj's number bit for
+    /// bit. The geodesic area has its own rounding (up to about 1.5·10⁻⁴ m²: the same polygon
+    /// moved by 0.1 mm), which is what any two methods differ by on a small polygon: at 200 m²
+    /// that is 7.5·10⁻⁷ of the area, inside the 10⁻⁶ promised against pyproj, and below it no
+    /// longer is. 200 m² is also the land survey's smallest mapped unit of construction land.
+    static let minimumArea = 200.0
     /// Polygons wider or taller than this (m) are measured edge by edge.
     static let maximumExtent = 1_000.0
     /// The side of a grid cell (m).

@@ -10,7 +10,7 @@ import PlanModel
 /// Xian 1980 zone, IAG 1975; for Beijing 1954, Krassowsky 1940. Edges are geodesics between the
 /// given vertices; densify long edges first if they stand for other curves.
 ///
-/// In a projected CRS in metres, a polygon of at least 1 000 m² and at most 1 km across is
+/// In a projected CRS in metres, a polygon of at least 200 m² and at most 1 km across is
 /// measured faster, from the projection's areal scale integrated over it (`ArealScaleModel`),
 /// which agrees with the geodesic polygon area within 10⁻⁷ of the area plus the geodesic area's
 /// own rounding (tested); `geodesicArea(of:)` always measures edge by edge.
@@ -62,7 +62,7 @@ public final class EllipsoidalAreaCalculator {
     /// Invalid polygons are not repaired: holes larger than their exterior give a negative area.
     ///
     /// Each polygon is measured as a geodesic polygon (`geodesicArea(of:)`), except in a projected
-    /// CRS in metres a polygon of at least 1 000 m² and at most 1 km across, whose area comes from
+    /// CRS in metres a polygon of at least 200 m² and at most 1 km across, whose area comes from
     /// the projection's areal scale (`ArealScaleModel`): within 10⁻⁷ of the geodesic area (plus
     /// that area's own rounding), at a small part of its cost.
     /// - Throws: `CRSError` `.nonFiniteResult` when a position cannot be transformed.
