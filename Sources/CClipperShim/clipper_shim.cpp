@@ -115,9 +115,9 @@ struct Workspace {
 
 static thread_local std::unique_ptr<Workspace> workspace;
 
-/// Flattens `paths` (those of three points or more) into `xy` and `sizes`.
-/// False when a ring of three points or more has no area (it could lie inside the other side
-/// without an edge near it, and the intersection would still be empty).
+/// Flattens `paths` (those of three points or more) into `xy` and `sizes`; false when one of
+/// them has no area (it could lie inside the other side with no edge near it, and the
+/// intersection would still be empty).
 static bool flatten_paths(const Paths &paths, std::vector<int64_t> &xy, std::vector<size_t> &sizes) {
     xy.clear();
     sizes.clear();
