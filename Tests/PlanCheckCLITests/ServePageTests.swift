@@ -339,9 +339,12 @@ import Testing
     /// Retry-After; once the uploads go away, 200 again.
     @Test func thePagesRoutesShareTheAdmissionLimits() async throws {
         let registry = try await Self.sampleRegistry()
-        // A long idle timeout: the stalled uploads must hold their places however slow the run
-        // (under AddressSanitizer in the whole suite, these requests took over a minute).
-        let server = try await ServedPlanCheck.start(["--registry", registry, "--workers", "1", "--max-waiting", "0", "--idle-timeout", "900"])
+        // A long idle timeout and query deadline: the stalled uploads must hold their places
+        // however slow the run (under AddressSanitizer in the whole suite, these requests took
+        // over a minute; with the default 30 s deadline an upload gave up its place with a 408
+        // while the page's routes were still being asked, and one of them got a 200).
+        let server = try await ServedPlanCheck.start(["--registry", registry, "--workers", "1", "--max-waiting", "0",
+                                                      "--idle-timeout", "900", "--max-query-seconds", "900"])
         // The head of an upload whose body never comes: admitted, then waiting for its body.
         var stalled: [RawConnection] = []
         for _ in 0..<2 {
