@@ -85,6 +85,17 @@ static __int128 twice_area(pc_rings rings) {
     return sum;
 }
 
+/// True when `result`'s area equals `subject`'s exactly. Clipper gives shells counter-clockwise
+/// and holes clockwise, as the subject's rings are, so signed sums compare.
+static bool keeps_area(const pc_result &result, pc_rings subject) {
+    __int128 area = 0;
+    const int64_t *p = result.xy;
+    for (size_t r = 0; r < result.ring_count; p += 2 * result.ring_sizes[r], ++r) {
+        if (result.ring_sizes[r] >= 3) area += twice_area(p, result.ring_sizes[r]);
+    }
+    return area == twice_area(subject);
+}
+
 /// `rings` as Clipper paths in `paths`, whose vectors keep their capacity from call to call;
 /// culled to `box` when one is given.
 static void to_paths(pc_rings rings, Paths &paths, const Box *box) {
@@ -189,7 +200,7 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         // Clipper's Execute fails when it has no edges at all; nothing left of the subject (or,
         // for an intersection, of either side) after culling is an empty result.
         if (!subject_edges || (operation == pc_intersection && !clip_edges)) {
-            out->keeps_subject_area = twice_area(subject) == 0;
+            out->keeps_subject_area = operation == pc_difference && twice_area(subject) == 0;
             out->certainly_disjoint = operation == pc_intersection && culled_apart(*workspace);
             return 0;
         }
@@ -211,16 +222,12 @@ extern "C" int pc_execute(pc_operation operation, pc_rings subject, pc_rings cli
         out->ring_polygon = static_cast<int32_t *>(std::malloc(sizeof(int32_t) * (rings.size() ? rings.size() : 1)));
         if (!out->xy || !out->ring_sizes || !out->ring_polygon) throw std::bad_alloc();
         int64_t *p = out->xy;
-        __int128 area = 0;
         for (size_t r = 0; r < rings.size(); ++r) {
             out->ring_sizes[r] = rings[r]->size();
             out->ring_polygon[r] = owner[r];
-            int64_t *ring = p;
             for (const IntPoint &q : *rings[r]) { *p++ = q.X; *p++ = q.Y; }
-            if (rings[r]->size() >= 3) area += twice_area(ring, rings[r]->size());
         }
-        // Clipper gives shells counter-clockwise and holes clockwise, as the subject's rings are.
-        out->keeps_subject_area = area == twice_area(subject);
+        out->keeps_subject_area = operation == pc_difference && keeps_area(*out, subject);
         out->certainly_disjoint = operation == pc_intersection && rings.empty() && culled_apart(*workspace);
         return 0;
     } catch (const std::exception &e) {

@@ -204,9 +204,9 @@ public struct ClipperResult: Sendable {
     /// polygons). False means "not decided here" (touching or near-touching rings, spikes):
     /// GEOS must check. Never true for a result GEOS calls invalid.
     public var isCertainlyValid: Bool
-    /// True when the result's area equals the subject's exactly on the grid: the operation took
-    /// nothing of positive area from the subject (a difference whose clip only touches it, an
-    /// intersection whose clip covers it).
+    /// True when a difference's area equals the subject's exactly on the grid: the clip took
+    /// nothing of positive area from the subject (it only touches it, or misses it). Always false
+    /// for other operations.
     public var keepsSubjectArea: Bool
     /// True for an empty intersection of inputs that certainly do not meet, not even at a point,
     /// in the coordinates they were put on the grid from (decided exactly, with a margin of one

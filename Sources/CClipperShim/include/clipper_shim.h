@@ -28,8 +28,8 @@ typedef struct {
     int32_t *ring_polygon;
     size_t ring_count;
     size_t point_count;
-    /// 1 when the result's area equals the subject's exactly (on the grid): the operation took
-    /// nothing away from the subject (pc_execute sets it; 0 elsewhere).
+    /// 1 when a difference's area equals the subject's exactly (on the grid): the clip took
+    /// nothing away from the subject. 0 otherwise, and for other operations.
     int keeps_subject_area;
     /// 1 when an intersection is empty because the two inputs are certainly disjoint: not even
     /// touching, for any vertex moved by up to one cell from its cell (so for the coordinates the

@@ -67,7 +67,7 @@ struct ClipperKernel {
 /// A valid result of a Clipper operation, in CRS units.
 struct ClipperPiece {
     var value: GeometryValue
-    /// True when the operation took nothing of positive area from the subject (exact on the grid).
+    /// True when a difference took nothing of positive area from the subject (exact on the grid).
     var keepsSubjectArea: Bool
     /// True when the intersection is empty because the inputs certainly do not meet at all.
     var isCertainlyDisjoint: Bool
