@@ -32,13 +32,19 @@ public final class OutputFile {
     public let temporaryPath: String?
     private var descriptor: Int32
     private var state = State.writing
-    /// Bytes written so far, and how many of them the kernel was asked to start writing to disk.
+    /// Bytes written so far, how many of them the kernel was asked to start writing to disk,
+    /// and how many are on disk and out of the page cache.
     private var written = 0
     private var writebackStarted = 0
+    private var released = 0
 
     /// The file's pages are handed to the disk as they fill, this many bytes at a time
     /// (`sync_file_range` on Linux), so that `complete()`'s sync has little left to wait for:
-    /// 0.2 s of a 518 MB output.
+    /// 0.2 s of a 518 MB output. One block later, the block before is waited for and dropped
+    /// from the page cache (`posix_fadvise(DONTNEED)`): a large output keeps about two blocks
+    /// in memory instead of evicting the machine's cache. Filling gigabytes of fresh page-cache
+    /// pages cost the kernel more than the disk writes do (5 GB: 11.8 s of system time in plain
+    /// writes, 1.7 s written and dropped block by block, measured on the benchmark machine).
     static let writebackBlock = 16 << 20
 
     private enum State {
@@ -107,6 +113,11 @@ public final class OutputFile {
         written += bytes.count
         if temporaryPath != nil, written - writebackStarted >= Self.writebackBlock {
             startWriteback(descriptor, from: writebackStarted, count: written - writebackStarted)
+            if writebackStarted > released {
+                let code = finishWriteback(descriptor, from: released, count: writebackStarted - released)
+                if code != 0 { try fail(.sync, code) }
+                released = writebackStarted
+            }
             writebackStarted = written
         }
     }
@@ -230,6 +241,23 @@ private func startWriteback(_ fd: Int32, from offset: Int, count: Int) {
     guard let syncFileRange = syncFileRangeFunction else { return }
     _ = syncFileRange(fd, Int64(offset), Int64(count), 2)  // SYNC_FILE_RANGE_WRITE
 #endif
+}
+
+/// Waits until `count` bytes of `fd` from `offset` are on disk, then drops them from the page
+/// cache. Returns 0, or the errno of a failed write-out (EIO, ENOSPC: the kernel reports it
+/// here and not again to the later `fsync`). Where the range cannot be waited for (not Linux,
+/// a file system without `sync_file_range`), nothing is dropped and the `fsync` does the work.
+private func finishWriteback(_ fd: Int32, from offset: Int, count: Int) -> Int32 {
+#if os(Linux)
+    guard let syncFileRange = syncFileRangeFunction else { return 0 }
+    // SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER
+    if syncFileRange(fd, Int64(offset), Int64(count), 7) != 0 {
+        let code = errno
+        return code == EIO || code == ENOSPC || code == EDQUOT ? code : 0
+    }
+    _ = posix_fadvise(fd, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
+#endif
+    return 0
 }
 
 #if os(Linux)

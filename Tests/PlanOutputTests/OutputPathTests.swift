@@ -231,6 +231,37 @@ func deadPID() throws -> pid_t {
         #expect(entries(folder) == ["a.json", "b.json", "c.json"])
     }
 
+    @Test func aLargeOutputIsWrittenWholeAndLeavesOnlyItsLastBlocksInThePageCache() throws {
+        let folder = try makeFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let block = OutputFile.writebackBlock
+        // 5 blocks in pieces of 1 MiB, each piece filled with its own number.
+        let pieces = 5 * block / (1 << 20)
+        let file = try OutputFile(path: "\(folder)/big.geojson")
+        for n in 0..<pieces { try file.write([UInt8](repeating: UInt8(truncatingIfNeeded: n), count: 1 << 20)) }
+        try file.complete()
+        try file.commit()
+        let fd = open("\(folder)/big.geojson", O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let size = 5 * block
+        var info = stat()
+        try #require(fstat(fd, &info) == 0)
+        #expect(Int(info.st_size) == size)
+        let mapped = try #require(mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0))
+        defer { munmap(mapped, size) }
+        // Before reading it back: the first three blocks were written out and dropped one by one.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var resident = [UInt8](repeating: 0, count: 3 * block / page)
+        try #require(mincore(mapped, 3 * block, &resident) == 0)
+        let cached = resident.filter { $0 & 1 != 0 }.count
+        #expect(cached < resident.count / 10, "\(cached) of \(resident.count) pages of the first blocks still cached")
+        let bytes = mapped.assumingMemoryBound(to: UInt8.self)
+        for n in 0..<pieces {
+            #expect(bytes[n << 20] == UInt8(truncatingIfNeeded: n) && bytes[(n << 20) + (1 << 20) - 1] == UInt8(truncatingIfNeeded: n))
+        }
+    }
+
     @Test func aTemporaryThatCannotBeCreatedNamesTheOutputAndTheTemporary() throws {
         let path = try makeFolder() + "/no-such-folder/patches.geojson"
         let error = try #require(throws: OutputFileError.self) { try OutputFile(path: path) }
