@@ -53,6 +53,7 @@ public final class Database {
     /// Opens (`sqlite3_open_v2`) the file at `path`. The handle is closed again when opening
     /// fails. `busyTimeout` is in milliseconds (`sqlite3_busy_timeout`).
     public init(path: String, mode: OpenMode = .readOnly, busyTimeout milliseconds: Int32 = 5_000) throws {
+        _ = Self.configureLibrary
         var flags: Int32 = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         switch mode {
         case .readOnly: flags |= SQLITE_OPEN_READONLY
@@ -85,6 +86,12 @@ public final class Database {
     deinit {
         sqlite3_close_v2(handle)
     }
+
+    /// Process-wide SQLite settings, made once before the first connection opens: memory
+    /// statistics off (each connection is used by one task, `SQLITE_OPEN_NOMUTEX`, but with
+    /// statistics on every allocation of every connection still takes one global mutex). Has no
+    /// effect when something else in the process (GDAL's GeoPackage driver) opened SQLite first.
+    private static let configureLibrary: Void = { _ = plancheck_sqlite_disable_memory_statistics() }()
 
     /// "a FIFO", "a folder", … when `path` (its links followed) exists and is not a regular
     /// file; nil for a regular file or no file at all.
