@@ -299,6 +299,10 @@ enum StoredFeatureRecord {
 final class StoredFeatureReader {
     private let reader: FeatureStoreReader
 
+    /// Positions at most this far apart are read by one range statement: the rows between
+    /// them are stepped over (not decoded), which costs less than a statement per feature.
+    static let rangeGap = 8
+
     init(_ store: FeatureStore) throws {
         reader = try FeatureStoreFile.open(store.path)
     }
@@ -309,24 +313,39 @@ final class StoredFeatureReader {
         let exists = try reader.withFeature(layer: layer.number, position: position) { record, geometry in
             found = try StoredFeatureRecord.decode(record: record, geometry: geometry)
         }
-        guard exists, let found else {
-            throw FeatureStoreError(path: layer.store.path, underlying: StoredFeatureRecord.Reader.Malformed(offset: position))
-        }
+        guard exists, let found else { throw Self.missing(position, of: layer) }
         return found
     }
 
-    /// The features at `positions` (ascending) of `layer`, in that order.
+    /// The features at `positions` (ascending, distinct) of `layer`, in that order.
     func features(_ positions: [Int], of layer: StoredLayer) throws -> [StoredFeature] {
-        guard let first = positions.first, let last = positions.last else { return [] }
-        var wanted = Set(positions)
-        if wanted.count == last - first + 1 { wanted = [] }  // every position in the range
         var out: [StoredFeature] = []
         out.reserveCapacity(positions.count)
-        try reader.forEachFeature(layer: layer.number, positions: first...last) { position, record, geometry in
-            if !wanted.isEmpty, !wanted.contains(position) { return }
-            out.append(try StoredFeatureRecord.decode(record: record, geometry: geometry))
-        }
+        try forEachFeature(positions, of: layer) { _, feature in out.append(feature) }
         return out
+    }
+
+    /// Calls `body` with each feature at `positions` (ascending, distinct) of `layer`, in that
+    /// order, reading runs of positions at most `rangeGap` apart with one statement each.
+    func forEachFeature(_ positions: [Int], of layer: StoredLayer, _ body: (Int, StoredFeature) throws -> Void) throws {
+        var start = 0
+        while start < positions.count {
+            var end = start
+            while end + 1 < positions.count, positions[end + 1] - positions[end] <= Self.rangeGap { end += 1 }
+            var next = start
+            try reader.forEachFeature(layer: layer.number, positions: positions[start]...positions[end]) { position, record, geometry in
+                guard next <= end, position == positions[next] else { return }  // a row between two wanted ones
+                try body(position, try StoredFeatureRecord.decode(record: record, geometry: geometry))
+                next += 1
+            }
+            guard next > end else { throw Self.missing(positions[next], of: layer) }
+            start = end + 1
+        }
+    }
+
+    /// A wanted feature the store does not hold: the scratch file was changed under the run.
+    private static func missing(_ position: Int, of layer: StoredLayer) -> FeatureStoreError {
+        FeatureStoreError(path: layer.store.path, underlying: StoredFeatureRecord.Reader.Malformed(offset: position))
     }
 }
 
@@ -334,4 +353,46 @@ final class StoredFeatureReader {
 
 extension FeatureStoreFile {
     static func open(_ path: String) throws -> FeatureStoreReader { try FeatureStoreReader(path: path) }
+}
+
+/// Stored features a worker has read, by position, in two generations of at most `limit`
+/// features each: a lookup sees both. A chunk's features are moved into the newer generation
+/// before it runs (`missing`), so a generation turned over drops only features no recent chunk
+/// used: the older one is dropped, the newer becomes the older.
+struct StoredFeatureCache {
+    let limit: Int
+    private var newer: [Int: StoredFeature] = [:]
+    private var older: [Int: StoredFeature] = [:]
+
+    init(limit: Int) { self.limit = limit }
+
+    subscript(position: Int) -> StoredFeature? { newer[position] ?? older[position] }
+
+    /// Of `positions` (ascending, distinct, at most `limit`), those not held (ascending); the
+    /// others are now in the newer generation, and there is room in it for the ones returned,
+    /// which the caller reads and `insert`s.
+    mutating func missing(_ positions: [Int]) -> [Int] {
+        var absent = positions.filter { newer[$0] == nil }
+        if newer.count + absent.count > limit {
+            turnOver()
+            absent = positions
+        }
+        var unknown: [Int] = []
+        for position in absent {
+            if let known = older[position] { newer[position] = known } else { unknown.append(position) }
+        }
+        return unknown
+    }
+
+    /// Adds a feature read from the store (turning the generations over when the newer is full).
+    mutating func insert(_ feature: StoredFeature, at position: Int) {
+        if newer.count >= limit { turnOver() }
+        newer[position] = feature
+    }
+
+    private mutating func turnOver() {
+        older = newer
+        newer = [:]
+        newer.reserveCapacity(limit)
+    }
 }

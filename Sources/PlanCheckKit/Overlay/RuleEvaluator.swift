@@ -319,15 +319,28 @@ struct RuleEvaluator: Sendable {
         /// The Clipper side of this worker; nil when the rule runs on GEOS alone.
         let clipper: ClipperKernel?
 
+        /// The `b` side's geometries and identifiers by side index when it is in memory (empty
+        /// when stored), and its stored layer when it is stored: taken out of `b.features` once,
+        /// since matching it on every access copied the stored layer (a retain and a release of
+        /// each of its catalog's arrays).
+        let bGeometries: [GeometryValue]
+        let bIDs: [String]
+        let bLayer: StoredLayer?
+
         /// This worker's connection to the feature store, when a side is stored.
         let reader: StoredFeatureReader?
-        /// Stored `b` features read so far, by position (a bounded cache, as `bCache`).
-        var bStored: [Int: StoredFeature] = [:]
+        /// Stored `b` features read so far, by position: each chunk's are read before it runs
+        /// (`readStoredB`), and those of recent chunks are kept.
+        var bStored = StoredFeatureCache(limit: RuleEvaluator.Worker.bCacheLimit)
         /// The stored `a` features of the chunk being run, by position.
         var aStored: [Int: StoredFeature] = [:]
 
         init(evaluator: RuleEvaluator, a: RuleSide, b: RuleSide, index: EnvelopeTree, clipperGrid grid: ClipperGrid?) throws {
             self.b = b
+            switch b.features {
+            case .memory(let geometries, let ids): (bGeometries, bIDs, bLayer) = (geometries, ids, nil)
+            case .stored(let layer): (bGeometries, bIDs, bLayer) = ([], [], layer)
+            }
             let store = a.stored?.store ?? b.stored?.store
             reader = try store.map { store in try FeatureStoreError.wrapping(store.path) { try StoredFeatureReader(store) } }
             relation = evaluator.rule.relation
@@ -390,29 +403,44 @@ struct RuleEvaluator: Sendable {
 
         /// The geometry of `b` feature `k` (working CRS).
         mutating func bValue(_ k: Int) throws -> GeometryValue {
-            switch b.features {
-            case .memory(let geometries, _): geometries[k]
-            case .stored(let layer): try storedB(k, of: layer).geometry
-            }
+            bLayer == nil ? bGeometries[k] : try storedB(k).geometry
         }
 
         /// What patch ids take from `b` feature `k`.
         mutating func bID(_ k: Int) throws -> String {
-            switch b.features {
-            case .memory(_, let ids): ids[k]
-            case .stored(let layer): try storedB(k, of: layer).identifier
-            }
+            bLayer == nil ? bIDs[k] : try storedB(k).identifier
         }
 
-        /// `b` feature `k` from the store, read once while it stays in this worker's bounded
-        /// cache (`bCacheLimit` features, as `bCache`).
-        mutating func storedB(_ k: Int, of layer: StoredLayer) throws -> StoredFeature {
+        /// Stored `b` feature `k`: from the cache (the chunk's features were read before it ran),
+        /// else read alone (a chunk that needs more than the cache holds).
+        mutating func storedB(_ k: Int) throws -> StoredFeature {
             let position = b.indices[k]
             if let known = bStored[position] { return known }
-            if bStored.count >= Self.bCacheLimit { bStored = [:] }
+            guard let layer = bLayer else { preconditionFailure("storedB on a side in memory") }
             let feature = try read(layer) { try $0.feature(position, of: layer) }
-            bStored[position] = feature
+            bStored.insert(feature, at: position)
             return feature
+        }
+
+        /// Reads the stored `b` features that `candidates` (by `a` feature of a chunk) name and
+        /// the cache lacks, in position order, runs of near positions by one statement each
+        /// (one query per feature cost more than the reading itself): at most the cache's
+        /// limit, the others are read as they are needed.
+        mutating func readStoredB(_ candidates: [[Int]?]) throws {
+            guard let layer = bLayer, let reader else { return }
+            var positions: [Int] = []
+            for case let ks? in candidates { for k in ks { positions.append(b.indices[k]) } }
+            positions.sort()
+            var wanted: [Int] = []
+            for position in positions where wanted.last != position && wanted.count < bStored.limit { wanted.append(position) }
+            let unknown = bStored.missing(wanted)
+            guard !unknown.isEmpty else { return }
+            var fetched: [(Int, StoredFeature)] = []
+            fetched.reserveCapacity(unknown.count)
+            try FeatureStoreError.wrapping(layer.store.path) {
+                try reader.forEachFeature(unknown, of: layer) { position, feature in fetched.append((position, feature)) }
+            }
+            for (position, feature) in fetched { bStored.insert(feature, at: position) }
         }
 
         /// `body` on this worker's store connection; a store failure names the store's file.
@@ -442,7 +470,7 @@ struct RuleEvaluator: Sendable {
         mutating func lineageResolved(_ encoder: ChunkEncoder, for patches: [DiscrepancyPatch]) throws -> ChunkEncoder {
             guard reader != nil else { return encoder }
             var bByPosition: [Int: StoredFeature] = [:]
-            if case .stored(let layer) = b.features {
+            if let layer = bLayer {
                 for patch in patches {
                     guard let position = patch.bIndex, bByPosition[position] == nil else { continue }
                     bByPosition[position] = try bStored[position] ?? read(layer) { try $0.feature(position, of: layer) }
@@ -454,17 +482,11 @@ struct RuleEvaluator: Sendable {
         mutating func run(_ range: Range<Int>, a: RuleSide) throws -> ChunkResult {
             var result = ChunkResult()
             let loaded = try aFeatures(range, of: a)
-            for (i, loadedFeature) in zip(range, loaded) {
-                // An `outside` patch belongs to the tile of its feature's lower-left corner.
-                if relation == .outside, let tiles, !tiles.ownsFeature(a.envelopes[i]) { continue }
+            let candidateLists = range.map { candidates(of: $0, a: a) }
+            try readStoredB(candidateLists)
+            for (loadedFeature, found) in zip(loaded, candidateLists) {
+                guard let candidates = found else { continue }
                 var feature = loadedFeature
-                var candidates = index.query(a.envelopes[i])
-                if sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
-                // A pair belongs to the tile of its envelopes' intersection's lower-left corner.
-                if relation == .intersects, let tiles {
-                    candidates.removeAll { !tiles.ownsPair(a.envelopes[i], b.envelopes[$0]) }
-                    if candidates.isEmpty { continue }
-                }
                 switch relation {
                 case .intersects:
                     for k in candidates { try intersectPair(&feature, k: k, into: &result) }
@@ -473,6 +495,22 @@ struct RuleEvaluator: Sendable {
                 }
             }
             return result
+        }
+
+        /// The `b` side indices whose boxes meet the box of `a` feature `i` (never `i` itself on
+        /// the same layer; with `tiles`, only the pairs this slice owns); nil when the slice
+        /// computes nothing for the feature.
+        func candidates(of i: Int, a: RuleSide) -> [Int]? {
+            // An `outside` patch belongs to the tile of its feature's lower-left corner.
+            if relation == .outside, let tiles, !tiles.ownsFeature(a.envelopes[i]) { return nil }
+            var candidates = index.query(a.envelopes[i])
+            if sameLayer { candidates.removeAll { b.indices[$0] == a.indices[i] } }
+            // A pair belongs to the tile of its envelopes' intersection's lower-left corner.
+            if relation == .intersects, let tiles {
+                candidates.removeAll { !tiles.ownsPair(a.envelopes[i], b.envelopes[$0]) }
+                if candidates.isEmpty { return nil }
+            }
+            return candidates
         }
 
         /// Keeps the polygonal parts of `piece` at or above the sliver threshold as one patch;
