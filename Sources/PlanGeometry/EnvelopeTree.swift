@@ -11,20 +11,24 @@ public struct EnvelopeTree: Sendable {
         var children: Range<Int>
     }
 
-    /// Item boxes (CRS units) by item index.
-    private let boxes: [Envelope]
     /// Non-empty item indices in leaf order (STR order).
     private let order: [Int]
+    /// Their boxes (CRS units), in the same order: a leaf's boxes lie side by side in memory
+    /// (by item index, neighbours in the tree were a row of parcels apart: a cache miss each).
+    private let orderedBoxes: [Envelope]
     /// Levels of nodes from the leaves up; the last level has one node (or none when empty).
     private let levels: [[Node]]
+    /// Most children of a node.
+    private let capacity: Int
     /// Number of items (including empty ones, which are never returned).
-    public var count: Int { boxes.count }
+    public let count: Int
 
     /// Indexes `envelopes`; item `i` is `envelopes[i]`. Empty envelopes are counted but never
     /// returned. `nodeCapacity` children per node (10, as `SpatialIndex`).
     public init(envelopes: [Envelope], nodeCapacity: Int = 10) {
-        boxes = envelopes
+        count = envelopes.count
         let capacity = max(nodeCapacity, 2)
+        self.capacity = capacity
         let items = envelopes.indices.filter { !envelopes[$0].isEmpty }
         // STR: sort by centre x, cut into ⌈√(leaves)⌉ vertical slices, sort each by centre y.
         let leafCount = (items.count + capacity - 1) / capacity
@@ -40,6 +44,7 @@ public struct EnvelopeTree: Sendable {
             start += perSlice
         }
         self.order = order
+        orderedBoxes = order.map { envelopes[$0] }
         var levels: [[Node]] = []
         // Leaves over the ordered items, then parents over consecutive nodes (already compact).
         var level = Self.group(count: order.count, capacity: capacity) { envelopes[order[$0]] }
@@ -67,18 +72,27 @@ public struct EnvelopeTree: Sendable {
 
     /// Indices (ascending) of the items whose box intersects `envelope` (touching counts), as
     /// `SpatialIndex.query(_:)` returns them. Candidates only: test the geometries themselves.
+    ///
+    /// Depth-first; a child goes on the stack only when its box meets `envelope`, and the stack
+    /// lives on the call's stack frame (at most `capacity` nodes per level are waiting).
     public func query(_ envelope: Envelope) -> [Int] {
-        guard !envelope.isEmpty, let top = levels.last, !top.isEmpty else { return [] }
+        guard !envelope.isEmpty, let root = levels.last?.first, root.box.intersects(envelope) else { return [] }
         var found: [Int] = []
-        // Depth-first from the root: (level, node index).
-        var stack: [(Int, Int)] = [(levels.count - 1, 0)]
-        while let (depth, n) = stack.popLast() {
-            let node = levels[depth][n]
-            guard node.box.intersects(envelope) else { continue }
-            if depth == 0 {
-                for k in node.children where boxes[order[k]].intersects(envelope) { found.append(order[k]) }
-            } else {
-                for child in node.children { stack.append((depth - 1, child)) }
+        withUnsafeTemporaryAllocation(of: (depth: Int, node: Int).self, capacity: levels.count * capacity) { stack in
+            stack[0] = (levels.count - 1, 0)
+            var waiting = 1
+            while waiting > 0 {
+                waiting -= 1
+                let (depth, node) = stack[waiting]
+                let children = levels[depth][node].children
+                if depth == 0 {
+                    for k in children where orderedBoxes[k].intersects(envelope) { found.append(order[k]) }
+                    continue
+                }
+                for child in children where levels[depth - 1][child].box.intersects(envelope) {
+                    stack[waiting] = (depth - 1, child)
+                    waiting += 1
+                }
             }
         }
         found.sort()

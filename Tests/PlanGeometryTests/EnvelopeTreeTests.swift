@@ -30,6 +30,19 @@ struct EnvelopeTreeTests {
         #expect(tree.query(.empty).isEmpty)
     }
 
+    /// Narrow nodes make deep trees: the query's stack (on its frame, at most `capacity` nodes
+    /// per level) holds every branch still to visit, whatever the depth and the query's size.
+    @Test("deep, narrow trees answer as a scan", arguments: [2, 3, 4])
+    func deepTrees(capacity: Int) {
+        let items = IndexAndPredicateTests.randomBoxes(2000, seed: 11)
+        let tree = EnvelopeTree(envelopes: items, nodeCapacity: capacity)
+        let everything = items.reduce(Envelope.empty) { var e = $0; e.expand(toInclude: $1); return e }
+        for query in IndexAndPredicateTests.randomBoxes(100, seed: 12) + [everything] {
+            #expect(tree.query(query) == items.indices.filter { items[$0].intersects(query) })
+        }
+        #expect(tree.query(everything).count == items.count)
+    }
+
     @Test("empty and single-item trees")
     func smallTrees() {
         #expect(EnvelopeTree(envelopes: []).query(Envelope(minX: 0, minY: 0, maxX: 1, maxY: 1)).isEmpty)
