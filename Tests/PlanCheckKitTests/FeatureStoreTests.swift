@@ -123,6 +123,24 @@ import Testing
         }
     }
 
+    /// The 3 000-parcel plans with workers whose cache of stored `b` features holds 1 or 40 (a
+    /// chunk needs hundreds: read one by one beyond the cache, generations turned over within a
+    /// chunk) and the default: the in-memory run's outputs.
+    @Test(arguments: [1, 40, RuleEvaluator.Worker.bCacheLimit])
+    func smallStoreCachesGiveTheInMemoryRun(limit: Int) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var request = OverlayRequest(rulesPath: Repo.path("Tools/bench-overlay/rules.yaml"), layerPaths: try GeneratedPlans.write(into: dir), jobs: 2)
+        request.featureStore = .memory
+        let memory = try await Self.run(request, in: dir)
+        request.featureStore = .disk
+        request.storedCacheLimit = limit
+        let disk = try await Self.run(request, in: dir)
+        #expect(disk.patches == memory.patches, "a cache of \(limit): the patches differ")
+        #expect(try Self.text(disk.summary) == Self.text(memory.summary), "a cache of \(limit): the summaries differ")
+        #expect(memory.patches.count > 10_000)
+    }
+
     /// Batches of 1, 7 and 100 features (classification reports merged, read problems and
     /// repairs across batch edges, one transaction each): the in-memory run's outputs.
     @Test(arguments: [1, 7, 100])

@@ -42,6 +42,8 @@ public struct OverlayRequest: Sendable {
     public var storeDirectory: String? = nil
     /// Features per batch when filling the store (`LayerPreparation.defaultStoreBatchSize`).
     var storeBatchSize = LayerPreparation.defaultStoreBatchSize
+    /// Stored `b` features each overlay worker keeps per generation (`RuleEvaluator.storedCacheLimit`).
+    var storedCacheLimit = RuleEvaluator.Worker.bCacheLimit
 
     /// True when the run keeps every patch: asked to (`keepsPatches`), or needing them itself.
     var keepsEveryPatch: Bool { keepsPatches || dissolve || districts != nil || dispositionsPath != nil }
@@ -414,10 +416,11 @@ public struct OverlayRunner: Sendable {
             let a = try side(rule.a, in: layers)
             let b = try side(rule.b, in: layers)
             let grid = ruleSet.effectiveGridSize(for: rule)
-            let evaluator = RuleEvaluator(
+            var evaluator = RuleEvaluator(
                 rule: rule, ruleIndex: ruleIndex, minArea: ruleSet.effectiveMinArea(for: rule),
                 gridSize: grid > 0 ? grid : nil, engine: request.engine, workingCRS: workingCRS, jobs: request.jobs,
                 sameLayer: rule.a.layer == rule.b.layer, dissolve: request.dissolve, tiles: tiles)
+            evaluator.storedCacheLimit = request.storedCacheLimit
             let streaming = streams.flatMap { streams in
                 streams.encoder(for: PatchLineage(rule: rule, layers: layers, ledger: ledger)).map { encoder in
                     (encoder: encoder, consume: { (encoded: EncodedPatches) throws in try streams.write(encoded) })

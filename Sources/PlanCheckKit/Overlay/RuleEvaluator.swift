@@ -116,6 +116,9 @@ struct RuleEvaluator: Sendable {
     /// `--tile K/N`: only the pairs and `outside` features whose reference point lies in a tile
     /// of this slice are computed (`TileGrid`); nil computes them all.
     var tiles: TileGrid? = nil
+    /// Stored `b` features each worker keeps per generation (`StoredFeatureCache`); tests make
+    /// it small.
+    var storedCacheLimit = Worker.bCacheLimit
 
     struct ChunkResult: Sendable {
         var patches: [DiscrepancyPatch] = []
@@ -331,7 +334,7 @@ struct RuleEvaluator: Sendable {
         let reader: StoredFeatureReader?
         /// Stored `b` features read so far, by position: each chunk's are read before it runs
         /// (`readStoredB`), and those of recent chunks are kept.
-        var bStored = StoredFeatureCache(limit: RuleEvaluator.Worker.bCacheLimit)
+        var bStored: StoredFeatureCache
         /// The stored `a` features of the chunk being run, by position.
         var aStored: [Int: StoredFeature] = [:]
 
@@ -341,6 +344,7 @@ struct RuleEvaluator: Sendable {
             case .memory(let geometries, let ids): (bGeometries, bIDs, bLayer) = (geometries, ids, nil)
             case .stored(let layer): (bGeometries, bIDs, bLayer) = ([], [], layer)
             }
+            bStored = StoredFeatureCache(limit: evaluator.storedCacheLimit)
             let store = a.stored?.store ?? b.stored?.store
             reader = try store.map { store in try FeatureStoreError.wrapping(store.path) { try StoredFeatureReader(store) } }
             relation = evaluator.rule.relation
