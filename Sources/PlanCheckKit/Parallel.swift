@@ -52,3 +52,90 @@ func parallelChunksInOrder<Item: Sendable, Result: Sendable>(
         }
     }
 }
+
+/// Batches through two stages, produce then transform, ahead of their consumer: while the
+/// caller consumes batch n, batch n+1 is transformed and batch n+2 produced, each on a task of
+/// its own (`overlapping`; otherwise one batch at a time on the calling task).
+///
+/// `produce` returns nil at the end. It is called once at a time (each call starts after the
+/// previous one returned), so it may step a source that is not Sendable (`BatchReader`). A caller
+/// that stops early (an error) calls `cancel()`, which waits for the tasks still running.
+struct BatchPipeline<Batch: Sendable, Transformed: Sendable> {
+    let produce: @Sendable () throws -> Batch?
+    let transform: @Sendable (Batch) async throws -> Transformed
+    let overlapping: Bool
+    /// Seconds `next()` waited for `produce` and for `transform`.
+    private(set) var producing = 0.0
+    private(set) var transforming = 0.0
+    private var produced: Task<Batch?, any Error>?
+    private var transformed: Task<(Batch, Transformed), any Error>?
+    private var started = false
+
+    init(overlapping: Bool, produce: @escaping @Sendable () throws -> Batch?,
+         transform: @escaping @Sendable (Batch) async throws -> Transformed) {
+        self.overlapping = overlapping
+        self.produce = produce
+        self.transform = transform
+    }
+
+    /// The next batch and what `transform` made of it, in order; nil at the end.
+    mutating func next() async throws -> (Batch, Transformed)? {
+        guard overlapping else {
+            var clock = ContinuousClock.now
+            guard let batch = try produce() else { return nil }
+            producing += clock.duration(to: .now).seconds
+            clock = .now
+            let done = try await transform(batch)
+            transforming += clock.duration(to: .now).seconds
+            return (batch, done)
+        }
+        if !started {
+            started = true
+            let produce = self.produce
+            produced = Task { try produce() }
+        }
+        do {
+            while produced != nil || transformed != nil {
+                var clock = ContinuousClock.now
+                var batch: Batch?
+                if let running = produced {
+                    batch = try await running.value
+                    let produce = self.produce
+                    produced = batch == nil ? nil : Task { try produce() }
+                }
+                producing += clock.duration(to: .now).seconds
+                let previous = transformed
+                let transform = self.transform
+                transformed = batch.map { batch in Task { (batch, try await transform(batch)) } }
+                if let previous {
+                    clock = .now
+                    let result = try await previous.value
+                    transforming += clock.duration(to: .now).seconds
+                    return result
+                }
+            }
+            return nil
+        } catch {
+            await cancel()
+            throw error
+        }
+    }
+
+    /// Cancels the tasks still running and waits for them.
+    mutating func cancel() async {
+        produced?.cancel()
+        transformed?.cancel()
+        _ = try? await produced?.value
+        _ = try? await transformed?.value
+        produced = nil
+        transformed = nil
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

@@ -120,42 +120,45 @@ private struct StoredLayerFill {
         var extent = Envelope.empty
         var polygonal = 0, other = 0
         var featuresRead = 0
-        var problemsSeen = 0
+        let reader = BatchReader(stream, batchSize: batchSize)
+        let check = BatchCheck(policy: preparation.policy, jobs: preparation.jobs, kind: kind, source: resolved.crs,
+                               target: working, path: path, layer: definition.name, field: definition.idField)
+        // Read, check, then store: with more than one job the three stages overlap, a batch apart,
+        // and "read" and "check" count the time the store waited for them.
+        var pipeline = BatchPipeline(overlapping: preparation.jobs > 1, produce: { try reader.next() },
+                                     transform: { try await check.items(of: $0) })
         lap("read")
-        while true {
-            var batch: [Feature] = []
-            batch.reserveCapacity(batchSize)
-            while batch.count < batchSize, let feature = try stream.next() { batch.append(feature) }
-            if batch.isEmpty { break }
-            featuresRead += batch.count
-            var readProblems: [FeatureID: [FeatureProblem]] = [:]
-            for p in stream.readProblems[problemsSeen...] { readProblems[p.featureID, default: []].append(p) }
-            problemsSeen = stream.readProblems.count
-            lap("read")
-            let items = try await checkBatch(batch, readProblems: readProblems, kind: kind, from: resolved.crs, to: working,
-                                             path: path, layer: definition.name, field: definition.idField)
-            lap("check")
-            var classified: [Feature] = []
-            try FeatureStoreError.wrapping(store.path) { try writer.beginBatch() }
-            for (feature, item) in zip(batch, items) {
-                if let g = feature.geometry {
-                    if g.isPolygonal || !g.polygons.isEmpty { polygonal += 1 } else { other += 1 }
-                    if let box = g.envelope { extent.expand(toInclude: box) }
+        do {
+            while let (batch, items) = try await pipeline.next() {
+                clock = Date()
+                featuresRead += batch.features.count
+                var classified: [Feature] = []
+                try FeatureStoreError.wrapping(store.path) { try writer.beginBatch() }
+                for (feature, item) in zip(batch.features, items) {
+                    if let g = feature.geometry {
+                        if g.isPolygonal || !g.polygons.isEmpty { polygonal += 1 } else { other += 1 }
+                        if let box = g.envelope { extent.expand(toInclude: box) }
+                    }
+                    guard try checked.record(feature, outcome: item.outcome) != nil else { continue }
+                    let bare = Feature(id: feature.id, geometry: nil, attributes: feature.attributes)
+                    identifiers.add(bare, identifier: item.identifier)
+                    try FeatureStoreError.wrapping(store.path) {
+                        try writer.append(layer: table, position: catalog.count, identifier: item.identifier, record: item.record, geometry: item.wkb)
+                    }
+                    catalog.append(envelope: item.envelope, code: classifier.code(of: bare), classes: classifier.classes(of: bare))
+                    classified.append(bare)
                 }
-                guard try checked.record(feature, outcome: item.outcome) != nil else { continue }
-                let bare = Feature(id: feature.id, geometry: nil, attributes: feature.attributes)
-                identifiers.add(bare, identifier: item.identifier)
-                try FeatureStoreError.wrapping(store.path) {
-                    try writer.append(layer: table, position: catalog.count, identifier: item.identifier, record: item.record, geometry: item.wkb)
-                }
-                catalog.append(envelope: item.envelope, code: classifier.code(of: bare), classes: classifier.classes(of: bare))
-                classified.append(bare)
+                try FeatureStoreError.wrapping(store.path) { try writer.commitBatch() }
+                let batchReport = classifier.classify(classified)
+                if report == nil { report = batchReport } else { report?.merge(batchReport) }
+                lap("store")
             }
-            try FeatureStoreError.wrapping(store.path) { try writer.commitBatch() }
-            let batchReport = classifier.classify(classified)
-            if report == nil { report = batchReport } else { report?.merge(batchReport) }
-            lap("store")
+        } catch {
+            await pipeline.cancel()
+            throw error
         }
+        seconds["read", default: 0] += pipeline.producing
+        seconds["check", default: 0] += pipeline.transforming
         if declared == nil, givenKind == nil {
             let counted: LayerKind = polygonal > 0 && polygonal >= other ? .polygons : .other
             if counted != kind { return .again(counted) }
@@ -181,21 +184,65 @@ private struct StoredLayerFill {
         lap("store")
         return .done(layer, warnings)
     }
+}
 
-    /// Checks `batch` on the preparation's jobs and, for each feature the policy keeps,
-    /// reprojects it to `target` and encodes its store row.
-    func checkBatch(_ batch: [Feature], readProblems: [FeatureID: [FeatureProblem]], kind: LayerKind,
-                    from source: CRSDescription, to target: CRSDescription, path: String, layer: String,
-                    field: String?) async throws -> [BatchItem] {
-        let policy = preparation.policy
-        let chunkSize = max(64, (batch.count + preparation.jobs - 1) / preparation.jobs)
-        return try await parallelChunks(batch, jobs: preparation.jobs, chunkSize: chunkSize) { chunk in
+/// One batch of a layer's stream: its features in file order and the problems the reader found
+/// in them, by feature.
+private struct ReadBatch: Sendable {
+    var features: [Feature]
+    var readProblems: [FeatureID: [FeatureProblem]]
+}
+
+/// Cuts a layer's stream into batches. The stream is not Sendable: the tasks of `pipelined`
+/// take turns calling `next()` (each call starts after the previous one returned), and the
+/// stream is read again (`stream`) only once they are all done.
+private final class BatchReader: @unchecked Sendable {
+    let stream: FeatureStream
+    let batchSize: Int
+    /// Stream problems already handed out with a batch.
+    private var problemsSeen = 0
+
+    init(_ stream: FeatureStream, batchSize: Int) {
+        self.stream = stream
+        self.batchSize = batchSize
+    }
+
+    /// The next `batchSize` features (fewer at the end), or nil when the stream is done.
+    func next() throws -> ReadBatch? {
+        var features: [Feature] = []
+        features.reserveCapacity(batchSize)
+        while features.count < batchSize, let feature = try stream.next() { features.append(feature) }
+        guard !features.isEmpty else { return nil }
+        var problems: [FeatureID: [FeatureProblem]] = [:]
+        for p in stream.readProblems[problemsSeen...] { problems[p.featureID, default: []].append(p) }
+        problemsSeen = stream.readProblems.count
+        return ReadBatch(features: features, readProblems: problems)
+    }
+}
+
+/// What checking a batch needs: the policy, the jobs, the layer's kind and CRSs, and the names
+/// its errors and identifiers use.
+private struct BatchCheck: Sendable {
+    let policy: InvalidFeaturePolicy
+    let jobs: Int
+    let kind: LayerKind
+    let source: CRSDescription
+    let target: CRSDescription
+    let path: String
+    let layer: String
+    let field: String?
+
+    /// Checks `batch` on `jobs` tasks and, for each feature the policy keeps, reprojects it to
+    /// `target` and encodes its store row.
+    func items(of batch: ReadBatch) async throws -> [BatchItem] {
+        let chunkSize = max(64, (batch.features.count + jobs - 1) / jobs)
+        return try await parallelChunks(batch.features, jobs: jobs, chunkSize: chunkSize) { chunk in
             let context = try GeometryContext()
             let lease = try CRSContextPool.shared.lease()
             let transformer = source == target ? nil : try lease.context.transformer(from: source, to: target)
             let check = FeatureCheck(context: context, kind: kind)
             return try chunk.map { feature in
-                var item = BatchItem(outcome: try check.check(feature, readProblems: readProblems[feature.id] ?? []))
+                var item = BatchItem(outcome: try check.check(feature, readProblems: batch.readProblems[feature.id] ?? []))
                 guard let geometry = item.outcome.repaired, item.outcome.problems.isEmpty || policy == .repair else { return item }
                 let moved: GeometryValue
                 do { moved = try transformer?.transform(geometry) ?? geometry } catch {

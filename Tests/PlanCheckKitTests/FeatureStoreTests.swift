@@ -142,13 +142,14 @@ import Testing
     }
 
     /// Batches of 1, 7 and 100 features (classification reports merged, read problems and
-    /// repairs across batch edges, one transaction each): the in-memory run's outputs.
-    @Test(arguments: [1, 7, 100])
-    func smallBatchesGiveTheInMemoryRun(batchSize: Int) async throws {
+    /// repairs across batch edges, one transaction each), read, checked and stored one batch at a
+    /// time (1 job) or overlapping (2 and 3 jobs): the in-memory run's outputs.
+    @Test(arguments: [1, 7, 100], [1, 2, 3])
+    func smallBatchesGiveTheInMemoryRun(batchSize: Int, jobs: Int) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var request = OverlayRequest(rulesPath: Repo.path("SampleLayers/rules.yaml"), jobs: 2)
+        var request = OverlayRequest(rulesPath: Repo.path("SampleLayers/rules.yaml"), jobs: jobs)
         request.featureStore = .memory
         let memory = try await Self.run(request, in: dir)
         request.featureStore = .disk
@@ -159,5 +160,46 @@ import Testing
         #expect(memory.patches.count > 10_000)
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("plan-check-store-") }
         #expect(left.isEmpty, "store files left: \(left)")
+    }
+
+    /// A file that breaks in its third batch, while the batches before it are checked and
+    /// stored: the in-memory run's error, and no store file left behind.
+    @Test(arguments: [1, 2])
+    func aLayerThatBreaksPartWayFailsAsInMemoryAndLeavesNoStore(jobs: Int) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let layers = try GeneratedPlans.write(into: dir)
+        // Cut the landuse file inside its 250th feature.
+        let landuse = try #require(layers["landuse"])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: landuse))
+        var starts: [Int] = []
+        let marker = Data("{\"type\":\"Feature\"".utf8)
+        var from = bytes.startIndex
+        while let found = bytes.range(of: marker, in: from..<bytes.endIndex), starts.count < 250 {
+            starts.append(found.lowerBound)
+            from = found.upperBound
+        }
+        try #require(starts.count == 250, "the generated landuse layer has 250 features")
+        try bytes[..<(starts[249] + 40)].write(to: URL(fileURLWithPath: landuse))
+        var request = OverlayRequest(rulesPath: Repo.path("Tools/bench-overlay/rules.yaml"), layerPaths: layers, jobs: jobs)
+        request.featureStore = .memory
+        let memoryError = await Self.failure(request, in: dir)
+        request.featureStore = .disk
+        request.storeBatchSize = 100
+        let diskError = await Self.failure(request, in: dir)
+        #expect(memoryError != nil)
+        #expect(diskError == memoryError)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("plan-check-store-") }
+        #expect(left.isEmpty, "store files left: \(left)")
+    }
+
+    /// The description of the error `request` fails with, or nil when it runs.
+    static func failure(_ request: OverlayRequest, in dir: URL) async -> String? {
+        do {
+            _ = try await run(request, in: dir)
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 }

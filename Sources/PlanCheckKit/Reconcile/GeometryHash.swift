@@ -150,11 +150,11 @@ struct GeometryHasher {
     private mutating func writeWords() {
         words.removeAll(keepingCapacity: true)
         words.reserveCapacity(1 + 2 * polygons.count + rings.count + 2 * flat.count)
-        words.append(Int64(polygons.count))
+        words.append(Int64(polygons.count).littleEndian)
         for polygon in polygons {
-            words.append(Int64(polygon.count))
+            words.append(Int64(polygon.count).littleEndian)
             for ring in rings[polygon] {
-                words.append(Int64(ring.count))
+                words.append(Int64(ring.count).littleEndian)
                 for p in flat[ring] {
                     words.append(p.x.littleEndian)
                     words.append(p.y.littleEndian)
