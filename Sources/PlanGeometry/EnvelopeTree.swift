@@ -11,22 +11,21 @@ public struct EnvelopeTree: Sendable {
         var children: Range<Int>
     }
 
+    /// Item boxes (CRS units) by item index.
+    private let boxes: [Envelope]
     /// Non-empty item indices in leaf order (STR order).
     private let order: [Int]
-    /// Their boxes (CRS units), in the same order: a leaf's boxes lie side by side in memory
-    /// (by item index, neighbours in the tree were a row of parcels apart: a cache miss each).
-    private let orderedBoxes: [Envelope]
     /// Levels of nodes from the leaves up; the last level has one node (or none when empty).
     private let levels: [[Node]]
     /// Most children of a node.
     private let capacity: Int
     /// Number of items (including empty ones, which are never returned).
-    public let count: Int
+    public var count: Int { boxes.count }
 
     /// Indexes `envelopes`; item `i` is `envelopes[i]`. Empty envelopes are counted but never
     /// returned. `nodeCapacity` children per node (10, as `SpatialIndex`).
     public init(envelopes: [Envelope], nodeCapacity: Int = 10) {
-        count = envelopes.count
+        boxes = envelopes
         let capacity = max(nodeCapacity, 2)
         self.capacity = capacity
         let items = envelopes.indices.filter { !envelopes[$0].isEmpty }
@@ -44,7 +43,6 @@ public struct EnvelopeTree: Sendable {
             start += perSlice
         }
         self.order = order
-        orderedBoxes = order.map { envelopes[$0] }
         var levels: [[Node]] = []
         // Leaves over the ordered items, then parents over consecutive nodes (already compact).
         var level = Self.group(count: order.count, capacity: capacity) { envelopes[order[$0]] }
@@ -86,7 +84,7 @@ public struct EnvelopeTree: Sendable {
                 let (depth, node) = stack[waiting]
                 let children = levels[depth][node].children
                 if depth == 0 {
-                    for k in children where orderedBoxes[k].intersects(envelope) { found.append(order[k]) }
+                    for k in children where boxes[order[k]].intersects(envelope) { found.append(order[k]) }
                     continue
                 }
                 for child in children where levels[depth - 1][child].box.intersects(envelope) {
