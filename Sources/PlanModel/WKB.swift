@@ -319,8 +319,18 @@ public enum WKB {
 
         mutating func write(_ list: [Position]) {
             write(UInt32(list.count))
-            for p in list { write(p) }
+            if byteOrder == .littleEndian, Self.positionsAreLittleEndianPairs {
+                // The points' bytes as they lie in memory are already the WKB's.
+                list.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            } else {
+                for p in list { write(p) }
+            }
         }
+
+        /// True when a `[Position]` is laid out as WKB's little-endian (x, y) doubles: each point
+        /// 16 bytes, x then y, on a little-endian machine.
+        static let positionsAreLittleEndianPairs = 1.littleEndian == 1
+            && MemoryLayout<Position>.stride == 16 && MemoryLayout<Position>.offset(of: \Position.y) == 8
 
         mutating func write(rings: PolygonRings) {
             write(UInt32(rings.count))

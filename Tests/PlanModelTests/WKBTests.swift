@@ -41,6 +41,27 @@ func wkbRoundTripsEveryGeometryType(byteOrder: WKBByteOrder) throws {
         == [0, 0, 0, 0, 1] + [0x3F, 0xF0, 0, 0, 0, 0, 0, 0] + [0x40, 0, 0, 0, 0, 0, 0, 0])
 }
 
+@Test func wkbWritesTheStandardLayoutOfAPolygonWithAHoleInBothByteOrders() {
+    let rings: PolygonRings = [
+        [Position(0, 0), Position(10.5, -0.0), Position(10.5, 1e300), Position(0, 0)],
+        [Position(1, 1), Position(2, 1), Position(1, 2), Position(1, 1)],
+    ]
+    for order in [WKBByteOrder.littleEndian, .bigEndian] {
+        func word(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) }.reversedIf(order == .bigEndian) }
+        func double(_ d: Double) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: d.bitPattern >> (8 * UInt64($0))) }.reversedIf(order == .bigEndian) }
+        var expected: [UInt8] = [order.rawValue] + word(3) + word(2)
+        for ring in rings {
+            expected += word(UInt32(ring.count))
+            for p in ring { expected += double(p.x) + double(p.y) }
+        }
+        #expect(WKB.encode(.polygon(rings), byteOrder: order) == expected, "\(order)")
+    }
+}
+
+private extension Array {
+    func reversedIf(_ condition: Bool) -> [Element] { condition ? reversed() : self }
+}
+
 @Test func wkbEmptyPointIsNaNNaN() throws {
     let bytes = WKB.encode(.point(nil))
     #expect(bytes.count == 21)
