@@ -79,6 +79,21 @@ import Testing
         #expect(throws: OverlayUsageError.self) { try OverlayRunner(request).featureStoreMode(for: small, outputs: report) }
     }
 
+    /// Runs `request` in memory, then on disk with `disk` applied to it, and expects the same
+    /// patches file and summary (timings and store figures aside); returns the patches file's size (bytes).
+    static func expectDiskGivesTheMemoryRun(_ request: OverlayRequest, in dir: URL, _ what: String,
+                                            disk: (inout OverlayRequest) -> Void) async throws -> Int {
+        var request = request
+        request.featureStore = .memory
+        let memory = try await run(request, in: dir)
+        request.featureStore = .disk
+        disk(&request)
+        let stored = try await run(request, in: dir)
+        #expect(stored.patches == memory.patches, "\(what): the patches differ")
+        #expect(try text(stored.summary) == text(memory.summary), "\(what): the summaries differ")
+        return memory.patches.count
+    }
+
     /// The patches file and the summary of a run.
     static func run(_ request: OverlayRequest, in dir: URL) async throws -> (patches: Data, summary: [String: Any]) {
         let name = UUID().uuidString
@@ -130,15 +145,9 @@ import Testing
     func smallStoreCachesGiveTheInMemoryRun(limit: Int) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        var request = OverlayRequest(rulesPath: Repo.path("Tools/bench-overlay/rules.yaml"), layerPaths: try GeneratedPlans.write(into: dir), jobs: 2)
-        request.featureStore = .memory
-        let memory = try await Self.run(request, in: dir)
-        request.featureStore = .disk
-        request.storedCacheLimit = limit
-        let disk = try await Self.run(request, in: dir)
-        #expect(disk.patches == memory.patches, "a cache of \(limit): the patches differ")
-        #expect(try Self.text(disk.summary) == Self.text(memory.summary), "a cache of \(limit): the summaries differ")
-        #expect(memory.patches.count > 10_000)
+        let request = OverlayRequest(rulesPath: Repo.path("Tools/bench-overlay/rules.yaml"), layerPaths: try GeneratedPlans.write(into: dir), jobs: 2)
+        let bytes = try await Self.expectDiskGivesTheMemoryRun(request, in: dir, "a cache of \(limit)") { $0.storedCacheLimit = limit }
+        #expect(bytes > 10_000)
     }
 
     /// Batches of 1, 7 and 100 features (classification reports merged, read problems and
@@ -149,15 +158,9 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feature-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        var request = OverlayRequest(rulesPath: Repo.path("SampleLayers/rules.yaml"), jobs: jobs)
-        request.featureStore = .memory
-        let memory = try await Self.run(request, in: dir)
-        request.featureStore = .disk
-        request.storeBatchSize = batchSize
-        let disk = try await Self.run(request, in: dir)
-        #expect(disk.patches == memory.patches, "batches of \(batchSize): the patches differ")
-        #expect(try Self.text(disk.summary) == Self.text(memory.summary), "batches of \(batchSize): the summaries differ")
-        #expect(memory.patches.count > 10_000)
+        let request = OverlayRequest(rulesPath: Repo.path("SampleLayers/rules.yaml"), jobs: jobs)
+        let bytes = try await Self.expectDiskGivesTheMemoryRun(request, in: dir, "batches of \(batchSize), \(jobs) jobs") { $0.storeBatchSize = batchSize }
+        #expect(bytes > 10_000)
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("plan-check-store-") }
         #expect(left.isEmpty, "store files left: \(left)")
     }
