@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "PlanCheckServer",
             dependencies: [
-                "PlanCheckKit", .product(name: "Hummingbird", package: "hummingbird"),
+                "PlanCheckKit", "PlanOutput", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -156,7 +156,7 @@ let package = Package(
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
         .testTarget(
             name: "PlanCheckServerTests",
-            dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers", .product(name: "NIOHTTP1", package: "swift-nio")]),
+            dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers", "PlanOutput", .product(name: "NIOHTTP1", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -63,6 +63,9 @@ public struct PlanCheckServer: Sendable {
     /// Serves until SIGTERM or SIGINT, then lets the requests in flight finish and returns.
     /// `onListening` gets the bound address as `http://HOST:PORT` (the real port for port 0).
     public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+        for path in SiteUpload.removeStaleFolders(in: FileManager.default.temporaryDirectory.path) {
+            logger.notice("removed \(path), an upload folder of a server that no longer runs")
+        }
         var frameworkLogger = logger
         frameworkLogger.logLevel = .warning  // Hummingbird's "Server started…" is ours to say
         let serverName = "plan-check/\(PlanCheckVersion.current)"

@@ -1,5 +1,6 @@
 import Foundation
 import PlanCheckKit
+import PlanOutput
 
 /// A site sent as the request body: GeoJSON, read from the bytes, or a site file in another
 /// format plan-check reads (a zipped Shapefile, a GeoPackage, KML, GML, FlatGeobuf), written to a
@@ -29,7 +30,7 @@ struct SiteUpload: Sendable {
     func read(_ body: [UInt8]) throws -> QuerySite {
         guard let fileExtension else { return try QuerySite.read(bytes: body, name: QueryService.siteName) }
         if fileExtension == "zip" { try Self.checkUnzippedSize(body) }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("plan-check-upload-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(Self.folderName())
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("site.\(fileExtension)")
@@ -51,6 +52,32 @@ struct SiteUpload: Sendable {
 }
 
 extension SiteUpload {
+    /// The private folder of one upload in the temporary folder, named as output temporaries
+    /// are (`TemporaryName`) after this process and machine:
+    /// `.plan-check-upload.plan-check-PID-RANDOM-HOST.tmp`.
+    static func folderName() -> String {
+        TemporaryName.make(for: folderStem, pid: getpid(), random: UInt32.random(in: 0...UInt32.max))
+    }
+
+    static let folderStem = "plan-check-upload"
+
+    /// Removes the upload folders in `directory` left by servers of this machine that no longer
+    /// run (killed with `kill -9` while reading a site: the folder is otherwise removed as soon as
+    /// the site is read). A running server's folders, and another machine's, are left alone.
+    /// Returns the paths removed.
+    @discardableResult
+    static func removeStaleFolders(in directory: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed: [String] = []
+        for name in names {
+            guard let owner = TemporaryName.parse(name, outputName: folderStem), owner.host == TemporaryName.host,
+                  !TemporaryName.isRunning(owner.pid) else { continue }
+            let path = (directory as NSString).appendingPathComponent(name)
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+        }
+        return removed
+    }
+
     /// What the files of a zipped site may add up to when unpacked (a Shapefile of 200 000
     /// vertices, the most a site may have, is about 4 MB).
     static let maxUnzippedBytes = 64 * 1024 * 1024

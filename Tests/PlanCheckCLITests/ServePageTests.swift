@@ -1,4 +1,5 @@
 import Foundation
+import PlanOutput
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -332,6 +333,37 @@ import Testing
         #expect(broken.status == 422, "\(broken.text)")
         let message = try broken.error().message
         #expect(message.contains("request body") && !message.contains("plan-check-upload"), "\(message)")
+    }
+
+    /// An upload folder left by a server killed with `kill -9` (its process gone) is removed when
+    /// the next server starts; a running process's is kept; an upload leaves no folder behind.
+    @Test func uploadFoldersOfDeadServersAreRemovedAtStart() async throws {
+        let registry = try await Self.sampleRegistry()
+        let dir = try CLI.temporaryDirectory()
+        let temporary = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        try #require(kill(ended.processIdentifier, 0) != 0, "pid \(ended.processIdentifier) was reused at once")
+        let stale = TemporaryName.make(for: "plan-check-upload", pid: ended.processIdentifier, random: 0xdead)
+        let live = TemporaryName.make(for: "plan-check-upload", pid: getpid(), random: 0xbeef)
+        for name in [stale, live] {
+            let folder = temporary.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+            try Data("site".utf8).write(to: folder.appendingPathComponent("site.gpkg"))
+        }
+        let gpkg = dir.appendingPathComponent("hazard.gpkg").path
+        let made = try await ServePage.tool("/usr/bin/ogr2ogr", ["-f", "GPKG", gpkg, CLI.path("SampleLayers/sites/hazard.geojson")])
+        #expect(made.status == 0, "\(made.stderr)")
+        let server = try await ServedPlanCheck.start(["--registry", registry], environment: ["TMPDIR": temporary.path])
+        let answered = try await server.post("/v1/query?at=\(Self.at)", file: gpkg, contentType: "application/geopackage+sqlite3")
+        let stopped = try await server.stop()
+        #expect(stopped.status == 0)
+        #expect(answered.status == 200, "\(answered.text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == [live])
+        #expect(stopped.stderr.contains("removed \(temporary.appendingPathComponent(stale).path)"), "\(stopped.stderr)")
     }
 
     /// The page, its assets and the map endpoints go through the same admission as answers: while

@@ -301,10 +301,12 @@ final class ServedPlanCheck: Sendable {
         self.session = session
     }
 
-    static func start(_ arguments: [String]) async throws -> ServedPlanCheck {
+    /// `plan-check serve --port 0 ARGUMENTS`, with `environment` added to this process's.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> ServedPlanCheck {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = ["serve", "--port", "0"] + arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
