@@ -103,11 +103,18 @@ public struct PlanCheckServer: Sendable {
                 continue
             }
             precondition(method == "GET", "\(path): only /v1/query takes POST")
-            router.get(RouterPath(path)) { request, _ -> Response in
+            @Sendable func answer(_ request: Request) async -> ServiceResponse {
                 let get = GetRequest(
                     path: path, parameters: request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) },
                     ifNoneMatch: request.headers[.ifNoneMatch])
-                return Self.response(await Self.admitted(service) { await service.get(get) }, request: request, logger: logger)
+                return await Self.admitted(service) { await service.get(get) }
+            }
+            router.get(RouterPath(path)) { request, _ -> Response in
+                Self.response(await answer(request), request: request, logger: logger)
+            }
+            // HEAD: the GET's status and headers (its Content-Length too), no body.
+            router.head(RouterPath(path)) { request, _ -> Response in
+                Self.response(await answer(request), request: request, logger: logger).headOnly()
             }
         }
         return router
@@ -228,6 +235,14 @@ extension Response {
             headers[.connection] = "close"
         }
         self.init(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
+    }
+
+    /// The answer to a HEAD request: this response's status and headers, with the length of its
+    /// body, and no body.
+    func headOnly() -> Response {
+        var headers = self.headers
+        headers[.contentLength] = String(body.contentLength ?? 0)
+        return Response(status: status, headers: headers, body: .init())
     }
 }
 

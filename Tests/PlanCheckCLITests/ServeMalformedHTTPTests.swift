@@ -185,3 +185,35 @@ extension RawConnection {
         setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
     }
 }
+
+/// HEAD, which every general-purpose server must support (RFC 9110, 9.1): on a raw socket, so the
+/// bytes on the wire are seen as a client reads them.
+extension ServeCommand {
+    @Test func headAnswersAsGetWithoutABodyAndTheNextRequestFollowsAtOnce() async throws {
+        let fixture = try ServeFixture.make()
+        let server = try await ServedPlanCheck.start(["--registry", fixture.registry])
+        let connection = try RawConnection(port: server.port)
+        try connection.send(Data("HEAD /v1/health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        let wire = String(decoding: try connection.receiveAll(), as: UTF8.self)
+        let refused = try RawConnection(port: server.port)
+        try refused.send(Data("DELETE /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        let refusal = String(decoding: try refused.receiveAll(), as: UTF8.self)
+        #expect(try await server.stop().status == 0)
+
+        // The HEAD's header block ends where the GET's status line begins: no body between.
+        let parts = wire.components(separatedBy: "\r\n\r\n")
+        try #require(parts.count == 3, "\(wire)")
+        #expect(parts[0].hasPrefix("HTTP/1.1 200 OK"), "\(parts[0])")
+        #expect(parts[1].hasPrefix("HTTP/1.1 200 OK"), "the HEAD answer has a body: \(wire)")
+        func header(_ name: String, in block: String) -> String? {
+            block.split(separator: "\r\n").first { $0.lowercased().hasPrefix(name + ":") }
+                .map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
+        }
+        let length = try #require(header("content-length", in: parts[0]))
+        #expect(length == header("content-length", in: parts[1]))
+        #expect(Int(length) == parts[2].utf8.count, "the HEAD's Content-Length is the GET body's")
+        #expect(header("content-type", in: parts[0]) == "application/json; charset=utf-8")
+        #expect(refusal.hasPrefix("HTTP/1.1 405"))
+        #expect(header("allow", in: refusal.components(separatedBy: "\r\n\r\n")[0]) == "GET, HEAD")
+    }
+}
