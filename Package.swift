@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "PlanClipperTests", dependencies: ["PlanClipper", "PlanGeometry", "PlanModel", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanCRSTests", dependencies: ["PlanCRS", "PlanModel", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanStoreTests", dependencies: ["PlanStore", "PlanModel", "PlanCheckTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput", "PlanModel"]),
+        .testTarget(name: "PlanOutputTests", dependencies: ["PlanOutput", "PlanModel", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanRegistryTests", dependencies: ["PlanRegistry", "PlanStore", "PlanModel", "PlanOutput", "PlanCheckTestSupport"]),
         .testTarget(name: "PlanLayersTests", dependencies: ["PlanLayers", "PlanModel", "PlanOutput", "PlanCheckTestSupport"]),
         // GDAL-read Shapefiles (GBK with .cpg, code-page byte or neither), File Geodatabase, zip,
@@ -156,7 +156,7 @@ let package = Package(
         // The service's HTTP mapping without a socket (the live server is tested in PlanCheckCLITests).
         .testTarget(
             name: "PlanCheckServerTests",
-            dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers", "PlanOutput", .product(name: "NIOHTTP1", package: "swift-nio")]),
+            dependencies: ["PlanCheckServer", "PlanCheckKit", "PlanStore", "PlanLayers", "PlanOutput", "PlanCheckTestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -1,4 +1,5 @@
 import Foundation
+import PlanCheckTestSupport
 import PlanOutput
 import Testing
 
@@ -346,15 +347,7 @@ import Testing
 }
 
 /// The pid of a process that has ended (a `true` that was waited for).
-func deadProcessID() throws -> pid_t {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/true")
-    try process.run()
-    process.waitUntilExit()
-    let pid = process.processIdentifier
-    try #require(kill(pid, 0) == -1 && errno == ESRCH, "pid \(pid) was reused at once")
-    return pid
-}
+func deadProcessID() throws -> pid_t { try EndedProcess.pid() }
 
 /// On generated plans large enough for many chunks per rule (Tools/gen_layers.py, seeded), the
 /// output must not depend on the job count.

@@ -1,4 +1,5 @@
 import Foundation
+import PlanCheckTestSupport
 import PlanOutput
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -342,12 +343,7 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         let temporary = dir.appendingPathComponent("tmp")
         try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
-        let ended = Process()
-        ended.executableURL = URL(fileURLWithPath: "/bin/true")
-        try ended.run()
-        ended.waitUntilExit()
-        try #require(kill(ended.processIdentifier, 0) != 0, "pid \(ended.processIdentifier) was reused at once")
-        let stale = TemporaryName.make(for: "plan-check-upload", pid: ended.processIdentifier, random: 0xdead)
+        let stale = TemporaryName.make(for: "plan-check-upload", pid: try EndedProcess.pid(), random: 0xdead)
         let live = TemporaryName.make(for: "plan-check-upload", pid: getpid(), random: 0xbeef)
         for name in [stale, live] {
             let folder = temporary.appendingPathComponent(name)

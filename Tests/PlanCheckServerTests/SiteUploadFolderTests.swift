@@ -1,4 +1,5 @@
 import Foundation
+import PlanCheckTestSupport
 import PlanOutput
 @testable import PlanCheckServer
 import Testing
@@ -15,12 +16,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("site-upload-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let ended = Process()
-        ended.executableURL = URL(fileURLWithPath: "/bin/true")
-        try ended.run()
-        ended.waitUntilExit()
-        let dead = ended.processIdentifier
-        try #require(!TemporaryName.isRunning(dead), "pid \(dead) was reused at once")
+        let dead = try EndedProcess.pid()
         let stale = TemporaryName.make(for: SiteUpload.folderStem, pid: dead, random: 1)
         let running = TemporaryName.make(for: SiteUpload.folderStem, pid: getpid(), random: 2)
         let elsewhere = ".\(SiteUpload.folderStem).plan-check-\(dead)-3-another-machine.tmp"

@@ -1,4 +1,5 @@
 import Foundation
+import PlanCheckTestSupport
 import PlanModel
 import Testing
 @testable import PlanOutput
@@ -31,15 +32,7 @@ func kind(_ path: String) -> FileKind? {
 }
 
 /// The pid of a process that has ended (a `true` that was waited for).
-func deadPID() throws -> pid_t {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/true")
-    try process.run()
-    process.waitUntilExit()
-    let pid = process.processIdentifier
-    try #require(!TemporaryName.isRunning(pid), "pid \(pid) was reused at once")
-    return pid
-}
+func deadPID() throws -> pid_t { try EndedProcess.pid() }
 
 @Suite struct OutputPathResolution {
     @Test func aNewOrRegularFileIsItsOwnTarget() throws {

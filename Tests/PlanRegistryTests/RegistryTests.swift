@@ -249,12 +249,7 @@ struct RegistryFileTests {
     @Test func theTemporariesOfAKilledFirstRunAreRemovedByTheNextWriterAndARunningOnesKept() throws {
         let path = try temporaryPath("registry.gpkg")
         let folder = (path as NSString).deletingLastPathComponent
-        let finished = Process()
-        finished.executableURL = URL(fileURLWithPath: "/bin/true")
-        try finished.run()
-        finished.waitUntilExit()
-        let dead = finished.processIdentifier
-        try #require(!TemporaryName.isRunning(dead))
+        let dead = try EndedProcess.pid()
         let stale = TemporaryName.make(for: "registry.gpkg", pid: dead, random: 0x1d)
         let running = TemporaryName.make(for: "registry.gpkg", pid: getpid(), random: 0x2e)
         for name in [stale, stale + "-journal", stale + "-wal", stale + "-shm", running, running + "-wal"] {
