@@ -193,11 +193,11 @@ private struct ReadBatch: Sendable {
     var readProblems: [FeatureID: [FeatureProblem]]
 }
 
-/// Cuts a layer's stream into batches. The stream is not Sendable: the tasks of `pipelined`
-/// take turns calling `next()` (each call starts after the previous one returned), and the
-/// stream is read again (`stream`) only once they are all done.
+/// Cuts a layer's stream into batches. The stream is not Sendable: the tasks of a
+/// `BatchPipeline` take turns calling `next()` (each call starts after the previous one
+/// returned), and the fill reads the stream's end state only once they are all done.
 private final class BatchReader: @unchecked Sendable {
-    let stream: FeatureStream
+    private let stream: FeatureStream
     let batchSize: Int
     /// Stream problems already handed out with a batch.
     private var problemsSeen = 0
