@@ -197,8 +197,8 @@ public struct QueryService: Sendable {
 
     /// A path the service does not have (404), or a method a path does not take (405 with Allow).
     public static func notFound(method: String, path: String) -> ServiceResponse {
-        if let method = routes[path] {
-            let allowed = method == "GET" ? "GET, HEAD" : method
+        if let taken = routes[path] {
+            let allowed = taken == "GET" ? "GET, HEAD" : taken
             return errorResponse(RequestError(
                 httpStatus: 405, "\(method) \(path): method not allowed (use \(allowed))",
                 headers: [.init(name: "Allow", value: allowed)]))

@@ -82,6 +82,11 @@ import Testing
         let wrong = QueryService.notFound(method: "GET", path: "/v1/query")
         #expect(wrong.status == 405)
         #expect(wrong.headers == [.init(name: "Allow", value: "POST")])
+        #expect(wrong.text.contains("GET /v1/query: method not allowed (use POST)"), "\(wrong.text)")
+        let deleted = QueryService.notFound(method: "DELETE", path: "/v1/health")
+        #expect(deleted.status == 405)
+        #expect(deleted.headers == [.init(name: "Allow", value: "GET, HEAD")])
+        #expect(deleted.text.contains("DELETE /v1/health: method not allowed (use GET, HEAD)"), "\(deleted.text)")
     }
 
     @Test func otherErrorsAre500() {
