@@ -118,13 +118,21 @@ public struct LayerPreparation: Sendable {
         let classifier = LayerClassifier(definition: definition)
         let identifiers = try FeatureIdentifiers.make(checked.features, field: definition.idField, path: path, layer: definition.name)
         let features = checked.features.map { Feature(id: $0.id, geometry: nil, attributes: $0.attributes) }
-        let report = classifier.classify(features)
+        let neighbours = checked.layer.neighbours
+        let regionRead = reading.regions[definition.name] != nil
+        var report = classifier.classify(regionRead ? features.filter { !neighbours.contains($0.id) } : features)
+        // A region cannot tell whether a pattern matches nothing in the layer: slice 1 says so
+        // for the whole table (`SliceReading`).
+        if regionRead { report.unmatchedPatterns = [] }
         warnings += report.diagnostics(path: ruleSetPath).map(\.description)
-        let layer = OverlayLayer(
+        var layer = OverlayLayer(
             definition: definition, path: path, sha256: sha256, sourceCRS: source, checked: checked,
             geometries: geometries,
             codes: features.map { f in definition.classField.flatMap { f[attribute: $0]?.textValue } },
             classes: features.map(classifier.classes(of:)), classification: report, identifiers: identifiers)
+        if !neighbours.isEmpty {
+            layer.neighbourPositions = Set(checked.features.indices.filter { neighbours.contains(checked.features[$0].id) })
+        }
         return (layer, warnings)
     }
 

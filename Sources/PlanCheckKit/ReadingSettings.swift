@@ -11,6 +11,9 @@ public struct ReadingSettings: Sendable, Hashable {
     public var encoding: String?
     /// `--assume-crs`, as written, e.g. "EPSG:4529".
     public var assumedCRS: String?
+    /// The region of each layer (by rule-set layer name) an `overlay --tile` slice reads
+    /// (`SliceReading`); empty: every layer whole.
+    public var regions: [String: LayerRegion] = [:]
 
     public init(encoding: String? = nil, assumedCRS: String? = nil) {
         self.encoding = encoding
@@ -20,11 +23,13 @@ public struct ReadingSettings: Sendable, Hashable {
     /// What the reader is told for the layer `definition` of the rule set at `rulesPath` (nil for
     /// a file given on its own, such as inspect's files, assess's regions, query's site).
     public func readOptions(for definition: LayerDefinition? = nil, rulesPath: String? = nil) -> LayerReadOptions {
+        let region = definition.flatMap { regions[$0.name] }
         if let definition, let encoding = definition.encoding {
             return LayerReadOptions(encoding: RequestedEncoding(
-                name: encoding, origin: .ruleSet(path: rulesPath ?? "rules", line: definition.encodingLine ?? definition.line)))
+                name: encoding, origin: .ruleSet(path: rulesPath ?? "rules", line: definition.encodingLine ?? definition.line)),
+                region: region)
         }
-        return LayerReadOptions(encoding: encoding.map { RequestedEncoding(name: $0, origin: .commandLine) })
+        return LayerReadOptions(encoding: encoding.map { RequestedEncoding(name: $0, origin: .commandLine) }, region: region)
     }
 
     /// The CRS to assume for the layer `definition` if its file declares none.

@@ -120,6 +120,7 @@ private struct StoredLayerFill {
         var extent = Envelope.empty
         var polygonal = 0, other = 0
         var featuresRead = 0
+        var neighbourPositions = Set<Int>()
         let reader = BatchReader(stream, batchSize: batchSize)
         let check = BatchCheck(policy: preparation.policy, jobs: preparation.jobs, kind: kind, source: resolved.crs,
                                target: working, path: path, layer: definition.name, field: definition.idField)
@@ -145,8 +146,10 @@ private struct StoredLayerFill {
                     try FeatureStoreError.wrapping(store.path) {
                         try writer.append(layer: table, position: catalog.count, identifier: item.identifier, record: item.record, geometry: item.wkb)
                     }
+                    if batch.neighbours.contains(feature.id) { neighbourPositions.insert(catalog.count) }
                     catalog.append(envelope: item.envelope, code: classifier.code(of: bare), classes: classifier.classes(of: bare))
-                    classified.append(bare)
+                    // A slice reading by region classifies (and reports) only its own features.
+                    if !batch.neighbours.contains(feature.id) { classified.append(bare) }
                 }
                 try FeatureStoreError.wrapping(store.path) { try writer.commitBatch() }
                 let batchReport = classifier.classify(classified)
@@ -167,6 +170,7 @@ private struct StoredLayerFill {
         checked.layer.fields = stream.fields
         checked.layer.readProblems = stream.readProblems
         checked.layer.droppedHigherDimensions = stream.droppedHigherDimensions
+        checked.layer.neighbours = stream.neighbours
         try LayerCRSResolver.checkFit(resolved, extent: extent, of: header)
         if let failure = try identifiers.failure(in: writer, table: table, store: store, path: path, layer: definition.name) {
             throw failure
@@ -175,12 +179,16 @@ private struct StoredLayerFill {
         if transformer?.usesBallparkTransformation == true {
             warnings.append(LayerPreparation.ballparkWarning(path: path, layer: definition.name, from: resolved.crs, to: working))
         }
-        let classification = report ?? classifier.classify([])
+        var classification = report ?? classifier.classify([])
+        // A region cannot tell whether a pattern matches nothing in the layer: slice 1 says so
+        // for the whole table (`SliceReading`).
+        if reading.regions[definition.name] != nil { classification.unmatchedPatterns = [] }
         warnings += classification.diagnostics(path: rulesPath).map(\.description)
         var layer = OverlayLayer(
             definition: definition, path: path, sha256: sha256, sourceCRS: resolved.crs, checked: checked,
             geometries: [], codes: [], classes: [], classification: classification, identifiers: [])
         layer.stored = StoredLayer(store: store, number: table, catalog: catalog, featuresRead: featuresRead)
+        layer.neighbourPositions = neighbourPositions
         lap("store")
         return .done(layer, warnings)
     }
@@ -191,6 +199,8 @@ private struct StoredLayerFill {
 private struct ReadBatch: Sendable {
     var features: [Feature]
     var readProblems: [FeatureID: [FeatureProblem]]
+    /// The features read only as neighbours (`FeatureStream.neighbours`).
+    var neighbours: Set<FeatureID> = []
 }
 
 /// Cuts a layer's stream into batches. The stream is not Sendable: the tasks of a
@@ -216,7 +226,8 @@ private final class BatchReader: @unchecked Sendable {
         var problems: [FeatureID: [FeatureProblem]] = [:]
         for p in stream.readProblems[problemsSeen...] { problems[p.featureID, default: []].append(p) }
         problemsSeen = stream.readProblems.count
-        return ReadBatch(features: features, readProblems: problems)
+        return ReadBatch(features: features, readProblems: problems,
+                         neighbours: Set(features.lazy.map(\.id).filter(stream.isNeighbour)))
     }
 }
 

@@ -28,6 +28,19 @@ public final class FeatureStream {
         return layer.fields
     }
 
+    /// Features read only as neighbours of a `--tile` slice's own features (a region read,
+    /// `LayerRegion`), so far; empty for a whole layer.
+    public var neighbours: Set<FeatureID> {
+        if case .geoPackage(let source) = cursor { return source.neighbours }
+        return []
+    }
+
+    /// True when the feature `id` was read as a neighbour (see `neighbours`), without copying the set.
+    public func isNeighbour(_ id: FeatureID) -> Bool {
+        if case .geoPackage(let source) = cursor { return source.neighbours.contains(id) }
+        return false
+    }
+
     private enum Cursor {
         case geoJSON(GeoJSONFeatureSource)
         case geoPackage(GeoPackageFeatureCursor)
@@ -82,6 +95,7 @@ public final class FeatureStream {
         whole.fields = fields
         whole.readProblems = readProblems
         whole.droppedHigherDimensions = droppedHigherDimensions
+        whole.neighbours = neighbours
         return whole
     }
 }

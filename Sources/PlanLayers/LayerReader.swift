@@ -94,7 +94,11 @@ public enum LayerReader {
     /// The layers `readLayers` reads, each to be opened as a stream (one at a time: a GDAL
     /// source has one read position per layer).
     private static func streams(path: String, names: [String], options: LayerReadOptions) throws -> [StreamOpener] {
-        switch try format(of: path) {
+        let format = try format(of: path)
+        if options.region != nil, format != .geoPackage {
+            throw LayerSourceError(kind: .unsupportedFormat, path: path, message: "only a GeoPackage layer with an R-tree can be read by region")
+        }
+        switch format {
         case .geoJSON:
             try requireUTF8(options, path: path, format: "GeoJSON")
             let stream = FeatureStream(try GeoJSONFeatureSource(path: path))
@@ -105,7 +109,7 @@ public enum LayerReader {
             let available = try file.featureLayerNames()
             try requireLayers(names, in: available, path: path)
             return (names.isEmpty ? available : names).map { name in
-                StreamOpener(name: name, open: { FeatureStream(try file.openLayer(named: name)) })
+                StreamOpener(name: name, open: { FeatureStream(try file.openLayer(named: name, region: options.region)) })
             }
         case .gdal:
             let source = try GDALVectorSource(path: path)

@@ -66,6 +66,9 @@ public struct Layer: Sendable {
     /// The encoding the layer's text was decoded from and what said so; nil when the format
     /// itself fixes it (GeoJSON and GeoPackage are UTF-8).
     public var textEncoding: LayerTextEncoding?
+    /// Features read only as neighbours of a `--tile` slice's own features (`LayerRegion`): in
+    /// `features`, but counted by the slice that owns them. Empty for a whole layer.
+    public var neighbours: Set<FeatureID> = []
 
     public init(
         name: String, path: String, format: LayerFormat, crs: CRSReference?,

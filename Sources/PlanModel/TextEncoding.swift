@@ -92,12 +92,16 @@ public struct AssumedCRS: Sendable, Hashable {
     }
 }
 
-/// What a reader is told besides the path: the encoding asked for, if any.
+/// What a reader is told besides the path: the encoding asked for, if any, and the region of a
+/// `--tile` slice (GeoPackage layers with an R-tree only).
 public struct LayerReadOptions: Sendable, Hashable {
     public var encoding: RequestedEncoding?
+    /// Read only this region's features (`LayerRegion`); nil reads the whole layer.
+    public var region: LayerRegion?
 
-    public init(encoding: RequestedEncoding? = nil) {
+    public init(encoding: RequestedEncoding? = nil, region: LayerRegion? = nil) {
         self.encoding = encoding
+        self.region = region
     }
 }
 

@@ -80,7 +80,12 @@ public final class GeoPackageFile {
     ///
     /// Throws `StoreError`: `.layerNotFound` (listing the file's layers), `.malformedGeoPackage`
     /// or `.sqlite`.
-    public func openLayer(named name: String) throws -> GeoPackageFeatureCursor {
+    ///
+    /// With `region` (a `--tile` slice), only the rows the layer's R-tree finds in the region are
+    /// read, in fid order (`LayerRegion`); `GeoPackageFeatureCursor.neighbours` lists those the
+    /// slice does not own. A geometry that is not inside its index box, or a row with a geometry
+    /// the index does not hold, is a stale index: `.malformedGeoPackage`.
+    public func openLayer(named name: String, region: LayerRegion? = nil) throws -> GeoPackageFeatureCursor {
         let isFeatureTable = try database.scalar(
             "SELECT count(*) FROM gpkg_contents WHERE data_type = 'features' AND table_name = ?",
             arguments: [.text(name)])
@@ -137,8 +142,17 @@ public final class GeoPackageFile {
             declaredGeometryType: declaredGeometryType,
             fields: attributeColumns.map { Field(name: $0.name, type: $0.type) },
             features: [])
-        return GeoPackageFeatureCursor(layer: header, statement: try database.prepare(sql),
-                                       isBoolean: attributeColumns.map { $0.type.uppercased() == "BOOLEAN" })
+        let isBoolean = attributeColumns.map { $0.type.uppercased() == "BOOLEAN" }
+        guard let region else {
+            return GeoPackageFeatureCursor(layer: header, statement: try database.prepare(sql), isBoolean: isBoolean)
+        }
+        guard let index = try spatialIndex(of: name) else {
+            throw StoreError(kind: .malformedGeoPackage, message: "feature table '\(name)' has no R-tree (gpkg_rtree_index) to read a region by", path: path)
+        }
+        let lookup = "SELECT \(selected.joined(separator: ", ")) FROM \(Database.quote(identifier: name)) WHERE \(fidExpression) = ?"
+        let rows = try regionRows(of: name, fid: fidExpression, index: index, region: region)
+        return GeoPackageFeatureCursor(layer: header, statement: try database.prepare(lookup), isBoolean: isBoolean,
+                                       region: (rows, index.rtree))
     }
 
     /// An application_id as its four characters when they are printable, e.g. 'GPKG', else hex.
@@ -164,26 +178,70 @@ public final class GeoPackageFeatureCursor {
     public private(set) var readProblems: [FeatureProblem] = []
     /// True once some geometry had Z or M.
     public private(set) var droppedHigherDimensions = false
+    /// The fids of features read only as neighbours of a region's own features (a region
+    /// read: `GeoPackageFile.openLayer(named:region:)`), so far.
+    public private(set) var neighbours: Set<FeatureID> = []
+    /// The whole table's statement, or a region read's lookup by fid.
     private let statement: Statement
     private let isBoolean: [Bool]
     private var finished = false
+    /// A region read: its rows in fid order, the next one, and the R-tree's name (messages).
+    private let regionRows: [RegionRow]?
+    private var nextRow = 0
+    private let rtree: String
 
-    init(layer: Layer, statement: Statement, isBoolean: [Bool]) {
+    init(layer: Layer, statement: Statement, isBoolean: [Bool], region: (rows: [RegionRow], rtree: String)? = nil) {
         self.layer = layer
         self.statement = statement
         self.isBoolean = isBoolean
+        regionRows = region?.rows
+        rtree = region?.rtree ?? ""
     }
 
     /// The next feature in fid order, or nil after the last (`sqlite3_step`).
-    /// Throws `StoreError` `.sqlite`.
+    /// Throws `StoreError` `.sqlite`, or `.malformedGeoPackage` for a stale R-tree (region read).
     public func next() throws -> Feature? {
         guard !finished else { return nil }
-        let hasRow: Bool
-        do { hasRow = try statement.step() } catch { finished = true; throw error }
-        guard hasRow else {
+        do {
+            guard let regionRows else {
+                guard try statement.step() else { finished = true; return nil }
+                return try feature()
+            }
+            while nextRow < regionRows.count {
+                let row = regionRows[nextRow]
+                nextRow += 1
+                try statement.reset()
+                try statement.bind(row.fid, at: 1)
+                // An index entry whose row is gone holds nothing to read.
+                guard try statement.step() else { continue }
+                let feature = try feature()
+                try check(feature, against: row)
+                if !row.owned { neighbours.insert(feature.id) }
+                return feature
+            }
             finished = true
             return nil
+        } catch {
+            finished = true
+            throw error
         }
+    }
+
+    /// A region read relies on the index: a geometry outside its index box, or one the index
+    /// does not hold, would be missed by the slice that needs it.
+    private func check(_ feature: Feature, against row: RegionRow) throws {
+        guard let envelope = feature.geometry?.envelope, !envelope.isEmpty else { return }
+        guard row.holds(envelope) else {
+            let indexed = row.box.map { "its box there is \($0.minX), \($0.minY) – \($0.maxX), \($0.maxY)" } ?? "it has no entry there"
+            throw StoreError(
+                kind: .malformedGeoPackage,
+                message: "layer '\(layer.name)', feature \(feature.id): the R-tree \(rtree) is out of date (the geometry spans \(envelope.minX), \(envelope.minY) – \(envelope.maxX), \(envelope.maxY); \(indexed)), so a --tile slice cannot read by region; rebuild the index (e.g. ogr2ogr -f GPKG new.gpkg old.gpkg) or convert the layer",
+                path: layer.path)
+        }
+    }
+
+    /// The feature of the statement's current row.
+    private func feature() throws -> Feature {
         let id = FeatureID.int(statement.int64(at: 0))
         var geometry: GeometryValue?
         switch statement.columnType(at: 1) {

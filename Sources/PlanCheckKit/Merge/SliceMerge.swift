@@ -39,13 +39,17 @@ public struct SliceMerge {
             throw MergeError(.usage, path: out, "merge writes GeoJSON (.geojson, .json or - for standard output); convert the merged file for another format (e.g. ogr2ogr)")
         }
         let outputs = try NamedOutputs([("--out", out), ("--summary", summary)])
-        let slices = try SliceSet(paths: summaryPaths).slices
+        let set = try SliceSet(paths: summaryPaths)
+        let slices = set.slices
+        // Slices that read by region each counted their own features: the whole run's are the sums.
+        let inputs = slices[0].tiles.reading == "region" ? try set.summedInputs() : nil
         try checkOutputsAreNotInputs(outputs, slices)
         let patches = try OutputFile(outputs["--out"]!)
         var tallies = slices[0].summary.rules.map { _ in RuleTotals() }
         try mergePatches(of: slices, into: patches, tallies: &tallies)
         try patches.complete()
         var merged = mergedSummary(slices, tallies: tallies)
+        if let inputs { merged.inputs = inputs }
         merged.timings["merge"] = Date().timeIntervalSince(started)
         var files = [patches]
         if let place = outputs["--summary"] {
@@ -160,7 +164,12 @@ public struct SliceMerge {
         var tiles = slices[0].tiles
         tiles.slice = "merged from \(slices.count) slices"
         tiles.tilesOwned = tiles.tilesTotal
-        tiles.ownership = "every tile: the \(slices.count) slices (tile index mod \(slices.count)) merged by plan-check merge"
+        tiles.ownership = "every tile: the \(slices.count) slices (runs of tiles) merged by plan-check merge"
+        if tiles.reading == "region" {
+            var read: [String: Int] = [:]
+            for slice in slices { for (layer, n) in slice.tiles.layersRead ?? [:] { read[layer, default: 0] += n } }
+            tiles.layersRead = read
+        }
         tiles.sliverAreaPartsM2 = nil
         tiles.patchesSha256 = nil
         merged.tiles = tiles

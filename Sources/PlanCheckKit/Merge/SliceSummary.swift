@@ -140,11 +140,40 @@ struct SliceSet {
                     && s.workingCrs.geographic == r.workingCrs.geographic, "the working CRS (\(s.workingCrs.identifier ?? s.workingCrs.name))")
         try require(s.inputs.count == r.inputs.count && s.inputs.map(\.layer) == r.inputs.map(\.layer),
                     "the layers read (\(s.inputs.map(\.layer).joined(separator: ", ")))")
+        try require(t.reading == u.reading, "how the layers were read (\(t.reading ?? "whole"))")
         for (mine, theirs) in zip(s.inputs, r.inputs) {
             try require(mine.sha256 == theirs.sha256, "layer '\(mine.layer)' (sha256 \(mine.sha256.prefix(12))…)")
+            // A slice reading by region counts only its own features: merge adds them up.
+            guard t.reading != "region" else { continue }
             try require(Self.layerFacts(mine) == Self.layerFacts(theirs), "what was read of layer '\(mine.layer)' (features read, kept, repaired, rejected, classes)")
         }
         try require(s.rules.map(Self.ruleDefinition) == r.rules.map(Self.ruleDefinition), "the rules evaluated")
+    }
+
+    /// The layer entries of the whole run from those of slices that read by region: each
+    /// feature is counted by one slice, so the counts add up, and the repairs and rejections of
+    /// all slices in fid (file) order are the whole run's.
+    /// - Throws: `MergeError` when the features counted do not add up to slice 1's `layer_rows`
+    ///   (a feature counted by no slice, or by two).
+    func summedInputs() throws(MergeError) -> [OverlaySummary.Input] {
+        var inputs = slices[0].summary.inputs
+        for (n, input) in inputs.enumerated() {
+            let all = slices.map { $0.summary.inputs[n] }
+            var summed = input
+            summed.featuresRead = all.reduce(0) { $0 + $1.featuresRead }
+            summed.featuresKept = all.reduce(0) { $0 + $1.featuresKept }
+            summed.unclassified = all.reduce(0) { $0 + $1.unclassified }
+            summed.repaired = all.flatMap(\.repaired).sorted { $0.featureId.id < $1.featureId.id }
+            summed.rejected = all.flatMap(\.rejected).sorted { $0.featureId.id < $1.featureId.id }
+            var classes: [String: Int] = [:]
+            for one in all { for (name, count) in one.classes { classes[name, default: 0] += count } }
+            summed.classes = classes
+            if let rows = slices[0].tiles.layerRows?[input.layer], rows != summed.featuresRead {
+                throw MergeError(.mismatch, path: slices[0].path, "the slices count \(summed.featuresRead) features of layer '\(input.layer)', but its table has \(rows) rows: the layer's R-tree does not match its table (rebuild it) or the files changed between the slices")
+            }
+            inputs[n] = summed
+        }
+        return inputs
     }
 
     /// A layer entry without its path (which may differ between machines), as JSON.

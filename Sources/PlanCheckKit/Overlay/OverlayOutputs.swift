@@ -48,7 +48,7 @@ public final class OverlayOutputs {
     /// with district columns when it has districts). Temporary files until
     /// `streamsWritten(_:)` and `commit`.
     /// With `mergeKeys` (a `--tile` slice) each GeoJSON Feature ends with its `PatchMergeKey`.
-    func openStreams(workingCRS: CRSDescription, csvDuringRun: Bool, mergeKeys: Bool) throws -> StreamedOutputs {
+    func openStreams(workingCRS: CRSDescription, csvDuringRun: Bool, mergeKeys: PatchMergeKey.Order?) throws -> StreamedOutputs {
         let geoJSON = try streamedPatches?.open(workingCRS: workingCRS, mergeKeys: mergeKeys)
         var table: OutputFile?
         if csvDuringRun, let csv {

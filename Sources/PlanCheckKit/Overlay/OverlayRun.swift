@@ -94,11 +94,25 @@ public struct OverlayLayer: Sendable {
     /// `checked.features`, `geometries`, `codes`, `classes` and `identifiers` are empty, and
     /// `checked.layer` is the file's header without features.
     public var stored: StoredLayer? = nil
+    /// The positions of kept features read only as neighbours of a `--tile` slice's own
+    /// features (`Layer.neighbours`): the slice computes with them but does not count them.
+    var neighbourPositions: Set<Int> = []
 
-    /// Features the file held (kept or not).
+    /// Features read (kept or not): the file's, or a region's (`LayerRegion`).
     public var featuresRead: Int { stored?.featuresRead ?? checked.layer.features.count }
     /// Features kept after the check (valid or repaired).
     public var featuresKept: Int { stored?.catalog.count ?? checked.features.count }
+
+    /// What this run counts of the layer: every feature read, except in a `--tile` slice
+    /// reading by region, which counts only the features it owns (each feature is then counted
+    /// by exactly one slice, and `plan-check merge` adds the slices' counts).
+    var counted: (read: Int, kept: Int, repairs: [FeatureRepair], rejections: [FeatureRejection]) {
+        let neighbours = checked.layer.neighbours
+        guard !neighbours.isEmpty else { return (featuresRead, featuresKept, checked.repairs, checked.rejections) }
+        return (featuresRead - neighbours.count, featuresKept - neighbourPositions.count,
+                checked.repairs.filter { !neighbours.contains($0.featureID) },
+                checked.rejections.filter { !neighbours.contains($0.featureID) })
+    }
 
     /// The classes of the kept feature at `position`.
     func classes(at position: Int) -> [String] { stored?.catalog.classes[position] ?? classes[position] }
@@ -115,7 +129,12 @@ public struct OverlayLayer: Sendable {
             if list.isEmpty { unclassified += n }
             for c in list { counts[c, default: 0] += n }
         }
-        return (counts, unclassified)
+        for position in neighbourPositions {
+            let list = classes(at: position)
+            if list.isEmpty { unclassified -= 1 }
+            for c in list { counts[c, default: 0] -= 1 }
+        }
+        return (counts.filter { $0.value > 0 }, unclassified)
     }
 }
 
@@ -135,6 +154,8 @@ public struct OverlayResult: Sendable {
     public var timings: [(stage: String, seconds: Double)]
     /// The tile grid and this run's slice of it (`--tile K/N`); nil for a whole run.
     var tileGrid: TileGrid? = nil
+    /// How a slice read its layers by region; nil when it read them whole (or for a whole run).
+    var sliceReading: SliceReading? = nil
     /// Where the features were held: "memory" or "disk", and the store file's size (bytes) at
     /// its fullest (0 in memory).
     public var featureStore = (mode: FeatureStoreMode.memory, bytes: 0)
@@ -197,12 +218,20 @@ public struct OverlayRunner: Sendable {
         } ?? DispositionLedger(rulesSHA256: rulesSHA256, settings: ruleSet.dispositions)
         let sources = try layerSources(of: ruleSet, named: names)
         let (mode, storeNote) = try featureStoreMode(for: sources.map(\.1), outputs: outputs)
+        // A slice reads by region when its layers allow (`SliceReading`), else every layer whole.
+        var reader = self
+        let slicing = try request.tiles.map { tiles in
+            try SliceReading.plan(tiles, sources: sources, rules: rules, preparation: preparation, rulesPath: ruleSet.sourcePath)
+        }
+        if let regions = slicing?.reading?.regions { reader.request.reading.regions = regions }
         let store = mode == .disk ? FeatureStore(directory: request.storeDirectory ?? FeatureStore.defaultDirectory) : nil
         // The store goes on every way out of the run (signals: `FeatureStore.removeLive()`;
         // `kill -9`: `FeatureStore.removeStale(in:)` on the next run).
         defer { store?.remove() }
-        var prepared = try await prepareLayers(sources, of: ruleSet, store: store)
+        var prepared = try await reader.prepareLayers(sources, of: ruleSet, store: store)
         if let storeNote { prepared.warnings.append(storeNote) }
+        if let note = slicing?.note { prepared.warnings.append(note) }
+        prepared.warnings += slicing?.reading?.warnings ?? []
         prepared.warnings += identifierNotes(ruleSet, layersRead: read)
         if !siteGiven, ruleSet.layer(named: site) != nil, rules.count < ruleSet.rules.count {
             let skipped = ruleSet.rules(involving: site).map(\.id)
@@ -220,9 +249,10 @@ public struct OverlayRunner: Sendable {
         // Opened after the layers are checked, so a run that stops on bad input never creates
         // a temporary file.
         let streams = try outputs.openStreams(
-            workingCRS: prepared.workingCRS, csvDuringRun: !request.keepsEveryPatch, mergeKeys: request.tiles != nil)
+            workingCRS: prepared.workingCRS, csvDuringRun: !request.keepsEveryPatch,
+            mergeKeys: request.tiles == nil ? nil : slicing?.reading == nil ? .positions : .fids)
         var clock = Date()
-        let tileGrid = try request.tiles.map { slice in
+        let tileGrid = try slicing?.reading?.grid ?? request.tiles.map { slice in
             try TileGrid(slice: slice, extent: Self.extent(of: prepared.layers), workingCRS: prepared.workingCRS)
         }
         let outcomes = try await evaluate(
@@ -238,6 +268,7 @@ public struct OverlayRunner: Sendable {
             ruleSet: ruleSet, rulesSHA256: rulesSHA256, workingCRS: prepared.workingCRS,
             layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, ledger: ledger, timings: prepared.timings)
         result.tileGrid = tileGrid
+        result.sliceReading = slicing?.reading
         result.featureStore = (mode, store?.sizeInBytes ?? 0)
         let resolvedDecisions = ledger.resolved(given: result.patches).filter(\.isDisposed)
         if let source = ledger.sourcePath, !resolvedDecisions.isEmpty {

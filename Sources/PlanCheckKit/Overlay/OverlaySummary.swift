@@ -93,10 +93,24 @@ public struct OverlaySummary: Sendable, Codable {
         public var originY: Double
         public var columns: Int
         public var rows: Int
-        /// Tiles are numbered row-major from the origin; this slice owns those with index mod N = K − 1.
+        /// Tiles are numbered row-major from the origin; slice K of N owns the run of tiles
+        /// ⌊(K−1)·M/N⌋ ..< ⌊K·M/N⌋ of the M.
         public var tilesTotal: Int
         public var tilesOwned: Int
         public var ownership: String
+        /// "region": the slice read its layers through their R-trees, only where its pairs can
+        /// lie (`SliceReading`), and `inputs` count only the features it owns; "whole": it read
+        /// and counted every feature (the layers were not all GeoPackage layers with an R-tree in
+        /// the working CRS).
+        public var reading: String?
+        /// Which features a region-reading slice counts in `inputs`; absent when reading whole.
+        public var featuresCounted: String?
+        /// Slice 1 of a region reading: the rows of each layer's table, which the slices'
+        /// `features_read` must add up to (`plan-check merge` checks).
+        public var layerRows: [String: Int]?
+        /// A region reading: the features each layer's region gave, neighbours of other slices'
+        /// features included (what the R-tree saved: compare with `layer_rows`).
+        public var layersRead: [String: Int]?
         /// Per rule (in the order of `rules`), the slice's sliver area as the exact parts of its
         /// sum (`ExactSum.parts`, m²): `plan-check merge` adds them exactly, so the merged
         /// `sliver_area_m2` equals the whole run's to the last bit. Absent on a merged summary.
@@ -233,12 +247,13 @@ public struct OverlaySummary: Sendable, Codable {
         let geographic = result.workingCRS.isGeographic
         inputs = result.layers.map { layer in
             let (classes, unclassified) = layer.classCounts
+            let counted = layer.counted
             return Input(
                 layer: layer.definition.name, title: layer.definition.title, path: layer.path, sha256: layer.sha256,
                 format: layer.checked.layer.formatName, crs: layer.sourceCRS.identifier ?? layer.sourceCRS.name,
-                featuresRead: layer.featuresRead, featuresKept: layer.featuresKept,
-                repaired: layer.checked.repairs.map(RepairSummary.init),
-                rejected: layer.checked.rejections.map(RejectionSummary.init),
+                featuresRead: counted.read, featuresKept: counted.kept,
+                repaired: counted.repairs.map(RepairSummary.init),
+                rejected: counted.rejections.map(RejectionSummary.init),
                 unclassified: unclassified, classes: classes)
         }
         rules = result.outcomes.map { o in
@@ -275,7 +290,11 @@ public struct OverlaySummary: Sendable, Codable {
                 slice: grid.slice.text, tileSizeM: grid.slice.tileSizeMetres, tileSizeCrsUnits: grid.size,
                 originX: grid.originX, originY: grid.originY, columns: grid.columns, rows: grid.rows,
                 tilesTotal: grid.columns * grid.rows, tilesOwned: grid.ownedTileCount,
-                ownership: "tile index (row-major from the origin) mod \(grid.slice.count) = \(grid.slice.slice - 1); pairs by the lower-left corner of their envelopes' intersection, outside patches by their a feature's",
+                ownership: "tiles \(grid.range.first) to \(grid.range.end - 1) (row-major from the origin; slice K of N owns ⌊(K−1)·M/N⌋ to ⌊K·M/N⌋ − 1 of the M tiles); pairs by the lower-left corner of their envelopes' intersection, outside patches by their a feature's",
+                reading: result.sliceReading == nil ? "whole" : "region",
+                featuresCounted: result.sliceReading == nil ? nil : "features whose R-tree box has its lower-left corner in the slice's tiles (slice 1 also: rows the R-tree does not hold)",
+                layerRows: result.sliceReading.flatMap { $0.layerRows.isEmpty ? nil : $0.layerRows },
+                layersRead: result.sliceReading == nil ? nil : Dictionary(uniqueKeysWithValues: result.layers.map { ($0.definition.name, $0.featuresRead) }),
                 sliverAreaPartsM2: result.outcomes.map(\.sliverAreaSum.parts))
         }
     }

@@ -12,6 +12,15 @@ public struct PatchMergeKey: Sendable, Hashable, Comparable, CustomStringConvert
     public var a: Int
     public var b: Int
 
+    /// What `a` and `b` count: the features' positions in their checked layers (a slice that
+    /// reads every layer whole), or their GeoPackage fids (a slice that reads by region,
+    /// `SliceReading`, knows no global position; fid order is the position order of a
+    /// GeoPackage layer, so the merge order is the same).
+    enum Order: Sendable {
+        case positions
+        case fids
+    }
+
     /// The Feature member that carries the key in a slice's patch file.
     public static let memberName = "plan_check_order"
 

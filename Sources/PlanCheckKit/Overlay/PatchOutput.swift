@@ -49,7 +49,7 @@ public struct PatchWriter: Sendable {
     /// Starts the output file (a temporary file until `PatchStream.finish()`) for patches in
     /// `workingCRS`; with `mergeKeys` (a `--tile` slice), each Feature ends with its
     /// `PatchMergeKey` member.
-    func open(workingCRS: CRSDescription, mergeKeys: Bool = false) throws -> PatchStream {
+    func open(workingCRS: CRSDescription, mergeKeys: PatchMergeKey.Order? = nil) throws -> PatchStream {
         let crsName: String? = rfc7946 ? nil : Self.urn(for: workingCRS)
         let decimals: Int? = rfc7946 ? 9 : nil
         let writer = try GeoJSONWriter(path: path, name: "discrepancy_patches", crsName: crsName, coordinateDecimals: decimals)
@@ -113,7 +113,7 @@ struct PatchEncoder: Sendable {
     let target: CRSDescription?
     let decimals: Int?
     /// End each Feature with its merge key (`PatchMergeKey`), as a `--tile` slice does.
-    var mergeKeys = false
+    var mergeKeys: PatchMergeKey.Order? = nil
 
     /// The Features of `patches`, separated by `,\n` (see `GeoJSONWriter.encodeFeatures`).
     /// `transformer` (working CRS → `target`) must be given when `target` is, and belongs to
@@ -149,7 +149,7 @@ struct PatchEncoder: Sendable {
                 }
             }
             let geometry = try transformer?.transform(patch.geometry) ?? patch.geometry
-            text.append(id: .string(patch.id), geometry: geometry, foreignMembers: mergeKeys ? [PatchMergeKey(patch).member] : []) { properties in
+            text.append(id: .string(patch.id), geometry: geometry, foreignMembers: mergeKeys.map { [key(of: patch, $0).member] } ?? []) { properties in
                 properties.append(lineage.ruleLineage)
                 properties.append(a.lineage)
                 properties.append(b?.lineage ?? noB)
@@ -160,6 +160,19 @@ struct PatchEncoder: Sendable {
             }
         }
         return EncodedPatches(bytes: text.bytes, count: text.count)
+    }
+
+    /// The merge key of `patch`, its features counted in `order`.
+    private func key(of patch: DiscrepancyPatch, _ order: PatchMergeKey.Order) -> PatchMergeKey {
+        switch order {
+        case .positions:
+            return PatchMergeKey(patch)
+        case .fids:
+            func fid(_ id: FeatureID, _ position: Int) -> Int { if case .int(let fid) = id { Int(fid) } else { position } }
+            return PatchMergeKey(
+                rule: patch.ruleIndex, a: fid(lineage.aFeatures[patch.aIndex].id, patch.aIndex),
+                b: patch.bIndex.map { fid(lineage.bFeatures[$0].id, $0) } ?? -1)
+        }
     }
 }
 
@@ -172,9 +185,9 @@ final class PatchStream {
     let workingCRS: CRSDescription
     let target: CRSDescription?
     let decimals: Int?
-    let mergeKeys: Bool
+    let mergeKeys: PatchMergeKey.Order?
 
-    init(writer: GeoJSONWriter, workingCRS: CRSDescription, target: CRSDescription?, decimals: Int?, mergeKeys: Bool = false) {
+    init(writer: GeoJSONWriter, workingCRS: CRSDescription, target: CRSDescription?, decimals: Int?, mergeKeys: PatchMergeKey.Order? = nil) {
         self.writer = writer
         self.workingCRS = workingCRS
         self.target = target

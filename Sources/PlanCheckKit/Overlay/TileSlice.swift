@@ -34,9 +34,10 @@ public struct TileSlice: Sendable, Equatable {
 }
 
 /// The tile grid of a run over the working CRS: square tiles of `size` working-CRS units, the
-/// origin at the lower-left corner of the union envelope of every layer read, rounded down to a
-/// multiple of `size` (so the same files give the same grid), numbered row-major from there
-/// (index = row × columns + column). Tile t belongs to slice (t mod N) + 1.
+/// origin at the lower-left corner of what the layers cover, rounded down to a multiple of
+/// `size` (so the same files give the same grid), numbered row-major from there
+/// (index = row × columns + column). Slice K of N owns the contiguous run of tiles
+/// ⌊(K−1)·M/N⌋ ..< ⌊K·M/N⌋ of the M tiles (`range`), so that its region is a band of rows.
 struct TileGrid: Sendable, Equatable {
     var originX: Double
     var originY: Double
@@ -45,6 +46,8 @@ struct TileGrid: Sendable, Equatable {
     var columns: Int
     var rows: Int
     var slice: TileSlice
+    /// The tiles this run's slice owns.
+    private(set) var range = TileRange(originX: 0, originY: 0, size: 1, columns: 1, rows: 1, first: 0, end: 0)
 
     /// Metres in one degree of longitude at the equator: a lon/lat CRS's tile side in degrees.
     static let metresPerDegree = 111_319.490_793
@@ -62,6 +65,7 @@ struct TileGrid: Sendable, Equatable {
             : slice.tileSizeMetres / (workingCRS.squareMetresPerSquareUnit ?? 1).squareRoot()
         guard !extent.isEmpty, extent.minX.isFinite, extent.maxY.isFinite else {
             (originX, originY, columns, rows) = (0, 0, 1, 1)
+            range = ownedRange()
             return
         }
         originX = (extent.minX / size).rounded(.down) * size
@@ -73,36 +77,40 @@ struct TileGrid: Sendable, Equatable {
         }
         columns = max(1, Int(across))
         rows = max(1, Int(up))
+        range = ownedRange()
+    }
+
+    /// The first tile of slice `k` (1-based; k = N + 1 gives the number of tiles).
+    private func firstTile(ofSlice k: Int) -> Int {
+        let total = columns * rows
+        // ⌊(k−1)·M/N⌋ without overflow for M up to 10¹² (N is small).
+        return Int((Double(k - 1) * Double(total) / Double(slice.count)).rounded(.down).clamped(0, Double(total)))
+    }
+
+    /// The run of tiles slice K owns.
+    private func ownedRange() -> TileRange {
+        TileRange(originX: originX, originY: originY, size: size, columns: columns, rows: rows,
+                  first: firstTile(ofSlice: slice.slice), end: firstTile(ofSlice: slice.slice + 1))
     }
 
     /// The row-major index of the tile holding (x, y) (points outside the grid go to its edge tiles).
-    func tile(x: Double, y: Double) -> Int {
-        func cell(_ v: Double, _ origin: Double, _ n: Int) -> Int {
-            guard v.isFinite else { return 0 }
-            return max(0, min(n - 1, Int(((v - origin) / size).rounded(.down))))
-        }
-        return cell(y, originY, rows) * columns + cell(x, originX, columns)
-    }
-
-    /// True when this run's slice owns the tile holding (x, y).
-    func owns(x: Double, y: Double) -> Bool {
-        tile(x: x, y: y) % slice.count == slice.slice - 1
-    }
+    func tile(x: Double, y: Double) -> Int { range.tile(x: x, y: y) }
 
     /// Reference-point rule for an `intersects` pair: the lower-left corner of the intersection of
     /// the two envelopes.
     func ownsPair(_ a: Envelope, _ b: Envelope) -> Bool {
-        owns(x: Swift.max(a.minX, b.minX), y: Swift.max(a.minY, b.minY))
+        range.contains(x: Swift.max(a.minX, b.minX), y: Swift.max(a.minY, b.minY))
     }
 
     /// Reference-point rule for an `outside` patch: the lower-left corner of `a`'s envelope.
     func ownsFeature(_ a: Envelope) -> Bool {
-        owns(x: a.minX, y: a.minY)
+        range.contains(x: a.minX, y: a.minY)
     }
 
     /// Tiles of the grid this slice owns.
-    var ownedTileCount: Int {
-        let total = columns * rows
-        return total / slice.count + (slice.slice - 1 < total % slice.count ? 1 : 0)
-    }
+    var ownedTileCount: Int { range.end - range.first }
+}
+
+extension Double {
+    fileprivate func clamped(_ low: Double, _ high: Double) -> Double { Swift.min(Swift.max(self, low), high) }
 }

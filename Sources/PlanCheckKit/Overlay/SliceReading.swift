@@ -1,0 +1,116 @@
+import PlanCRS
+import PlanLayers
+import PlanModel
+import PlanRules
+import PlanStore
+
+/// How an `overlay --tile K/N` slice reads its layers by region: when every layer it reads is a
+/// GeoPackage layer with an R-tree, in the working CRS and with fids ≥ 0, the tile grid is laid
+/// over the union of the R-trees' boxes before anything is read, and each layer is read only
+/// where the slice's pairs can lie (`LayerRegion`):
+/// - the slice's band of tiles (`TileGrid.range`) for a layer that is `a` of any rule, `b` of an
+///   `intersects` rule, or read by no rule: an owned pair's reference point lies in both features'
+///   boxes, so both boxes meet the band;
+/// - for the `b` layer of an `outside` rule, also the union of the index boxes of the `a` layer
+///   that meet the band: an owned `a` needs every `b` that touches it.
+/// Slice 1 also reads the rows no index holds (no or empty geometry) and checks `id_field` over
+/// each whole table, so that neither depends on a region.
+struct SliceReading: Sendable {
+    var grid: TileGrid
+    /// The region of each layer, by layer name.
+    var regions: [String: LayerRegion]
+    /// Rows in each layer's table (slice 1 only; `plan-check merge` checks that the slices
+    /// counted each feature once).
+    var layerRows: [String: Int]
+    /// Slice 1: the code patterns that match no row of their layer's whole table (the warnings
+    /// a whole run gives; a region cannot tell).
+    var warnings: [String] = []
+
+    /// The region reading of `slice` for `sources` (layers in rule-set order) read by `rules`, or
+    /// why the layers are read whole (a note for the run's warnings).
+    /// - Throws: layer errors (a missing file or layer, an unknown CRS), `ReconcileError` for an
+    ///   `id_field` that does not identify every feature of a table (slice 1), `OverlayUsageError`
+    ///   for a grid of more than 10¹² tiles.
+    static func plan(
+        _ slice: TileSlice, sources: [(LayerDefinition, String)], rules: [ConflictRule], preparation: LayerPreparation,
+        rulesPath: String
+    ) throws -> (reading: SliceReading?, note: String?) {
+        let context = try CRSContext()
+        var indexed: [(definition: LayerDefinition, path: String, file: GeoPackageFile, index: GeoPackageSpatialIndex, crs: CRSDescription)] = []
+        var working = try preparation.workingCRS.map { try context.crs($0) }
+        func whole(_ why: String) -> (SliceReading?, String?) {
+            (nil, "\(rulesPath): note: --tile \(slice.text) reads every layer whole: \(why); a slice reads by region only GeoPackage layers with an R-tree (gpkg_rtree_index) in the working CRS")
+        }
+        for (definition, path) in sources {
+            guard try LayerReader.format(of: path) == .geoPackage else {
+                return whole("layer '\(definition.name)' (\(path)) is not a GeoPackage")
+            }
+            let header = try LayerReader.stream(
+                path: path, layerName: definition.layerName,
+                options: preparation.reading.readOptions(for: definition, rulesPath: rulesPath)).layer
+            let file = try GeoPackageFile(path: path)
+            guard let index = try file.spatialIndex(of: header.name) else {
+                return whole("layer '\(definition.name)' (\(path)) has no R-tree")
+            }
+            if let smallest = index.smallestFid, smallest < 0 {
+                return whole("layer '\(definition.name)' (\(path)) has negative fids")
+            }
+            let crs = try LayerCRSResolver.resolve(
+                header, assumed: preparation.reading.assumption(for: definition, rulesPath: rulesPath), context: context).crs
+            working = working ?? crs
+            guard crs == working else {
+                return whole("layer '\(definition.name)' (\(path)) is in \(crs.identifier ?? crs.name), not in the working CRS \(working?.identifier ?? working?.name ?? "")")
+            }
+            indexed.append((definition, path, file, index, crs))
+        }
+        guard let working else { return (nil, nil) }
+        var extent = Envelope.empty
+        for entry in indexed where !entry.index.extent.isEmpty { extent.expand(toInclude: entry.index.extent) }
+        let grid = try TileGrid(slice: slice, extent: extent, workingCRS: working)
+        let band = grid.range.box
+        var regions: [String: LayerRegion] = [:]
+        var layerRows: [String: Int] = [:]
+        var warnings: [String] = []
+        for entry in indexed {
+            let name = entry.definition.name
+            var box = band
+            for rule in rules where rule.relation == .outside && rule.b.layer == name && !band.isEmpty {
+                if let a = indexed.first(where: { $0.definition.name == rule.a.layer }) {
+                    let reach = try a.file.indexBounds(a.index, meeting: band)
+                    if !reach.isEmpty { box.expand(toInclude: reach) }
+                }
+            }
+            regions[name] = LayerRegion(box: box, owner: grid.range, readsUnindexed: slice.slice == 1)
+            if slice.slice == 1 {
+                layerRows[name] = try entry.file.rowCount(of: entry.index.table)
+                if let field = entry.definition.idField {
+                    try checkIdentifiers(entry.file, table: entry.index.table, field: field, path: entry.path, layer: name)
+                }
+                warnings += try unmatchedPatterns(entry.file, table: entry.index.table, definition: entry.definition, rulesPath: rulesPath)
+            }
+        }
+        return (SliceReading(grid: grid, regions: regions, layerRows: layerRows, warnings: warnings), nil)
+    }
+
+    /// The warnings for code patterns of `definition` that match no code of the whole table.
+    static func unmatchedPatterns(_ file: GeoPackageFile, table: String, definition: LayerDefinition, rulesPath: String) throws -> [String] {
+        guard let field = definition.classField, let codes = try file.distinctTexts(of: table, column: field) else { return [] }
+        let samples = codes.enumerated().map { n, code in Feature(id: .int(Int64(n)), geometry: nil, attributes: [Attribute(field, .string(code))]) }
+        var report = LayerClassifier(definition: definition).classify(samples)
+        report.unclassified = []
+        return report.diagnostics(path: rulesPath).map(\.description)
+    }
+
+    /// `FeatureIdentifiers.make`'s check over a whole table: every row has a value of `field`,
+    /// and no two rows the same (rows the check would reject included: stricter, never laxer).
+    static func checkIdentifiers(_ file: GeoPackageFile, table: String, field: String, path: String, layer: String) throws {
+        guard let problems = try file.identifierProblems(of: table, field: field) else {
+            throw FeatureIdentifiers.absentField(field, names: try file.columnNames(of: table), path: path, layer: layer)
+        }
+        let missing = problems.missing.map { FeatureID.int($0) }
+        let repeated = problems.repeated.map { (value: $0.value, ids: $0.fids.map { FeatureID.int($0) }) }
+        if let failure = FeatureIdentifiers.failure(field: field, missing: missing, repeated: repeated, path: path, layer: layer) {
+            throw failure
+        }
+    }
+}
