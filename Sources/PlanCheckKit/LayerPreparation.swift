@@ -24,6 +24,10 @@ public struct LayerPreparation: Sendable {
     public var reading: ReadingSettings
     /// `--crs`: the working CRS; nil means the first layer's.
     public var workingCRS: String?
+    /// A `--tile` slice reading by region (`reading.regions`): the code patterns of each layer
+    /// that match no row of its whole table, reported instead of the region's (slice 1 knows
+    /// them; the other slices report none).
+    var sliceUnmatchedPatterns: [String: [ClassificationReport.UnmatchedPattern]] = [:]
 
     public init(policy: InvalidFeaturePolicy, jobs: Int, reading: ReadingSettings, workingCRS: String? = nil) {
         self.policy = policy
@@ -121,10 +125,8 @@ public struct LayerPreparation: Sendable {
         let neighbours = checked.layer.neighbours
         let regionRead = reading.regions[definition.name] != nil
         var report = classifier.classify(regionRead ? features.filter { !neighbours.contains($0.id) } : features)
-        // A region cannot tell whether a pattern matches nothing in the layer: slice 1 says so
-        // for the whole table (`SliceReading`).
-        if regionRead { report.unmatchedPatterns = [] }
-        warnings += report.diagnostics(path: ruleSetPath).map(\.description)
+        if regionRead { report.unmatchedPatterns = sliceUnmatchedPatterns[definition.name] ?? [] }
+        warnings += report.sliceDiagnostics(path: ruleSetPath, regionRead: regionRead)
         var layer = OverlayLayer(
             definition: definition, path: path, sha256: sha256, sourceCRS: source, checked: checked,
             geometries: geometries,

@@ -180,10 +180,9 @@ private struct StoredLayerFill {
             warnings.append(LayerPreparation.ballparkWarning(path: path, layer: definition.name, from: resolved.crs, to: working))
         }
         var classification = report ?? classifier.classify([])
-        // A region cannot tell whether a pattern matches nothing in the layer: slice 1 says so
-        // for the whole table (`SliceReading`).
-        if reading.regions[definition.name] != nil { classification.unmatchedPatterns = [] }
-        warnings += classification.diagnostics(path: rulesPath).map(\.description)
+        let regionRead = reading.regions[definition.name] != nil
+        if regionRead { classification.unmatchedPatterns = preparation.sliceUnmatchedPatterns[definition.name] ?? [] }
+        warnings += classification.sliceDiagnostics(path: rulesPath, regionRead: regionRead)
         var layer = OverlayLayer(
             definition: definition, path: path, sha256: sha256, sourceCRS: resolved.crs, checked: checked,
             geometries: [], codes: [], classes: [], classification: classification, identifiers: [])

@@ -11,7 +11,7 @@ import Testing
     /// Merges the slices whose summaries are `summaries` (given in a shuffled order) and checks
     /// the merged file against the whole run's byte for byte, and the merged summary against
     /// its summary except timings, `tiles` and paths.
-    static func checkMerge(_ summaries: [URL], whole: Run, in dir: URL) throws {
+    static func checkMerge(_ summaries: [URL], whole: Run, in dir: URL, warnings: (([String]) -> [String])? = nil) throws {
         let name = UUID().uuidString
         let out = dir.appendingPathComponent("merged-\(name).geojson"), summary = dir.appendingPathComponent("merged-\(name).json")
         // Not in slice order: reversed, then rotated by one.
@@ -24,12 +24,18 @@ import Testing
         let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
         let tiles = try #require(stats["tiles"] as? [String: Any])
         #expect(tiles["slice"] as? String == "merged from \(summaries.count) slices")
-        expectSameSummary(stats, whole.summary, what: "\(summaries.count) slices")
+        expectSameSummary(stats, whole.summary, what: "\(summaries.count) slices", warnings: warnings)
     }
 
     /// Summaries equal except timings (`timings`, per-rule seconds), `tiles`, the output path and
     /// where the features were held (`feature_store`, `feature_store_bytes`).
-    static func expectSameSummary(_ merged: [String: Any], _ whole: [String: Any], what: String) {
+    /// `warnings`, when given, maps both summaries' warnings before they are compared.
+    static func expectSameSummary(_ merged: [String: Any], _ whole: [String: Any], what: String, warnings: (([String]) -> [String])? = nil) {
+        var (merged, whole) = (merged, whole)
+        if let warnings {
+            merged["warnings"] = warnings(merged["warnings"] as? [String] ?? [])
+            whole["warnings"] = warnings(whole["warnings"] as? [String] ?? [])
+        }
         func text(_ value: Any?) -> String {
             guard let value else { return "absent" }
             guard JSONSerialization.isValidJSONObject([value]),

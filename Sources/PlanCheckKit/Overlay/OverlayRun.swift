@@ -156,6 +156,8 @@ public struct OverlayResult: Sendable {
     var tileGrid: TileGrid? = nil
     /// How a slice read its layers by region; nil when it read them whole (or for a whole run).
     var sliceReading: SliceReading? = nil
+    /// Why a slice read every layer whole (`SliceReading.plan`); nil otherwise.
+    var wholeReadingReason: String? = nil
     /// Where the features were held: "memory" or "disk", and the store file's size (bytes) at
     /// its fullest (0 in memory).
     public var featureStore = (mode: FeatureStoreMode.memory, bytes: 0)
@@ -219,19 +221,15 @@ public struct OverlayRunner: Sendable {
         let sources = try layerSources(of: ruleSet, named: names)
         let (mode, storeNote) = try featureStoreMode(for: sources.map(\.1), outputs: outputs)
         // A slice reads by region when its layers allow (`SliceReading`), else every layer whole.
-        var reader = self
         let slicing = try request.tiles.map { tiles in
             try SliceReading.plan(tiles, sources: sources, rules: rules, preparation: preparation, rulesPath: ruleSet.sourcePath)
         }
-        if let regions = slicing?.reading?.regions { reader.request.reading.regions = regions }
         let store = mode == .disk ? FeatureStore(directory: request.storeDirectory ?? FeatureStore.defaultDirectory) : nil
         // The store goes on every way out of the run (signals: `FeatureStore.removeLive()`;
         // `kill -9`: `FeatureStore.removeStale(in:)` on the next run).
         defer { store?.remove() }
-        var prepared = try await reader.prepareLayers(sources, of: ruleSet, store: store)
+        var prepared = try await prepareLayers(sources, of: ruleSet, store: store, slicing: slicing?.reading)
         if let storeNote { prepared.warnings.append(storeNote) }
-        if let note = slicing?.note { prepared.warnings.append(note) }
-        prepared.warnings += slicing?.reading?.warnings ?? []
         prepared.warnings += identifierNotes(ruleSet, layersRead: read)
         if !siteGiven, ruleSet.layer(named: site) != nil, rules.count < ruleSet.rules.count {
             let skipped = ruleSet.rules(involving: site).map(\.id)
@@ -269,6 +267,7 @@ public struct OverlayRunner: Sendable {
             layers: prepared.layers, outcomes: outcomes, warnings: prepared.warnings, ledger: ledger, timings: prepared.timings)
         result.tileGrid = tileGrid
         result.sliceReading = slicing?.reading
+        result.wholeReadingReason = slicing?.note
         result.featureStore = (mode, store?.sizeInBytes ?? 0)
         let resolvedDecisions = ledger.resolved(given: result.patches).filter(\.isDisposed)
         if let source = ledger.sourcePath, !resolvedDecisions.isEmpty {
@@ -404,8 +403,16 @@ public struct OverlayRunner: Sendable {
         return sources
     }
 
-    /// `sources` prepared in memory, or into `store` (`LayerPreparation.prepareStored`).
-    func prepareLayers(_ sources: [(LayerDefinition, String)], of ruleSet: RuleSet, store: FeatureStore?) async throws -> PreparedLayers {
+    /// `sources` prepared in memory, or into `store` (`LayerPreparation.prepareStored`); with
+    /// `slicing`, each layer read by its region.
+    func prepareLayers(
+        _ sources: [(LayerDefinition, String)], of ruleSet: RuleSet, store: FeatureStore?, slicing: SliceReading? = nil
+    ) async throws -> PreparedLayers {
+        var preparation = preparation
+        if let slicing {
+            preparation.reading.regions = slicing.regions
+            preparation.sliceUnmatchedPatterns = slicing.unmatchedPatterns
+        }
         var prepared = if let store {
             try await preparation.prepareStored(sources, rulesPath: ruleSet.sourcePath, store: store, batchSize: request.storeBatchSize)
         } else {

@@ -103,6 +103,9 @@ public struct OverlaySummary: Sendable, Codable {
         /// and counted every feature (the layers were not all GeoPackage layers with an R-tree in
         /// the working CRS).
         public var reading: String?
+        /// Why a slice read every layer whole (e.g. "layer 'landuse' (landuse.geojson) is not a
+        /// GeoPackage; …"); absent when it read by region.
+        public var readingNote: String?
         /// Which features a region-reading slice counts in `inputs`; absent when reading whole.
         public var featuresCounted: String?
         /// Slice 1 of a region reading: the rows of each layer's table, which the slices'
@@ -291,7 +294,7 @@ public struct OverlaySummary: Sendable, Codable {
                 originX: grid.originX, originY: grid.originY, columns: grid.columns, rows: grid.rows,
                 tilesTotal: grid.columns * grid.rows, tilesOwned: grid.ownedTileCount,
                 ownership: "tiles \(grid.range.first) to \(grid.range.end - 1) (row-major from the origin; slice K of N owns ⌊(K−1)·M/N⌋ to ⌊K·M/N⌋ − 1 of the M tiles); pairs by the lower-left corner of their envelopes' intersection, outside patches by their a feature's",
-                reading: result.sliceReading == nil ? "whole" : "region",
+                reading: result.sliceReading == nil ? "whole" : "region", readingNote: result.wholeReadingReason,
                 featuresCounted: result.sliceReading == nil ? nil : "features whose R-tree box has its lower-left corner in the slice's tiles (slice 1 also: rows the R-tree does not hold)",
                 layerRows: result.sliceReading.flatMap { $0.layerRows.isEmpty ? nil : $0.layerRows },
                 layersRead: result.sliceReading == nil ? nil : Dictionary(uniqueKeysWithValues: result.layers.map { ($0.definition.name, $0.featuresRead) }),
@@ -354,7 +357,9 @@ public struct OverlaySummary: Sendable, Codable {
             let grid = "(\(grouped(tiles.tileSizeM, 0)) m, \(tiles.columns) × \(tiles.rows) from \(grouped(tiles.originX, 0)), \(grouped(tiles.originY, 0)))"
             lines.append(TileSlice.parse(tiles.slice) == nil
                 ? "\(tiles.slice) of \(tiles.tilesTotal) tiles \(grid): the rule totals are the whole run's"
-                : "tile slice \(tiles.slice): \(tiles.tilesOwned) of \(tiles.tilesTotal) tiles \(grid); the rule totals are this slice's")
+                : "tile slice \(tiles.slice): \(tiles.tilesOwned) of \(tiles.tilesTotal) tiles \(grid); the rule totals are this slice's; "
+                    + (tiles.reading == "region" ? "layers read by region through their R-trees, counted where this slice owns them"
+                        : "read every layer whole: \(tiles.readingNote ?? "")"))
         }
         lines += districts?.text() ?? []
         if let dispositions {

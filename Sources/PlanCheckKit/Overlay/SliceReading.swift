@@ -22,12 +22,12 @@ struct SliceReading: Sendable {
     /// Rows in each layer's table (slice 1 only; `plan-check merge` checks that the slices
     /// counted each feature once).
     var layerRows: [String: Int]
-    /// Slice 1: the code patterns that match no row of their layer's whole table (the warnings
-    /// a whole run gives; a region cannot tell).
-    var warnings: [String] = []
+    /// Slice 1: the code patterns of each layer that match no row of its whole table (what a
+    /// whole run warns of; a region cannot tell). Empty in the other slices.
+    var unmatchedPatterns: [String: [ClassificationReport.UnmatchedPattern]] = [:]
 
     /// The region reading of `slice` for `sources` (layers in rule-set order) read by `rules`, or
-    /// why the layers are read whole (a note for the run's warnings).
+    /// why the layers are read whole (for the summary's `tiles.reading_note`).
     /// - Throws: layer errors (a missing file or layer, an unknown CRS), `ReconcileError` for an
     ///   `id_field` that does not identify every feature of a table (slice 1), `OverlayUsageError`
     ///   for a grid of more than 10¹² tiles.
@@ -35,11 +35,12 @@ struct SliceReading: Sendable {
         _ slice: TileSlice, sources: [(LayerDefinition, String)], rules: [ConflictRule], preparation: LayerPreparation,
         rulesPath: String
     ) throws -> (reading: SliceReading?, note: String?) {
+        let note = "a slice reads by region only GeoPackage layers with an R-tree (gpkg_rtree_index) in the working CRS"
         let context = try CRSContext()
         var indexed: [(definition: LayerDefinition, path: String, file: GeoPackageFile, index: GeoPackageSpatialIndex, crs: CRSDescription)] = []
         var working = try preparation.workingCRS.map { try context.crs($0) }
         func whole(_ why: String) -> (SliceReading?, String?) {
-            (nil, "\(rulesPath): note: --tile \(slice.text) reads every layer whole: \(why); a slice reads by region only GeoPackage layers with an R-tree (gpkg_rtree_index) in the working CRS")
+            (nil, "\(why); \(note)")
         }
         for (definition, path) in sources {
             guard try LayerReader.format(of: path) == .geoPackage else {
@@ -70,7 +71,7 @@ struct SliceReading: Sendable {
         let band = grid.range.box
         var regions: [String: LayerRegion] = [:]
         var layerRows: [String: Int] = [:]
-        var warnings: [String] = []
+        var unmatched: [String: [ClassificationReport.UnmatchedPattern]] = [:]
         for entry in indexed {
             let name = entry.definition.name
             var box = band
@@ -86,19 +87,17 @@ struct SliceReading: Sendable {
                 if let field = entry.definition.idField {
                     try checkIdentifiers(entry.file, table: entry.index.table, field: field, path: entry.path, layer: name)
                 }
-                warnings += try unmatchedPatterns(entry.file, table: entry.index.table, definition: entry.definition, rulesPath: rulesPath)
+                unmatched[name] = try unmatchedPatterns(entry.file, table: entry.index.table, definition: entry.definition)
             }
         }
-        return (SliceReading(grid: grid, regions: regions, layerRows: layerRows, warnings: warnings), nil)
+        return (SliceReading(grid: grid, regions: regions, layerRows: layerRows, unmatchedPatterns: unmatched), nil)
     }
 
-    /// The warnings for code patterns of `definition` that match no code of the whole table.
-    static func unmatchedPatterns(_ file: GeoPackageFile, table: String, definition: LayerDefinition, rulesPath: String) throws -> [String] {
+    /// The code patterns of `definition` that match no value of its class field in the whole table.
+    static func unmatchedPatterns(_ file: GeoPackageFile, table: String, definition: LayerDefinition) throws -> [ClassificationReport.UnmatchedPattern] {
         guard let field = definition.classField, let codes = try file.distinctTexts(of: table, column: field) else { return [] }
         let samples = codes.enumerated().map { n, code in Feature(id: .int(Int64(n)), geometry: nil, attributes: [Attribute(field, .string(code))]) }
-        var report = LayerClassifier(definition: definition).classify(samples)
-        report.unclassified = []
-        return report.diagnostics(path: rulesPath).map(\.description)
+        return LayerClassifier(definition: definition).classify(samples).unmatchedPatterns
     }
 
     /// `FeatureIdentifiers.make`'s check over a whole table: every row has a value of `field`,
@@ -112,5 +111,21 @@ struct SliceReading: Sendable {
         if let failure = FeatureIdentifiers.failure(field: field, missing: missing, repeated: repeated, path: path, layer: layer) {
             throw failure
         }
+    }
+}
+
+extension ClassificationReport {
+    /// `diagnostics(path:)` as lines. A slice reading by region (`regionRead`) classified only
+    /// the features it owns: its line on unclassified features says so (the merged run lists
+    /// each slice's), and its unmatched patterns are the whole table's (`unmatchedPatterns`
+    /// set from `SliceReading`: slice 1's, none in the others).
+    func sliceDiagnostics(path: String, regionRead: Bool) -> [String] {
+        guard regionRead, !unclassified.isEmpty, !fieldMissingEverywhere else { return diagnostics(path: path).map(\.description) }
+        var patterns = self
+        patterns.unclassified = []
+        var own = self
+        own.unmatchedPatterns = []
+        let ownLines = own.diagnostics(path: path).map { $0.description + " (this --tile slice's own features)" }
+        return patterns.diagnostics(path: path).map(\.description) + ownLines
     }
 }
