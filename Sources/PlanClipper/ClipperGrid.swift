@@ -81,12 +81,12 @@ public struct ClipperGrid: Sendable, Hashable {
     }
 
     /// The grid for a CRS: `metresPerUnit` for a projected one (1 for metres), nil for lon/lat.
-    /// The origin is the extent's lower-left corner rounded down to a whole unit, so cells sit
-    /// on the same global 1 µm lattice whatever the extent.
-    public init(covering extent: Envelope, metresPerUnit: Double?) {
-        let origin = extent.isEmpty ? Position(x: 0, y: 0)
-            : Position(x: extent.minX.rounded(.down), y: extent.minY.rounded(.down))
-        self.init(origin: origin, cellsPerUnit: metresPerUnit.map { Self.cellsPerMetre * $0 } ?? Self.cellsPerDegree)
+    /// The origin is the CRS's own (0, 0): a coordinate's cell, and the double it comes back as,
+    /// depend on nothing else read, so a `--tile` slice that reads a region computes the whole
+    /// run's bits. Cells stay below 2⁵² for coordinates up to 4.5 × 10⁹ m (Gauss-Krüger eastings
+    /// with their zone number are under 10⁸ m) and 45 000 degrees.
+    public init(metresPerUnit: Double?) {
+        self.init(origin: Position(x: 0, y: 0), cellsPerUnit: metresPerUnit.map { Self.cellsPerMetre * $0 } ?? Self.cellsPerDegree)
     }
 
     /// Clipper's version ("6.4.2").

@@ -12,14 +12,11 @@ public enum OverlayEngine: String, Sendable, CaseIterable, Codable {
     case geos
 }
 
-/// The Clipper grid of a rule: origin at the lower-left corner (whole units) of both sides'
-/// extent; 1 µm cells in a projected working CRS, 10⁻¹¹ degree cells in a lon/lat one.
-func clipperGrid(a: RuleSide, b: RuleSide, workingCRS: CRSDescription) -> ClipperGrid {
-    var extent = Envelope.empty
-    for box in a.envelopes { extent.expand(toInclude: box) }
-    for box in b.envelopes { extent.expand(toInclude: box) }
+/// The Clipper grid of the working CRS: origin at its (0, 0), whatever the features read; 1 µm
+/// cells in a projected working CRS, 10⁻¹¹ degree cells in a lon/lat one.
+func clipperGrid(workingCRS: CRSDescription) -> ClipperGrid {
     let metresPerUnit = workingCRS.isGeographic ? nil : (workingCRS.squareMetresPerSquareUnit ?? 1).squareRoot()
-    return ClipperGrid(covering: extent, metresPerUnit: metresPerUnit)
+    return ClipperGrid(metresPerUnit: metresPerUnit)
 }
 
 /// The grid in words for the summary: "1 µm" or "1e-11 degree".

@@ -166,7 +166,7 @@ struct RuleEvaluator: Sendable {
         let encoder = output?.encoder
         // The dissolve unions the patches at the end: it needs them kept.
         let dropPatches = !keepPatches && !dissolve
-        let grid = usesClipper ? clipperGrid(a: a, b: b, workingCRS: workingCRS) : nil
+        let grid = usesClipper ? clipperGrid(workingCRS: workingCRS) : nil
         let index = EnvelopeTree(envelopes: b.envelopes)
         var results = [ChunkResult?](repeating: nil, count: chunkCount)
         let (finished, continuation) = AsyncStream<(Int, ChunkResult)>.makeStream()

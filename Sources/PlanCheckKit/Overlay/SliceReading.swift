@@ -26,6 +26,14 @@ struct SliceReading: Sendable {
     /// whole run warns of; a region cannot tell). Empty in the other slices.
     var unmatchedPatterns: [String: [ClassificationReport.UnmatchedPattern]] = [:]
 
+    /// A layer that can be read by region: its file, open, and its R-tree.
+    struct IndexedLayer {
+        var definition: LayerDefinition
+        var path: String
+        var file: GeoPackageFile
+        var index: GeoPackageSpatialIndex
+    }
+
     /// The region reading of `slice` for `sources` (layers in rule-set order) read by `rules`, or
     /// why the layers are read whole (for the summary's `tiles.reading_note`).
     /// - Throws: layer errors (a missing file or layer, an unknown CRS), `ReconcileError` for an
@@ -35,62 +43,79 @@ struct SliceReading: Sendable {
         _ slice: TileSlice, sources: [(LayerDefinition, String)], rules: [ConflictRule], preparation: LayerPreparation,
         rulesPath: String
     ) throws -> (reading: SliceReading?, note: String?) {
-        let note = "a slice reads by region only GeoPackage layers with an R-tree (gpkg_rtree_index) in the working CRS"
-        let context = try CRSContext()
-        var indexed: [(definition: LayerDefinition, path: String, file: GeoPackageFile, index: GeoPackageSpatialIndex, crs: CRSDescription)] = []
-        var working = try preparation.workingCRS.map { try context.crs($0) }
-        func whole(_ why: String) -> (SliceReading?, String?) {
-            (nil, "\(why); \(note)")
-        }
-        for (definition, path) in sources {
-            guard try LayerReader.format(of: path) == .geoPackage else {
-                return whole("layer '\(definition.name)' (\(path)) is not a GeoPackage")
-            }
-            let header = try LayerReader.stream(
-                path: path, layerName: definition.layerName,
-                options: preparation.reading.readOptions(for: definition, rulesPath: rulesPath)).layer
-            let file = try GeoPackageFile(path: path)
-            guard let index = try file.spatialIndex(of: header.name) else {
-                return whole("layer '\(definition.name)' (\(path)) has no R-tree")
-            }
-            if let smallest = index.smallestFid, smallest < 0 {
-                return whole("layer '\(definition.name)' (\(path)) has negative fids")
-            }
-            let crs = try LayerCRSResolver.resolve(
-                header, assumed: preparation.reading.assumption(for: definition, rulesPath: rulesPath), context: context).crs
-            working = working ?? crs
-            guard crs == working else {
-                return whole("layer '\(definition.name)' (\(path)) is in \(crs.identifier ?? crs.name), not in the working CRS \(working?.identifier ?? working?.name ?? "")")
-            }
-            indexed.append((definition, path, file, index, crs))
+        let indexed: [IndexedLayer], working: CRSDescription?
+        switch try indexedLayers(sources, preparation: preparation, rulesPath: rulesPath) {
+        case .failure(let why):
+            return (nil, "\(why.reason); a slice reads by region only GeoPackage layers with an R-tree (gpkg_rtree_index) in the working CRS")
+        case .success(let found):
+            (indexed, working) = found
         }
         guard let working else { return (nil, nil) }
         var extent = Envelope.empty
         for entry in indexed where !entry.index.extent.isEmpty { extent.expand(toInclude: entry.index.extent) }
         let grid = try TileGrid(slice: slice, extent: extent, workingCRS: working)
-        let band = grid.range.box
-        var regions: [String: LayerRegion] = [:]
-        var layerRows: [String: Int] = [:]
-        var unmatched: [String: [ClassificationReport.UnmatchedPattern]] = [:]
+        var reading = SliceReading(grid: grid, regions: [:], layerRows: [:])
         for entry in indexed {
             let name = entry.definition.name
-            var box = band
-            for rule in rules where rule.relation == .outside && rule.b.layer == name && !band.isEmpty {
-                if let a = indexed.first(where: { $0.definition.name == rule.a.layer }) {
-                    let reach = try a.file.indexBounds(a.index, meeting: band)
-                    if !reach.isEmpty { box.expand(toInclude: reach) }
-                }
-            }
-            regions[name] = LayerRegion(box: box, owner: grid.range, readsUnindexed: slice.slice == 1)
+            let box = try readBox(of: name, band: grid.range.box, indexed: indexed, rules: rules)
+            reading.regions[name] = LayerRegion(box: box, owner: grid.range, readsUnindexed: slice.slice == 1)
             if slice.slice == 1 {
-                layerRows[name] = try entry.file.rowCount(of: entry.index.table)
+                reading.layerRows[name] = try entry.file.rowCount(of: entry.index.table)
                 if let field = entry.definition.idField {
                     try checkIdentifiers(entry.file, table: entry.index.table, field: field, path: entry.path, layer: name)
                 }
-                unmatched[name] = try unmatchedPatterns(entry.file, table: entry.index.table, definition: entry.definition)
+                reading.unmatchedPatterns[name] = try unmatchedPatterns(entry.file, table: entry.index.table, definition: entry.definition)
             }
         }
-        return (SliceReading(grid: grid, regions: regions, layerRows: layerRows, unmatchedPatterns: unmatched), nil)
+        return (reading, nil)
+    }
+
+    /// Why a slice reads every layer whole.
+    struct WholeReading: Error {
+        var reason: String
+    }
+
+    /// The layers of `sources` with their R-trees and the working CRS (`--crs`, else the first
+    /// layer's), or why they cannot be read by region: a layer that is not a GeoPackage, has no
+    /// R-tree, has negative fids (merge keys are fids ≥ 0), or is not in the working CRS.
+    static func indexedLayers(
+        _ sources: [(LayerDefinition, String)], preparation: LayerPreparation, rulesPath: String
+    ) throws -> Result<([IndexedLayer], CRSDescription?), WholeReading> {
+        let context = try CRSContext()
+        var working = try preparation.workingCRS.map { try context.crs($0) }
+        var indexed: [IndexedLayer] = []
+        for (definition, path) in sources {
+            let layer = "layer '\(definition.name)' (\(path))"
+            guard try LayerReader.format(of: path) == .geoPackage else { return .failure(WholeReading(reason: "\(layer) is not a GeoPackage")) }
+            let header = try LayerReader.stream(
+                path: path, layerName: definition.layerName,
+                options: preparation.reading.readOptions(for: definition, rulesPath: rulesPath)).layer
+            let file = try GeoPackageFile(path: path)
+            guard let index = try file.spatialIndex(of: header.name) else { return .failure(WholeReading(reason: "\(layer) has no R-tree")) }
+            if let smallest = index.smallestFid, smallest < 0 { return .failure(WholeReading(reason: "\(layer) has negative fids")) }
+            let crs = try LayerCRSResolver.resolve(
+                header, assumed: preparation.reading.assumption(for: definition, rulesPath: rulesPath), context: context).crs
+            working = working ?? crs
+            guard crs == working else {
+                return .failure(WholeReading(reason: "\(layer) is in \(crs.identifier ?? crs.name), not in the working CRS \(working?.identifier ?? working?.name ?? "")"))
+            }
+            indexed.append(IndexedLayer(definition: definition, path: path, file: file, index: index))
+        }
+        return .success((indexed, working))
+    }
+
+    /// Where the layer `name` must be read for a slice whose tiles lie in `band`: the band, and
+    /// for the `b` layer of an `outside` rule also as far as the index boxes of the `a` layer
+    /// that meet the band reach.
+    static func readBox(of name: String, band: Envelope, indexed: [IndexedLayer], rules: [ConflictRule]) throws -> Envelope {
+        var box = band
+        guard !band.isEmpty else { return box }
+        for rule in rules where rule.relation == .outside && rule.b.layer == name {
+            guard let a = indexed.first(where: { $0.definition.name == rule.a.layer }) else { continue }
+            let reach = try a.file.indexBounds(a.index, meeting: band)
+            if !reach.isEmpty { box.expand(toInclude: reach) }
+        }
+        return box
     }
 
     /// The code patterns of `definition` that match no value of its class field in the whole table.
