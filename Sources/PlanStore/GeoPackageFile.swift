@@ -149,7 +149,7 @@ public final class GeoPackageFile {
         guard let index = try spatialIndex(of: name) else {
             throw StoreError(kind: .malformedGeoPackage, message: "feature table '\(name)' has no R-tree (gpkg_rtree_index) to read a region by", path: path)
         }
-        let lookup = "SELECT \(selected.joined(separator: ", ")) FROM \(Database.quote(identifier: name)) WHERE \(fidExpression) = ?"
+        let lookup = "SELECT \(selected.joined(separator: ", ")) FROM \(Database.quote(identifier: name)) WHERE \(fidExpression) BETWEEN ? AND ? ORDER BY \(fidExpression)"
         let rows = try regionRows(of: name, fid: fidExpression, index: index, region: region)
         return GeoPackageFeatureCursor(layer: header, statement: try database.prepare(lookup), isBoolean: isBoolean,
                                        region: (rows, index.rtree))
@@ -181,14 +181,20 @@ public final class GeoPackageFeatureCursor {
     /// The fids of features read only as neighbours of a region's own features (a region
     /// read: `GeoPackageFile.openLayer(named:region:)`), so far.
     public private(set) var neighbours: Set<FeatureID> = []
-    /// The whole table's statement, or a region read's lookup by fid.
+    /// The whole table's statement, or a region read's range of fids.
     private let statement: Statement
     private let isBoolean: [Bool]
     private var finished = false
-    /// A region read: its rows in fid order, the next one, and the R-tree's name (messages).
+    /// A region read: its rows in fid order, the next one, the last fid of the range the
+    /// statement is stepping (nil: no range open), and the R-tree's name (messages).
     private let regionRows: [RegionRow]?
     private var nextRow = 0
+    private var rangeEnd: Int64?
     private let rtree: String
+
+    /// Rows of the table a region read steps over rather than starting a new range: a range
+    /// costs a descent of the table's B-tree, a skipped row only its step.
+    static let rangeGap: Int64 = 32
 
     init(layer: Layer, statement: Statement, isBoolean: [Bool], region: (rows: [RegionRow], rtree: String)? = nil) {
         self.layer = layer
@@ -208,12 +214,18 @@ public final class GeoPackageFeatureCursor {
                 return try feature()
             }
             while nextRow < regionRows.count {
+                if rangeEnd == nil { try openRange(from: nextRow, of: regionRows) }
+                guard try statement.step() else {
+                    // The range is done: its rows not found are index entries whose row is gone.
+                    while nextRow < regionRows.count, regionRows[nextRow].fid <= rangeEnd! { nextRow += 1 }
+                    rangeEnd = nil
+                    continue
+                }
+                let fid = statement.int64(at: 0)
+                while nextRow < regionRows.count, regionRows[nextRow].fid < fid { nextRow += 1 }
+                guard nextRow < regionRows.count, regionRows[nextRow].fid == fid else { continue }
                 let row = regionRows[nextRow]
                 nextRow += 1
-                try statement.reset()
-                try statement.bind(row.fid, at: 1)
-                // An index entry whose row is gone holds nothing to read.
-                guard try statement.step() else { continue }
                 let feature = try feature()
                 try check(feature, against: row)
                 if !row.owned { neighbours.insert(feature.id) }
@@ -225,6 +237,17 @@ public final class GeoPackageFeatureCursor {
             finished = true
             throw error
         }
+    }
+
+    /// Starts stepping the fids from `rows[first]` to the last row before a gap of more than
+    /// `rangeGap` fids.
+    private func openRange(from first: Int, of rows: [RegionRow]) throws {
+        var last = first
+        while last + 1 < rows.count, rows[last + 1].fid - rows[last].fid <= Self.rangeGap { last += 1 }
+        try statement.reset()
+        try statement.bind(rows[first].fid, at: 1)
+        try statement.bind(rows[last].fid, at: 2)
+        rangeEnd = rows[last].fid
     }
 
     /// A region read relies on the index: a geometry outside its index box, or one the index

@@ -263,3 +263,59 @@ private func summary(_ layer: Layer) -> [String] {
     #expect(layer.description.hasPrefix("no feature layer 'x'; the file has: 'parcels', 'roads'"))
     for e in [missing, layer] { #expect(!e.description.contains("\n")) }
 }
+
+// Region reads (`overlay --tile`): the rows the R-tree finds, in fid order. The fixture's
+// R-tree (GDAL's): 1 at x 0-100, 2 at 200-300, 3 at 400-552, 5 at 600-700 (from 41 500 000);
+// feature 4 has no geometry and no entry.
+
+@Test func spatialIndexGivesTheRTreeAndItsExtent() throws {
+    let file = try GeoPackageFile(path: Fixture.parcels)
+    let index = try #require(try file.spatialIndex(of: "parcels"))
+    #expect(index.rtree == "rtree_parcels_geom")
+    #expect(index.extent == Envelope(minX: 41_500_000, minY: 4_400_000, maxX: 41_500_700, maxY: 4_400_100))
+    #expect(index.smallestFid == 1)
+    #expect(try file.indexBounds(index, meeting: Envelope(minX: 41_500_250, minY: 0, maxX: 41_500_450, maxY: 5e6))
+            == Envelope(minX: 41_500_200, minY: 4_400_000, maxX: 41_500_552, maxY: 4_400_100))
+}
+
+@Test func regionReadTakesTheRowsTheIndexFindsAndMarksNeighbours() throws {
+    let file = try GeoPackageFile(path: Fixture.parcels)
+    func read(_ region: LayerRegion) throws -> (ids: [FeatureID], neighbours: Set<FeatureID>) {
+        let cursor = try file.openLayer(named: "parcels", region: region)
+        var ids: [FeatureID] = []
+        while let feature = try cursor.next() { ids.append(feature.id) }
+        return (ids, cursor.neighbours)
+    }
+    // Tiles of 250 m: features 1 and 2 start in tile 0, 3 in tile 1, 5 in tile 2.
+    func tiles(_ first: Int, _ end: Int) -> TileRange {
+        TileRange(originX: 41_500_000, originY: 4_400_000, size: 250, columns: 3, rows: 1, first: first, end: end)
+    }
+    // Tile 1's band (x 250-500) meets 2 (a neighbour: it starts in tile 0) and 3 (its own).
+    let middle = try read(LayerRegion(box: tiles(1, 2).box, owner: tiles(1, 2), readsUnindexed: false))
+    #expect(middle.ids == [.int(2), .int(3)])
+    #expect(middle.neighbours == [.int(2)])
+    // Slice 1 (tile 0, open to the left) also reads feature 4, which the index does not hold.
+    let first = try read(LayerRegion(box: tiles(0, 1).box, owner: tiles(0, 1), readsUnindexed: true))
+    #expect(first.ids == [.int(1), .int(2), .int(4)])
+    #expect(first.neighbours.isEmpty)
+    // An empty run of tiles reads nothing the index holds.
+    #expect(try read(LayerRegion(box: tiles(1, 1).box, owner: tiles(1, 1), readsUnindexed: false)).ids.isEmpty)
+}
+
+@Test func staleRTreeStopsARegionRead() throws {
+    let directory = try TemporaryDirectory()
+    let path = try directory.copy(Fixture.parcels, as: "stale.gpkg")
+    try Database(path: path, mode: .readWrite).execute("UPDATE rtree_parcels_geom SET maxx = minx + 1 WHERE id = 3")
+    let file = try GeoPackageFile(path: path)
+    let everything = TileRange(originX: 41_500_000, originY: 4_400_000, size: 1_000, columns: 1, rows: 1, first: 0, end: 1)
+    let cursor = try file.openLayer(named: "parcels", region: LayerRegion(box: everything.box, owner: everything, readsUnindexed: true))
+    #expect(try cursor.next()?.id == .int(1))
+    #expect(try cursor.next()?.id == .int(2))
+    do {
+        _ = try cursor.next()
+        Issue.record("feature 3 outside its index box was read")
+    } catch let error as StoreError {
+        #expect(error.kind == .malformedGeoPackage)
+        #expect(error.message.contains("layer 'parcels', feature 3: the R-tree rtree_parcels_geom is out of date"), "\(error.message)")
+    }
+}

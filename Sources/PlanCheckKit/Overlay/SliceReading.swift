@@ -59,13 +59,7 @@ struct SliceReading: Sendable {
             let name = entry.definition.name
             let box = try readBox(of: name, band: grid.range.box, indexed: indexed, rules: rules)
             reading.regions[name] = LayerRegion(box: box, owner: grid.range, readsUnindexed: slice.slice == 1)
-            if slice.slice == 1 {
-                reading.layerRows[name] = try entry.file.rowCount(of: entry.index.table)
-                if let field = entry.definition.idField {
-                    try checkIdentifiers(entry.file, table: entry.index.table, field: field, path: entry.path, layer: name)
-                }
-                reading.unmatchedPatterns[name] = try unmatchedPatterns(entry.file, table: entry.index.table, definition: entry.definition)
-            }
+            if slice.slice == 1 { try reading.checkWholeTable(of: entry) }
         }
         return (reading, nil)
     }
@@ -118,11 +112,22 @@ struct SliceReading: Sendable {
         return box
     }
 
-    /// The code patterns of `definition` that match no value of its class field in the whole table.
-    static func unmatchedPatterns(_ file: GeoPackageFile, table: String, definition: LayerDefinition) throws -> [ClassificationReport.UnmatchedPattern] {
-        guard let field = definition.classField, let codes = try file.distinctTexts(of: table, column: field) else { return [] }
-        let samples = codes.enumerated().map { n, code in Feature(id: .int(Int64(n)), geometry: nil, attributes: [Attribute(field, .string(code))]) }
-        return LayerClassifier(definition: definition).classify(samples).unmatchedPatterns
+    /// Slice 1's facts of the whole table of `layer`: its rows, the code patterns that match no
+    /// value of its class field (one pass over the table for both), and its `id_field`.
+    mutating func checkWholeTable(of layer: IndexedLayer) throws {
+        let (definition, file, table) = (layer.definition, layer.file, layer.index.table)
+        if let field = definition.classField, let counts = try file.valueCounts(of: table, column: field) {
+            layerRows[definition.name] = counts.reduce(0) { $0 + $1.rows }
+            let samples = counts.compactMap(\.value).enumerated().map { n, code in
+                Feature(id: .int(Int64(n)), geometry: nil, attributes: [Attribute(field, .string(code))])
+            }
+            unmatchedPatterns[definition.name] = LayerClassifier(definition: definition).classify(samples).unmatchedPatterns
+        } else {
+            layerRows[definition.name] = try file.rowCount(of: table)
+        }
+        if let field = definition.idField {
+            try Self.checkIdentifiers(file, table: table, field: field, path: layer.path, layer: definition.name)
+        }
     }
 
     /// `FeatureIdentifiers.make`'s check over a whole table: every row has a value of `field`,
