@@ -12,7 +12,8 @@
 # each under tree_rss.py: wall seconds and the peak of the summed resident memory of the process
 # and all its children (driver, JVM, Python workers, plan-check). Checks every Spark output is
 # byte for byte the single run's, prints per-slice times (min / median / max), the tile grid and a
-# table. TILE_SIZE (metres, default 1000) sets the tile side; PLAN_CHECK=BIN runs that binary
+# table. TILE_SIZE (metres, default 1000) sets the tile side; FORMAT=gpkg reads the layers as
+# GeoPackages (each slice then reads only its region); PLAN_CHECK=BIN runs that binary
 # instead of building the release one; REPORT_ONLY=1 prints the table of the last run again.
 set -euo pipefail
 
@@ -40,7 +41,15 @@ if [ ! -s "$layers/urban.geojson" ] || [ ! -s "$layers/landuse.geojson" ]; then
 fi
 work="$root/Tools/out/bench-spark-$parcels"
 [ -n "${REPORT_ONLY:-}" ] || { rm -rf "$work"; mkdir -p "$work"; }
-inputs=(--rules "$root/Tools/bench-overlay/rules.yaml" --layer "urban=$layers/urban.geojson" --layer "landuse=$layers/landuse.geojson")
+# FORMAT=gpkg: the layers as GeoPackages (ogr2ogr, with their R-trees), so that each slice reads
+# only its region; the default, geojson, has every slice read both layers whole.
+format="${FORMAT:-geojson}"
+if [ "$format" = gpkg ]; then
+    for layer in urban landuse; do
+        [ -s "$layers/$layer.gpkg" ] || ogr2ogr -f GPKG -gt 65536 "$layers/$layer.gpkg" "$layers/$layer.geojson" -nln "$layer"
+    done
+fi
+inputs=(--rules "$root/Tools/bench-overlay/rules.yaml" --layer "urban=$layers/urban.$format" --layer "landuse=$layers/landuse.$format")
 [ -n "${REPORT_ONLY:-}" ] || cut -d' ' -f1-3 /proc/loadavg >"$work/load-before.txt"
 load_before="$(cat "$work/load-before.txt")"
 
@@ -70,7 +79,7 @@ fi
 grid="$("$bin" overlay "${inputs[@]}" --quiet --tile "1/1" --tile-size "$tile_size" --out "$work/grid.geojson" --summary - |
     python3 -c 'import json, sys; t = json.load(sys.stdin)["tiles"]; print("%d x %d = %d tiles" % (t["columns"], t["rows"], t["tiles_total"]))')"
 echo
-echo "Spark local[2] against one plan-check process: $parcels parcels per layer ($(du -h "$layers/urban.geojson" | cut -f1) + $(du -h "$layers/landuse.geojson" | cut -f1) GeoJSON), rules Tools/bench-overlay/rules.yaml"
+echo "Spark local[2] against one plan-check process: $parcels parcels per layer ($(du -h "$layers/urban.$format" | cut -f1) + $(du -h "$layers/landuse.$format" | cut -f1) $format), rules Tools/bench-overlay/rules.yaml"
 echo "tile grid ($tile_size m): $grid; machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load before: $load_before"
 echo "PySpark $("$py" -c 'import pyspark; print(pyspark.__version__)'), $(java -version 2>&1 | head -1)"
 echo

@@ -45,10 +45,10 @@ struct SliceReading: Sendable {
     ) throws -> (reading: SliceReading?, note: String?) {
         let indexed: [IndexedLayer], working: CRSDescription?
         switch try indexedLayers(sources, preparation: preparation, rulesPath: rulesPath) {
-        case .failure(let why):
-            return (nil, "\(why.reason); a slice reads by region only GeoPackage layers with an R-tree (gpkg_rtree_index) in the working CRS")
-        case .success(let found):
-            (indexed, working) = found
+        case .whole(let reason):
+            return (nil, "\(reason); a slice reads by region only GeoPackage layers with an R-tree (gpkg_rtree_index) in the working CRS")
+        case .indexed(let layers, let crs):
+            (indexed, working) = (layers, crs)
         }
         guard let working else { return (nil, nil) }
         var extent = Envelope.empty
@@ -64,9 +64,10 @@ struct SliceReading: Sendable {
         return (reading, nil)
     }
 
-    /// Why a slice reads every layer whole.
-    struct WholeReading: Error {
-        var reason: String
+    /// The layers with their R-trees and the working CRS, or why a slice reads every layer whole.
+    enum Indexing {
+        case indexed([IndexedLayer], CRSDescription?)
+        case whole(String)
     }
 
     /// The layers of `sources` with their R-trees and the working CRS (`--crs`, else the first
@@ -74,28 +75,28 @@ struct SliceReading: Sendable {
     /// R-tree, has negative fids (merge keys are fids ≥ 0), or is not in the working CRS.
     static func indexedLayers(
         _ sources: [(LayerDefinition, String)], preparation: LayerPreparation, rulesPath: String
-    ) throws -> Result<([IndexedLayer], CRSDescription?), WholeReading> {
+    ) throws -> Indexing {
         let context = try CRSContext()
         var working = try preparation.workingCRS.map { try context.crs($0) }
         var indexed: [IndexedLayer] = []
         for (definition, path) in sources {
             let layer = "layer '\(definition.name)' (\(path))"
-            guard try LayerReader.format(of: path) == .geoPackage else { return .failure(WholeReading(reason: "\(layer) is not a GeoPackage")) }
+            guard try LayerReader.format(of: path) == .geoPackage else { return .whole("\(layer) is not a GeoPackage") }
             let header = try LayerReader.stream(
                 path: path, layerName: definition.layerName,
                 options: preparation.reading.readOptions(for: definition, rulesPath: rulesPath)).layer
             let file = try GeoPackageFile(path: path)
-            guard let index = try file.spatialIndex(of: header.name) else { return .failure(WholeReading(reason: "\(layer) has no R-tree")) }
-            if let smallest = index.smallestFid, smallest < 0 { return .failure(WholeReading(reason: "\(layer) has negative fids")) }
+            guard let index = try file.spatialIndex(of: header.name) else { return .whole("\(layer) has no R-tree") }
+            if let smallest = index.smallestFid, smallest < 0 { return .whole("\(layer) has negative fids") }
             let crs = try LayerCRSResolver.resolve(
                 header, assumed: preparation.reading.assumption(for: definition, rulesPath: rulesPath), context: context).crs
             working = working ?? crs
             guard crs == working else {
-                return .failure(WholeReading(reason: "\(layer) is in \(crs.identifier ?? crs.name), not in the working CRS \(working?.identifier ?? working?.name ?? "")"))
+                return .whole("\(layer) is in \(crs.identifier ?? crs.name), not in the working CRS \(working?.identifier ?? working?.name ?? "")")
             }
             indexed.append(IndexedLayer(definition: definition, path: path, file: file, index: index))
         }
-        return .success((indexed, working))
+        return .indexed(indexed, working)
     }
 
     /// Where the layer `name` must be read for a slice whose tiles lie in `band`: the band, and
