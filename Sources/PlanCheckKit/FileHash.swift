@@ -7,6 +7,12 @@ public enum FileHash {
     /// than one file hashes all of them, each as its name, a NUL and its bytes: a Shapefile's `.shp`
     /// with the `.shx`, `.dbf`, `.prj` and `.cpg` beside it, a folder (a File Geodatabase) with
     /// every file in it in sorted order, so that a changed attribute or CRS changes the hash too.
+    /// "" for nil: a file a `--tile` slice does not hash (`LayerPreparation.fileHash(of:path:)`).
+    static func sha256(ofFile path: String?) throws -> String {
+        guard let path else { return "" }
+        return try sha256(ofFile: path)
+    }
+
     public static func sha256(ofFile path: String) throws -> String {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)

@@ -37,6 +37,13 @@ public struct LayerPreparation: Sendable {
     }
 
 
+    /// The file to hash for a layer's `sha256`: `path`, or nil (no hash, "") in a `--tile` slice
+    /// other than slice 1 reading by region, which would otherwise read every byte of a file it
+    /// reads a part of (slice 1 records the hash; `SliceReading` fingerprints the file for merge).
+    func fileHash(of definition: LayerDefinition, path: String) -> String? {
+        reading.regions[definition.name].map { $0.readsUnindexed ? path : nil } ?? path
+    }
+
     /// Files larger than this together (bytes) are read one after the other. The readers
     /// stream (an 8 MiB window of the file, not the file), so reading two files at once costs
     /// only the layers, which are held afterwards anyway: the two 67 MB files of 100 000 parcels
@@ -68,15 +75,15 @@ public struct LayerPreparation: Sendable {
         let readJobs = Self.bytes(of: sources.map(\.1)) > Self.parallelReadLimit ? 1 : jobs
         // With more than one job, the files are hashed on another core while they are parsed
         // (1 MiB at a time, so it costs no memory): 0.2 s of a 100 000-parcel overlay's reading.
-        let paths = sources.map(\.1)
-        async let concurrentHashes: [String]? = jobs > 1 ? try paths.map(FileHash.sha256(ofFile:)) : nil
+        let paths = sources.map { fileHash(of: $0.0, path: $0.1) }
+        async let concurrentHashes: [String]? = jobs > 1 ? try paths.map { try FileHash.sha256(ofFile: $0) } : nil
         let readLayers: [Layer] = try await parallelChunks(sources, jobs: readJobs, chunkSize: 1) { chunk in
             try chunk.map { definition, path in
                 try LayerReader.read(path: path, layerName: definition.layerName,
                                      options: reading.readOptions(for: definition, rulesPath: rulesPath))
             }
         }
-        let hashes = try await concurrentHashes ?? paths.map(FileHash.sha256(ofFile:))
+        let hashes = try await concurrentHashes ?? paths.map { try FileHash.sha256(ofFile: $0) }
         let read = zip(sources, zip(readLayers, hashes)).map { ($0.0, $0.1, $1.0, $1.1) }
         lap("read")
 

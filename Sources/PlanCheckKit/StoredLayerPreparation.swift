@@ -99,7 +99,7 @@ private struct StoredLayerFill {
         let reading = preparation.reading
         let stream = try LayerReader.stream(path: path, layerName: definition.layerName,
                                             options: reading.readOptions(for: definition, rulesPath: rulesPath))
-        let sha256 = try FileHash.sha256(ofFile: path)
+        let sha256 = try FileHash.sha256(ofFile: preparation.fileHash(of: definition, path: path))
         let header = stream.layer
         let resolved = try LayerCRSResolver.resolve(
             header, assumed: reading.assumption(for: definition, rulesPath: rulesPath), context: crsContext)

@@ -184,4 +184,20 @@ import Testing
             [slices[0].summaryFile.path, edited.path], status: 65, file: slices[0].summaryFile.path,
             reason: "the slices count 109 features of layer 'landuse', but its table has 108 rows", in: dir)
     }
+
+    /// Only slice 1 hashes the layer files (the others would read every byte of files they read
+    /// a part of); merge compares the files' SQLite fingerprints instead, and refuses slices run
+    /// on a file changed in between.
+    @Test func mergeRefusesSlicesOfAChangedFile() throws {
+        let dir = try CLI.temporaryDirectory()
+        let arguments = ["--rules", CLI.path("SampleLayers/rules.yaml")] + (try Self.sampleLayers(in: dir))
+        let first = try OverlayTileSlices.overlay(arguments + ["--tile", "1/2"], in: dir)
+        #expect(first.inputs.allSatisfy { ($0["sha256"] as? String)?.count == 64 })
+        try Self.sql(dir.appendingPathComponent("urban.gpkg").path, "UPDATE urban SET GHBH = 'changed' WHERE fid = 3;")
+        let second = try OverlayTileSlices.overlay(arguments + ["--tile", "2/2"], in: dir)
+        #expect(second.inputs.allSatisfy { ($0["sha256"] as? String) == "" })
+        try MergeCommandTests.expectRefused(
+            [first.summaryFile.path, second.summaryFile.path], status: 65, file: second.summaryFile.path,
+            reason: "differs from \(first.summaryFile.path)'s: the slices are not of one run", in: dir)
+    }
 }

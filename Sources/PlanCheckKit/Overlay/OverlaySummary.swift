@@ -111,6 +111,10 @@ public struct OverlaySummary: Sendable, Codable {
         /// Slice 1 of a region reading: the rows of each layer's table, which the slices'
         /// `features_read` must add up to (`plan-check merge` checks).
         public var layerRows: [String: Int]?
+        /// A region reading: each layer file's size and SQLite change counter and page count,
+        /// which merge compares across slices (only slice 1 hashes the files: `inputs[].sha256`
+        /// is empty in the others, which would read every byte of a file they read a part of).
+        public var layerFingerprints: [String: String]?
         /// A region reading: the features each layer's region gave, neighbours of other slices'
         /// features included (what the R-tree saved: compare with `layer_rows`).
         public var layersRead: [String: Int]?
@@ -297,6 +301,7 @@ public struct OverlaySummary: Sendable, Codable {
                 reading: result.sliceReading == nil ? "whole" : "region", readingNote: result.wholeReadingReason,
                 featuresCounted: result.sliceReading == nil ? nil : "features whose R-tree box has its lower-left corner in the slice's tiles (slice 1 also: rows the R-tree does not hold)",
                 layerRows: result.sliceReading.flatMap { $0.layerRows.isEmpty ? nil : $0.layerRows },
+                layerFingerprints: result.sliceReading?.layerFingerprints,
                 layersRead: result.sliceReading == nil ? nil : Dictionary(uniqueKeysWithValues: result.layers.map { ($0.definition.name, $0.featuresRead) }),
                 sliverAreaPartsM2: result.outcomes.map(\.sliverAreaSum.parts))
         }

@@ -1,3 +1,4 @@
+import Foundation
 import PlanCRS
 import PlanLayers
 import PlanModel
@@ -25,6 +26,9 @@ struct SliceReading: Sendable {
     /// Slice 1: the code patterns of each layer that match no row of its whole table (what a
     /// whole run warns of; a region cannot tell). Empty in the other slices.
     var unmatchedPatterns: [String: [ClassificationReport.UnmatchedPattern]] = [:]
+    /// Each layer file's size and SQLite change counter and page count (its header): what merge
+    /// compares across slices, since only slice 1 hashes the files.
+    var layerFingerprints: [String: String] = [:]
 
     /// A layer that can be read by region: its file, open, and its R-tree.
     struct IndexedLayer {
@@ -59,6 +63,7 @@ struct SliceReading: Sendable {
             let name = entry.definition.name
             let box = try readBox(of: name, band: grid.range.box, indexed: indexed, rules: rules)
             reading.regions[name] = LayerRegion(box: box, owner: grid.range, readsUnindexed: slice.slice == 1)
+            reading.layerFingerprints[name] = fingerprint(of: entry.path)
             if slice.slice == 1 { try reading.checkWholeTable(of: entry) }
         }
         return (reading, nil)
@@ -97,6 +102,18 @@ struct SliceReading: Sendable {
             indexed.append(IndexedLayer(definition: definition, path: path, file: file, index: index))
         }
         return .indexed(indexed, working)
+    }
+
+    /// "SIZE bytes, change counter C, P pages": a GeoPackage's size and the SQLite header's file
+    /// change counter and page count, which every write transaction in rollback mode updates.
+    static func fingerprint(of path: String) -> String {
+        // The file was just opened as a GeoPackage: one that cannot be opened again is noted so.
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "not readable" }
+        defer { try? handle.close() }
+        let header = [UInt8](handle.readData(ofLength: 32))
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        func word(_ at: Int) -> UInt32 { header.count >= at + 4 ? header[at..<at + 4].reduce(0) { $0 << 8 | UInt32($1) } : 0 }
+        return "\(size) bytes, change counter \(word(24)), \(word(28)) pages"
     }
 
     /// Where the layer `name` must be read for a slice whose tiles lie in `band`: the band, and
