@@ -89,6 +89,22 @@ import Testing
         for n in [1, 2, 3, 7] { try Self.checkRegionSlices(arguments, whole: whole, count: n, tileSize: tileSize, in: dir) }
     }
 
+    /// In a lon/lat working CRS (the layers written in EPSG:4490 by ogr2ogr) the R-trees, the
+    /// grid and the Clipper grid are in degrees; the slices still make the whole run.
+    @Test func lonLatGeoPackagesSlicesReadByRegion() throws {
+        let dir = try CLI.temporaryDirectory()
+        var arguments = ["--rules", CLI.path("SampleLayers/rules.yaml")]
+        for (layer, source) in [("landuse", "SampleLayers/landuse.geojson"), ("urban", "SampleLayers/urban.geojson"), ("farmland", "SampleLayers/farmland.gpkg")] {
+            let path = dir.appendingPathComponent("\(layer)-4490.gpkg").path
+            let run = try ExternalTool.run("/usr/bin/ogr2ogr", ["-f", "GPKG", "-t_srs", "EPSG:4490", path, CLI.path(source), "-nln", layer])
+            try #require(run.status == 0, "ogr2ogr: \(run.output)")
+            arguments += ["--layer", "\(layer)=\(path)"]
+        }
+        let whole = try OverlayTileSlices.overlay(arguments, in: dir)
+        #expect(whole.features.count > 50)
+        try Self.checkRegionSlices(arguments, whole: whole, count: 3, tileSize: 700, in: dir)
+    }
+
     /// 3 000 generated parcels a layer, some invalid (repaired or rejected): four slices read
     /// each well under half of each layer, and the repairs and rejections of the slices are the
     /// whole run's, in file order.
