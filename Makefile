@@ -17,7 +17,7 @@ SPARK_APT_PACKAGES := openjdk-17-jre-headless python3-venv
 SPARK_VENV   := Tools/spark/.venv
 PYSPARK_VERSION := 4.3.0
 
-.PHONY: all deps test-deps spark-deps install-packages build release sample test asan bench-spark bench-read bench-overlay bench-scale bench-merge bench-query bench-serve bench-report clean
+.PHONY: all deps test-deps spark-deps install-packages build release sample test asan bench-spark bench-read bench-overlay bench-scale bench-slices bench-merge bench-query bench-serve bench-report clean
 
 all: release
 
@@ -108,6 +108,12 @@ bench-overlay: deps
 ## bench-scale: peak memory and time of the overlay at 100 000 and 1 000 000 parcels (scale.sh).
 bench-scale: deps
 	Tools/bench-overlay/scale.sh 100000 1000000
+
+## bench-slices: 4 and 16 tile slices of the 1 000 000-parcel overlay reading GeoPackages by region,
+## against slices reading GeoJSON whole and the whole run (slices.sh; about 15 minutes).
+bench-slices: deps
+	Tools/bench-overlay/slices.sh 1000000 4 1000
+	Tools/bench-overlay/slices.sh 1000000 16 1000
 
 ## bench-merge: plan-check merge of 4 and 16 tile slices of the 100 000-parcel layers against the
 ## whole overlay (time, peak RSS, byte-for-byte check); see Tools/bench-merge/.

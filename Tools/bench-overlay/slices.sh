@@ -20,6 +20,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 count="${1:-1000000}"; n="${2:-4}"; tile="${3:-1000}"
 cd "$root"
+command -v ogr2ogr >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y gdal-bin >/dev/null
 swift build -c release --product plan-check >&2
 bin="$(swift build -c release --show-bin-path)/plan-check"
 layers="Tools/out/layers-$count"
