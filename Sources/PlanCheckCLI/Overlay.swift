@@ -96,7 +96,7 @@ struct Overlay: AsyncParsableCommand {
     var engine: OverlayEngine = .clipper
 
     @Option(help: ArgumentHelp(
-        "Compute only slice K of N of the tile grid (1 ≤ K ≤ N): the patches whose reference point lies in a tile with index mod N = K-1. The N slices together are the whole run, each patch once.",
+        "Compute only slice K of N of the tile grid (1 ≤ K ≤ N): the patches whose reference point lies in the K-th of N runs of tiles (row-major). The N slices together are the whole run, each patch once. GeoPackage layers with an R-tree are read only where the slice's patches can lie.",
         valueName: "K/N"))
     var tile: String?
 
