@@ -8,10 +8,6 @@ public struct GeoPackageSpatialIndex: Sendable {
     public var table: String
     /// The R-tree's virtual table.
     public var rtree: String
-    /// The union of the index boxes (layer CRS); empty when the index holds no row.
-    public var extent: Envelope
-    /// The smallest fid of the table (nil when it has no row).
-    public var smallestFid: Int64?
 }
 
 extension GeoPackageFile {
@@ -28,13 +24,18 @@ extension GeoPackageFile {
             arguments: [.text(name), .text(column)]).flatMap(\.integer).map({ $0 > 0 }) == true else { return nil }
         let rtree = "rtree_\(name)_\(column)"
         guard try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = ?", arguments: [.text(rtree)]) == .integer(1) else { return nil }
-        let row = try database.rows("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM \(Database.quote(identifier: rtree))")[0]
-        var extent = Envelope.empty
-        if case .real(let minX) = row[0], case .real(let minY) = row[1], case .real(let maxX) = row[2], case .real(let maxY) = row[3] {
-            extent = Envelope(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
-        }
-        let smallest = try database.scalar("SELECT min(rowid) FROM \(Database.quote(identifier: name))")?.integer
-        return GeoPackageSpatialIndex(table: name, rtree: rtree, extent: extent, smallestFid: smallest)
+        return GeoPackageSpatialIndex(table: name, rtree: rtree)
+    }
+
+    /// The union of all the index boxes (layer CRS); empty when the index holds no row. One pass
+    /// over the R-tree (about 0.2 s per 10⁶ rows).
+    public func indexExtent(_ index: GeoPackageSpatialIndex) throws -> Envelope {
+        try indexBounds(index, meeting: Envelope(minX: -.infinity, minY: -.infinity, maxX: .infinity, maxY: .infinity))
+    }
+
+    /// The smallest fid of the table `name` (nil when it has no row).
+    public func smallestFid(of name: String) throws -> Int64? {
+        try database.scalar("SELECT min(rowid) FROM \(Database.quote(identifier: name))")?.integer
     }
 
     /// The union of the index boxes that meet `box` (layer CRS); empty when none does.

@@ -56,7 +56,10 @@ struct SliceReading: Sendable {
         }
         guard let working else { return (nil, nil) }
         var extent = Envelope.empty
-        for entry in indexed where !entry.index.extent.isEmpty { extent.expand(toInclude: entry.index.extent) }
+        for entry in indexed {
+            let box = try entry.file.indexExtent(entry.index)
+            if !box.isEmpty { extent.expand(toInclude: box) }
+        }
         let grid = try TileGrid(slice: slice, extent: extent, workingCRS: working)
         var reading = SliceReading(grid: grid, regions: [:], layerRows: [:])
         for entry in indexed {
@@ -92,7 +95,7 @@ struct SliceReading: Sendable {
                 options: preparation.reading.readOptions(for: definition, rulesPath: rulesPath)).layer
             let file = try GeoPackageFile(path: path)
             guard let index = try file.spatialIndex(of: header.name) else { return .whole("\(layer) has no R-tree") }
-            if let smallest = index.smallestFid, smallest < 0 { return .whole("\(layer) has negative fids") }
+            if let smallest = try file.smallestFid(of: index.table), smallest < 0 { return .whole("\(layer) has negative fids") }
             let crs = try LayerCRSResolver.resolve(
                 header, assumed: preparation.reading.assumption(for: definition, rulesPath: rulesPath), context: context).crs
             working = working ?? crs
