@@ -14,8 +14,9 @@ import PlanStore
 ///   boxes, so both boxes meet the band;
 /// - for the `b` layer of an `outside` rule, also the union of the index boxes of the `a` layer
 ///   that meet the band: an owned `a` needs every `b` that touches it.
-/// Slice 1 also reads the rows no index holds (no or empty geometry) and checks `id_field` over
-/// each whole table, so that neither depends on a region.
+/// Slice 1 also reads the rows no index holds (no or empty geometry), counts each table's rows,
+/// checks `id_field` and the class patterns over each whole table, and hashes the files, so that
+/// none of these depends on a region.
 struct SliceReading: Sendable {
     var grid: TileGrid
     /// The region of each layer, by layer name.
