@@ -92,17 +92,11 @@ extension GeoPackageFile {
     }
 
     /// The fids of `table` the R-tree holds no entry for: the table's fids and the R-tree's
-    /// `_rowid` shadow table, both stepped in order and compared (two sequential passes, a
-    /// fraction of a second per 10⁶ rows; a lookup in the R-tree per row takes several times
-    /// longer).
+    /// `_rowid` shadow table (which SQLite's R-tree module always keeps), both stepped in order
+    /// and compared (two sequential passes, a fraction of a second per 10⁶ rows; a lookup in the
+    /// R-tree per row takes several times longer).
     func unindexedFids(of table: String, fid: String, index: GeoPackageSpatialIndex) throws -> [Int64] {
         let shadow = index.rtree + "_rowid"
-        guard try database.scalar("SELECT count(*) FROM sqlite_master WHERE name = ?", arguments: [.text(shadow)]) == .integer(1) else {
-            return try database.rows("""
-                SELECT \(fid) FROM \(Database.quote(identifier: table)) AS t
-                WHERE NOT EXISTS (SELECT 1 FROM \(Database.quote(identifier: index.rtree)) WHERE id = t.\(fid))
-                """).compactMap { $0[0].integer }
-        }
         let rows = try database.prepare("SELECT \(fid) FROM \(Database.quote(identifier: table)) ORDER BY \(fid)")
         let entries = try database.prepare("SELECT rowid FROM \(Database.quote(identifier: shadow)) ORDER BY rowid")
         var unindexed: [Int64] = []

@@ -93,9 +93,6 @@ struct TileGrid: Sendable, Equatable {
                   first: firstTile(ofSlice: slice.slice), end: firstTile(ofSlice: slice.slice + 1))
     }
 
-    /// The row-major index of the tile holding (x, y) (points outside the grid go to its edge tiles).
-    func tile(x: Double, y: Double) -> Int { range.tile(x: x, y: y) }
-
     /// Reference-point rule for an `intersects` pair: the lower-left corner of the intersection of
     /// the two envelopes.
     func ownsPair(_ a: Envelope, _ b: Envelope) -> Bool {
