@@ -44,6 +44,16 @@ public struct LayerPreparation: Sendable {
         reading.regions[definition.name].map { $0.readsUnindexed ? path : nil } ?? path
     }
 
+    /// The classification warnings of layer `definition` from `report`. A slice reading the
+    /// layer by region classified only the features it owns, so its unclassified line says so,
+    /// and it cannot tell whether a pattern matches nothing in the layer: it reports slice 1's
+    /// whole-table finding instead (`sliceUnmatchedPatterns`; none in the other slices).
+    func classificationWarnings(_ report: inout ClassificationReport, of definition: LayerDefinition, rulesPath: String) -> [String] {
+        let regionRead = reading.regions[definition.name] != nil
+        if regionRead { report.unmatchedPatterns = sliceUnmatchedPatterns[definition.name] ?? [] }
+        return report.sliceDiagnostics(path: rulesPath, regionRead: regionRead)
+    }
+
     /// Files larger than this together (bytes) are read one after the other. The readers
     /// stream (an 8 MiB window of the file, not the file), so reading two files at once costs
     /// only the layers, which are held afterwards anyway: the two 67 MB files of 100 000 parcels
@@ -130,10 +140,8 @@ public struct LayerPreparation: Sendable {
         let identifiers = try FeatureIdentifiers.make(checked.features, field: definition.idField, path: path, layer: definition.name)
         let features = checked.features.map { Feature(id: $0.id, geometry: nil, attributes: $0.attributes) }
         let neighbours = checked.layer.neighbours
-        let regionRead = reading.regions[definition.name] != nil
-        var report = classifier.classify(regionRead ? features.filter { !neighbours.contains($0.id) } : features)
-        if regionRead { report.unmatchedPatterns = sliceUnmatchedPatterns[definition.name] ?? [] }
-        warnings += report.sliceDiagnostics(path: ruleSetPath, regionRead: regionRead)
+        var report = classifier.classify(neighbours.isEmpty ? features : features.filter { !neighbours.contains($0.id) })
+        warnings += classificationWarnings(&report, of: definition, rulesPath: ruleSetPath)
         var layer = OverlayLayer(
             definition: definition, path: path, sha256: sha256, sourceCRS: source, checked: checked,
             geometries: geometries,

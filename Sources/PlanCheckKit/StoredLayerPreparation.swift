@@ -180,9 +180,7 @@ private struct StoredLayerFill {
             warnings.append(LayerPreparation.ballparkWarning(path: path, layer: definition.name, from: resolved.crs, to: working))
         }
         var classification = report ?? classifier.classify([])
-        let regionRead = reading.regions[definition.name] != nil
-        if regionRead { classification.unmatchedPatterns = preparation.sliceUnmatchedPatterns[definition.name] ?? [] }
-        warnings += classification.sliceDiagnostics(path: rulesPath, regionRead: regionRead)
+        warnings += preparation.classificationWarnings(&classification, of: definition, rulesPath: rulesPath)
         var layer = OverlayLayer(
             definition: definition, path: path, sha256: sha256, sourceCRS: resolved.crs, checked: checked,
             geometries: [], codes: [], classes: [], classification: classification, identifiers: [])

@@ -169,8 +169,8 @@ struct SliceReading: Sendable {
 extension ClassificationReport {
     /// `diagnostics(path:)` as lines. A slice reading by region (`regionRead`) classified only
     /// the features it owns: its line on unclassified features says so (the merged run lists
-    /// each slice's), and its unmatched patterns are the whole table's (`unmatchedPatterns`
-    /// set from `SliceReading`: slice 1's, none in the others).
+    /// each slice's); its unmatched patterns are already the whole table's
+    /// (`LayerPreparation.classificationWarnings`).
     func sliceDiagnostics(path: String, regionRead: Bool) -> [String] {
         guard regionRead, !unclassified.isEmpty, !fieldMissingEverywhere else { return diagnostics(path: path).map(\.description) }
         var patterns = self
